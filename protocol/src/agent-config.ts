@@ -1,0 +1,31 @@
+import { z } from "zod";
+
+/** Path cloud-init writes the agent's (non-secret) configuration to, root-only. */
+export const agentConfigPath = "/etc/berth/agent.json";
+/** Where the agent keeps the secrets it redeemed, root-only. */
+export const agentSecretsPath = "/etc/berth/secrets.json";
+
+/**
+ * The agent's configuration, written by cloud-init. It holds no long-lived secret: the bootstrap
+ * token is single-use and expires in ~15 minutes (Hetzner stores user_data).
+ */
+export const agentConfigSchema = z.object({
+  workspace_id: z.string().min(1),
+  /** Public hostname of the workspace, e.g. `ws123.berth.example.com` or `ws123.localhost`. */
+  hostname: z.string().min(1),
+  control_plane_url: z.url(),
+  bootstrap_token: z.string().min(20),
+  /** Control plane public key for ES256 terminal tokens, as a JWK. */
+  terminal_token_public_key: z.record(z.string(), z.unknown()),
+  repo_url: z.string().min(1),
+  branch: z.string().nullable(),
+  idle_timeout_seconds: z.number().int().positive(),
+  idle_grace_seconds: z.number().int().nonnegative(),
+  max_lifetime_seconds: z.number().int().positive(),
+  heartbeat_interval_seconds: z.number().int().positive().default(60),
+  /** Address the agent's HTTP server listens on (Caddy proxies to it). */
+  listen: z.object({ host: z.string(), port: z.number().int().positive() }),
+  /** Directory for the clone and agent state. */
+  data_dir: z.string().min(1),
+});
+export type AgentConfig = z.infer<typeof agentConfigSchema>;

@@ -1,0 +1,62 @@
+import { z } from "zod";
+import { claudeStates, claudeWaitReasons } from "./claude.ts";
+
+/**
+ * The VM -> control plane callback protocol. Every path is under the workspace id; the bearer token
+ * is the one-time bootstrap token for `bootstrap` and the per-workspace callback token otherwise.
+ * A token for one workspace is refused (404) for every other.
+ */
+export const callbackPaths = {
+  bootstrap: (workspaceId: string) => `/api/vm/workspaces/${workspaceId}/bootstrap`,
+  progress: (workspaceId: string) => `/api/vm/workspaces/${workspaceId}/progress`,
+  ready: (workspaceId: string) => `/api/vm/workspaces/${workspaceId}/ready`,
+  heartbeat: (workspaceId: string) => `/api/vm/workspaces/${workspaceId}/heartbeat`,
+  shutdown: (workspaceId: string) => `/api/vm/workspaces/${workspaceId}/shutdown`,
+} as const;
+
+export const bootstrapResponseSchema = z.object({
+  callback_token: z.string().min(20),
+  /** The user's Anthropic API key, or null when none is set. */
+  claude_api_key: z.string().nullable(),
+});
+export type BootstrapResponse = z.infer<typeof bootstrapResponseSchema>;
+
+export const progressRequestSchema = z.object({
+  step: z.string().min(1).max(64),
+  message: z.string().max(2000),
+  /** ISO timestamp on the VM when the step happened. */
+  at: z.iso.datetime().optional(),
+});
+export type ProgressRequest = z.infer<typeof progressRequestSchema>;
+
+export const readyRequestSchema = z.object({
+  /** How the terminal runs: inside the devcontainer, or on the host where no Docker engine exists. */
+  runtime: z.enum(["devcontainer", "host"]),
+});
+export type ReadyRequest = z.infer<typeof readyRequestSchema>;
+
+export const heartbeatRequestSchema = z.object({
+  /** Last human keystroke on any terminal (ISO), or null if none since boot. */
+  last_human_input_at: z.iso.datetime().nullable(),
+  claude: z.object({
+    state: z.enum(claudeStates),
+    waiting_reason: z.enum(claudeWaitReasons).nullable().optional(),
+    /** When the working lease last renewed (ISO), or null. */
+    last_activity_at: z.iso.datetime().nullable().optional(),
+  }),
+  open_terminals: z.number().int().min(0).max(1000),
+  idle: z.object({
+    /** Seconds of idleness so far. */
+    idle_seconds: z.number().int().min(0),
+    /** True once the idle warning is shown; shutdown follows at `shutdown_at` unless activity returns. */
+    warning: z.boolean(),
+    shutdown_at: z.iso.datetime().nullable(),
+  }),
+});
+export type HeartbeatRequest = z.infer<typeof heartbeatRequestSchema>;
+
+export const shutdownReasons = ["idle", "max_lifetime", "user"] as const;
+export const shutdownRequestSchema = z.object({
+  reason: z.enum(shutdownReasons),
+});
+export type ShutdownRequest = z.infer<typeof shutdownRequestSchema>;

@@ -1,0 +1,25 @@
+/** The one error shape every Berth HTTP endpoint returns. */
+export interface ErrorBody {
+  error: {
+    code: string;
+    message: string;
+    /** Field-level problems for validation errors. */
+    details?: Array<{ path: string; message: string }>;
+  };
+}
+
+export const errorCodes = {
+  badRequest: "bad_request",
+  validation: "validation_failed",
+  unauthorized: "unauthorized",
+  forbidden: "forbidden",
+  notFound: "not_found",
+  conflict: "conflict",
+  payloadTooLarge: "payload_too_large",
+  rateLimited: "rate_limited",
+  limitReached: "limit_reached",
+  upstream: "upstream_error",
+  internal: "internal_error",
+} as const;
+
+export type ErrorCode = (typeof errorCodes)[keyof typeof errorCodes];
