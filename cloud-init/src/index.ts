@@ -1,0 +1,11 @@
+export {
+  aptPackages,
+  type CloudInitInput,
+  CloudInitInputError,
+  caddyfilePath,
+  devcontainerCliPackage,
+  hetznerUserDataLimitBytes,
+  renderCloudInit,
+} from "./render.ts";
+export { agentBinaryPath, fetchAgentScriptPath, shellQuote } from "./scripts.ts";
+export { agentUnitPath } from "./systemd.ts";
