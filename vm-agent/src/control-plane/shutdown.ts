@@ -1,0 +1,59 @@
+import type { ShutdownRequest } from "@berth/protocol";
+import type { ControlPlaneClient } from "./client.ts";
+import { backoffDelay, type RetryPolicy } from "./retry.ts";
+
+export interface ShutdownRequester {
+  /**
+   * Asks the control plane to delete this VM. The first call decides; later calls (any reason)
+   * return the same promise, so one decision makes one successful request however often it is
+   * asked. Retries until it succeeds or the control plane refuses for good (a 4xx: the
+   * workspace is already stopping or gone).
+   */
+  request(reason: ShutdownRequest["reason"]): Promise<boolean>;
+  readonly state: "none" | "pending" | "done" | "refused";
+}
+
+export function createShutdownRequester(opts: {
+  client: ControlPlaneClient;
+  /** Backoff for the client's retries; a finite policy makes this loop start new rounds. */
+  retry?: RetryPolicy;
+  sleep?: (ms: number) => Promise<unknown>;
+  log?: (msg: string) => void;
+}): ShutdownRequester {
+  const retry = opts.retry ?? { attempts: Number.POSITIVE_INFINITY, baseMs: 1000, maxMs: 60_000 };
+  const sleep = opts.sleep ?? ((ms: number) => Bun.sleep(ms));
+  let state: ShutdownRequester["state"] = "none";
+  let pending: Promise<boolean> | null = null;
+
+  async function run(reason: ShutdownRequest["reason"]): Promise<boolean> {
+    for (let round = 0; ; round++) {
+      // The client retries (honouring Retry-After) up to retry.attempts, by default forever.
+      const r = await opts.client.shutdown({ reason }, retry);
+      if (r.ok) {
+        state = "done";
+        opts.log?.(`shutdown: requested (${reason})`);
+        return true;
+      }
+      if (!r.retryable) {
+        state = "refused";
+        opts.log?.(`shutdown: refused: ${r.error}`);
+        return false;
+      }
+      opts.log?.(`shutdown: ${r.error}; retrying`);
+      await sleep(backoffDelay(round, retry));
+    }
+  }
+
+  return {
+    request(reason) {
+      if (!pending) {
+        state = "pending";
+        pending = run(reason);
+      }
+      return pending;
+    },
+    get state() {
+      return state;
+    },
+  };
+}
