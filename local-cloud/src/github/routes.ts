@@ -1,0 +1,196 @@
+import { html, isRecord, redirect, type ServiceRequest, type ServiceResponse } from "../http-util.ts";
+import type { BucketMap } from "../rate-limit.ts";
+import type { ServiceDef } from "../service.ts";
+import { authorizePage, errorPage } from "./page.ts";
+import { type GithubState, normalizeScope } from "./state.ts";
+import { avatarSvg, emailsOf, findUser, USERS, userObject } from "./users.ts";
+
+export interface GithubServiceOptions {
+  state: GithubState;
+  /** Per-token buckets for authenticated API calls (GitHub: 5000/hour). */
+  buckets: BucketMap;
+}
+
+const DOCS = "https://docs.github.com/rest";
+const TROUBLE =
+  "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors";
+
+const OAUTH_ERRORS: Record<string, { description: string; uri: string }> = {
+  bad_verification_code: {
+    description: "The code passed is incorrect or expired.",
+    uri: `${TROUBLE}/#bad-verification-code`,
+  },
+  incorrect_client_credentials: {
+    description: "The client_id and/or client_secret passed are incorrect.",
+    uri: `${TROUBLE}/#incorrect-client-credentials`,
+  },
+  redirect_uri_mismatch: {
+    description: "The redirect_uri MUST match the registered callback URL for this application.",
+    uri: `${TROUBLE}/#redirect-uri-mismatch`,
+  },
+};
+
+export function apiError(status: number, message: string, documentationUrl = DOCS): ServiceResponse {
+  return { status, json: { message, documentation_url: documentationUrl, status: String(status) } };
+}
+
+function origin(req: ServiceRequest): string {
+  return `http://${req.headers.host ?? "127.0.0.1"}`;
+}
+
+/** Validates the authorize parameters; returns an error page or the checked values. */
+function checkAuthorize(
+  state: GithubState,
+  p: URLSearchParams,
+): ServiceResponse | { clientId: string; redirectUri: string } {
+  const clientId = p.get("client_id");
+  if (!clientId || !state.client(clientId))
+    return html(400, errorPage(`The client_id '${clientId ?? ""}' does not belong to a known application.`));
+  const redirectUri = p.get("redirect_uri");
+  let ok = false;
+  try {
+    ok = redirectUri !== null && ["http:", "https:"].includes(new URL(redirectUri).protocol);
+  } catch {}
+  if (!ok || !redirectUri) return html(400, errorPage("The redirect_uri is missing or not an http(s) URL."));
+  return { clientId, redirectUri };
+}
+
+function approve(state: GithubState, p: URLSearchParams): ServiceResponse {
+  const checked = checkAuthorize(state, p);
+  if ("status" in checked) return checked;
+  const user = findUser(p.get("login") ?? "");
+  if (!user) return html(400, errorPage(`Unknown test user '${p.get("login") ?? ""}'.`));
+  const code = state.issueCode(
+    checked.clientId,
+    checked.redirectUri,
+    normalizeScope(p.get("scope")),
+    user.login,
+  );
+  const target = new URL(checked.redirectUri);
+  target.searchParams.set("code", code);
+  const st = p.get("state");
+  if (st !== null) target.searchParams.set("state", st);
+  return redirect(target.toString());
+}
+
+function formParams(req: ServiceRequest): URLSearchParams {
+  const p = new URLSearchParams(req.url.searchParams);
+  if (isRecord(req.body)) for (const [k, v] of Object.entries(req.body)) if (v != null) p.set(k, String(v));
+  return p;
+}
+
+function accessToken(state: GithubState, req: ServiceRequest): ServiceResponse {
+  const p = formParams(req);
+  const wantsJson = (req.headers.accept ?? "").includes("json");
+  const answer = (fields: Record<string, string>): ServiceResponse =>
+    wantsJson
+      ? { status: 200, json: fields }
+      : {
+          status: 200,
+          text: new URLSearchParams(fields).toString(),
+          headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
+        };
+  const fail = (error: string) => {
+    const e = OAUTH_ERRORS[error] ?? { description: error, uri: TROUBLE };
+    return answer({ error, error_description: e.description, error_uri: e.uri });
+  };
+  const client = state.client(p.get("client_id"));
+  if (!client || client.clientSecret !== p.get("client_secret")) return fail("incorrect_client_credentials");
+  const result = state.redeem(p.get("code") ?? "", client.clientId, p.get("redirect_uri") ?? undefined);
+  if ("error" in result) return fail(result.error);
+  return answer({ access_token: result.token, token_type: "bearer", scope: result.record.scope });
+}
+
+function apiToken(req: ServiceRequest): string | null {
+  const m = /^(bearer|token)\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
+  return m?.[2] ?? null;
+}
+
+function api(opts: GithubServiceOptions, req: ServiceRequest): ServiceResponse {
+  const token = apiToken(req);
+  const info = token ? opts.state.tokenInfo(token) : undefined;
+  const user = info ? findUser(info.login) : undefined;
+  if (!token || !info || !user) {
+    const r = apiError(401, "Bad credentials");
+    r.headers = {
+      "X-RateLimit-Limit": "60",
+      "X-RateLimit-Remaining": "59",
+      "X-RateLimit-Used": "1",
+      "X-RateLimit-Resource": "core",
+    };
+    return r;
+  }
+  const b = opts.buckets.get(token).take();
+  const headers = {
+    "X-RateLimit-Limit": String(b.limit),
+    "X-RateLimit-Remaining": String(b.remaining),
+    "X-RateLimit-Reset": String(b.resetAt),
+    "X-RateLimit-Used": String(b.limit - b.remaining),
+    "X-RateLimit-Resource": "core",
+    "X-OAuth-Scopes": info.scope.split(",").filter(Boolean).join(", "),
+  };
+  let res: ServiceResponse;
+  const scopes = info.scope.split(",");
+  if (!b.ok)
+    res = apiError(
+      403,
+      `API rate limit exceeded for user ID ${user.id}.`,
+      `${DOCS}/overview/rate-limits-for-the-rest-api`,
+    );
+  else if (req.method !== "GET") res = apiError(404, "Not Found");
+  else if (req.path === "/user") res = { status: 200, json: userObject(user, origin(req)) };
+  else if (!scopes.includes("user:email") && !scopes.includes("user"))
+    res = apiError(404, "Not Found", `${DOCS}/users/emails#list-email-addresses-for-the-authenticated-user`);
+  else res = { status: 200, json: emailsOf(user) };
+  res.headers = { ...headers, ...res.headers };
+  return res;
+}
+
+function route(opts: GithubServiceOptions, req: ServiceRequest): ServiceResponse {
+  const { state } = opts;
+  const path = req.path.replace(/\/$/, "") || "/";
+  if (path === "/login/oauth/authorize" && req.method === "GET") {
+    const p = req.url.searchParams;
+    const checked = checkAuthorize(state, p);
+    if ("status" in checked) return checked;
+    if (p.get("login")) return approve(state, p);
+    return html(200, authorizePage(p, USERS));
+  }
+  if (path === "/login/oauth/authorize/approve" && (req.method === "POST" || req.method === "GET"))
+    return approve(state, formParams(req));
+  if (path === "/login/oauth/access_token" && req.method === "POST") return accessToken(state, req);
+  if (path === "/user" || path === "/user/emails") return api(opts, req);
+  const avatar = /^\/avatars\/([a-z0-9-]+)\.svg$/.exec(path);
+  const u = avatar?.[1] ? findUser(avatar[1]) : undefined;
+  if (u) return { status: 200, text: avatarSvg(u), headers: { "content-type": "image/svg+xml" } };
+  return apiError(404, "Not Found");
+}
+
+export function githubService(opts: GithubServiceOptions): ServiceDef {
+  return {
+    name: "github",
+    handle: (req) => route(opts, req),
+    faultResponse(status) {
+      if (status === 429 || status === 403) {
+        const r = apiError(
+          status,
+          "API rate limit exceeded.",
+          `${DOCS}/overview/rate-limits-for-the-rest-api`,
+        );
+        r.headers = { "X-RateLimit-Remaining": "0", "Retry-After": "1" };
+        return r;
+      }
+      const messages: Record<number, string> = {
+        401: "Bad credentials",
+        404: "Not Found",
+        500: "Server Error",
+      };
+      return apiError(status, messages[status] ?? (status >= 500 ? "Server Error" : "Bad Request"));
+    },
+    reset() {
+      opts.state.reset();
+      opts.buckets.reset();
+    },
+    dump: () => opts.state.dump(),
+  };
+}

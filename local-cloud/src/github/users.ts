@@ -1,0 +1,102 @@
+/** The stand-in's fixed test users. */
+export interface GithubUser {
+  id: number;
+  login: string;
+  name: string;
+  email: string;
+  /** When false, /user shows email null and only /user/emails reveals it. */
+  publicEmail: boolean;
+  createdAt: string;
+}
+
+export const USERS: GithubUser[] = [
+  {
+    id: 1001,
+    login: "alice",
+    name: "Alice Liddell",
+    email: "alice@example.test",
+    publicEmail: true,
+    createdAt: "2015-03-14T09:26:53Z",
+  },
+  {
+    id: 1002,
+    login: "bob",
+    name: "Bob Marley",
+    email: "bob@example.test",
+    publicEmail: true,
+    createdAt: "2017-06-01T12:00:00Z",
+  },
+  {
+    id: 1003,
+    login: "carol",
+    name: "Carol Shaw",
+    email: "carol@example.test",
+    publicEmail: false,
+    createdAt: "2019-11-23T08:30:00Z",
+  },
+];
+
+export function findUser(login: string): GithubUser | undefined {
+  return USERS.find((u) => u.login === login.toLowerCase());
+}
+
+/** The GET /user body, shaped like api.github.com's. */
+export function userObject(u: GithubUser, origin: string): Record<string, unknown> {
+  const api = `${origin}/users/${u.login}`;
+  return {
+    login: u.login,
+    id: u.id,
+    node_id: Buffer.from(`04:User${u.id}`).toString("base64"),
+    avatar_url: `${origin}/avatars/${u.login}.svg`,
+    gravatar_id: "",
+    url: api,
+    html_url: `${origin}/${u.login}`,
+    followers_url: `${api}/followers`,
+    following_url: `${api}/following{/other_user}`,
+    gists_url: `${api}/gists{/gist_id}`,
+    starred_url: `${api}/starred{/owner}{/repo}`,
+    subscriptions_url: `${api}/subscriptions`,
+    organizations_url: `${api}/orgs`,
+    repos_url: `${api}/repos`,
+    events_url: `${api}/events{/privacy}`,
+    received_events_url: `${api}/received_events`,
+    type: "User",
+    user_view_type: "public",
+    site_admin: false,
+    name: u.name,
+    company: null,
+    blog: "",
+    location: null,
+    email: u.publicEmail ? u.email : null,
+    hireable: null,
+    bio: null,
+    twitter_username: null,
+    notification_email: u.publicEmail ? u.email : null,
+    public_repos: 3,
+    public_gists: 0,
+    followers: 1,
+    following: 1,
+    created_at: u.createdAt,
+    updated_at: "2026-01-01T00:00:00Z",
+  };
+}
+
+export function emailsOf(u: GithubUser): Array<Record<string, unknown>> {
+  return [
+    { email: u.email, primary: true, verified: true, visibility: u.publicEmail ? "public" : "private" },
+    {
+      email: `${u.id}+${u.login}@users.noreply.github.com`,
+      primary: false,
+      verified: true,
+      visibility: null,
+    },
+  ];
+}
+
+const COLORS = ["#e4572e", "#29335c", "#669bbc"];
+
+export function avatarSvg(u: GithubUser): string {
+  const color = COLORS[u.id % COLORS.length];
+  const letter = u.login.slice(0, 1).toUpperCase();
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="96" height="96" viewBox="0 0 96 96"><rect width="96" height="96" rx="12" fill="${color}"/><text x="48" y="62" font-family="sans-serif" font-size="44" text-anchor="middle" fill="#fff">${letter}</text></svg>`;
+}

@@ -1,0 +1,250 @@
+import { EventEmitter } from "node:events";
+import { datacenterObject, type Location } from "./catalog.ts";
+
+export type ServerStatus =
+  | "initializing"
+  | "starting"
+  | "running"
+  | "stopping"
+  | "off"
+  | "deleting"
+  | "rebuilding"
+  | "migrating"
+  | "unknown";
+
+type ServerBody = Record<string, unknown> & {
+  id: number;
+  name: string;
+  labels: Record<string, string>;
+  public_net: Record<string, unknown> & {
+    ipv4: { id: number; ip: string; blocked: boolean; dns_ptr: string };
+  };
+};
+
+/** A server as Hetzner returns it (user_data is never part of it). */
+export type HetznerServer = ServerBody & { status: ServerStatus };
+
+export interface ServerCreatedEvent {
+  server: HetznerServer;
+  /** The user_data the server was created with (null when none). */
+  userData: string | null;
+  ip: string;
+}
+
+export interface ServerDeletedEvent {
+  server: HetznerServer;
+  userData: string | null;
+  ip: string;
+}
+
+interface ServerRecord {
+  server: ServerBody;
+  userData: string | null;
+  createdAt: number;
+  startAfterCreate: boolean;
+  statusOverride: ServerStatus | null;
+}
+
+interface ActionRecord {
+  id: number;
+  command: string;
+  startedAt: number;
+  doneAt: number;
+  resources: Array<{ id: number; type: string }>;
+}
+
+export interface CreateServerInput {
+  name: string;
+  serverType: Record<string, unknown>;
+  location: Location;
+  image: Record<string, unknown>;
+  userData: string | null;
+  labels: Record<string, string>;
+  startAfterCreate: boolean;
+}
+
+const IP_BASE = (127 << 24) | (0 << 16) | (10 << 8); // 127.0.10.0
+
+function ipFromIndex(i: number): string {
+  // Skip .0 and .255 in each /24 so every address is a plain host address.
+  const n = IP_BASE + Math.floor(i / 254) * 256 + (i % 254) + 1;
+  return [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+}
+
+export class HetznerState {
+  /** Milliseconds after creation before a server reads as "running" (0 = at once). */
+  bootMs: number;
+  private servers = new Map<number, ServerRecord>();
+  private actions = new Map<number, ActionRecord>();
+  private nextServerId = 1;
+  private nextActionId = 1;
+  private nextIpIndex = 0;
+  private readonly events = new EventEmitter();
+
+  constructor(opts: { bootMs?: number } = {}) {
+    this.bootMs = opts.bootMs ?? 1000;
+    this.events.setMaxListeners(100);
+  }
+
+  onServerCreated(cb: (e: ServerCreatedEvent) => void): () => void {
+    this.events.on("created", cb);
+    return () => this.events.off("created", cb);
+  }
+
+  onServerDeleted(cb: (e: ServerDeletedEvent) => void): () => void {
+    this.events.on("deleted", cb);
+    return () => this.events.off("deleted", cb);
+  }
+
+  private status(r: ServerRecord, now: number): ServerStatus {
+    if (r.statusOverride) return r.statusOverride;
+    if (now - r.createdAt < this.bootMs) return "initializing";
+    return r.startAfterCreate ? "running" : "off";
+  }
+
+  private view(r: ServerRecord, now = Date.now()): HetznerServer {
+    return { ...structuredClone(r.server), status: this.status(r, now) } as HetznerServer;
+  }
+
+  nameTaken(name: string): boolean {
+    for (const r of this.servers.values()) if (r.server.name === name) return true;
+    return false;
+  }
+
+  private addAction(command: string, resourceId: number, durationMs: number): number {
+    const now = Date.now();
+    const id = this.nextActionId++;
+    this.actions.set(id, {
+      id,
+      command,
+      startedAt: now,
+      doneAt: now + durationMs,
+      resources: [{ id: resourceId, type: "server" }],
+    });
+    return id;
+  }
+
+  createServer(input: CreateServerInput): { server: HetznerServer; actionId: number } {
+    const id = this.nextServerId++;
+    const ip = ipFromIndex(this.nextIpIndex++);
+    const now = Date.now();
+    const created = new Date(now).toISOString().replace(/\.\d{3}Z$/, "+00:00");
+    const rec: ServerRecord = {
+      server: {
+        id,
+        name: input.name,
+        created,
+        public_net: {
+          ipv4: {
+            id: 100000 + id,
+            ip,
+            blocked: false,
+            dns_ptr: `static.${ip.split(".").reverse().join(".")}.clients.your-server.de`,
+          },
+          ipv6: null,
+          floating_ips: [],
+          firewalls: [],
+        },
+        private_net: [],
+        server_type: structuredClone(input.serverType),
+        datacenter: datacenterObject(input.location),
+        image: structuredClone(input.image),
+        iso: null,
+        rescue_enabled: false,
+        locked: false,
+        backup_window: null,
+        outgoing_traffic: 0,
+        ingoing_traffic: 0,
+        included_traffic: 21990232555520,
+        protection: { delete: false, rebuild: false },
+        labels: { ...input.labels },
+        volumes: [],
+        load_balancers: [],
+        primary_disk_size: input.serverType.disk,
+        placement_group: null,
+      },
+      userData: input.userData,
+      createdAt: now,
+      startAfterCreate: input.startAfterCreate,
+      statusOverride: null,
+    };
+    this.servers.set(id, rec);
+    const actionId = this.addAction("create_server", id, this.bootMs);
+    const server = this.view(rec, now);
+    this.events.emit("created", { server, userData: rec.userData, ip } satisfies ServerCreatedEvent);
+    return { server, actionId };
+  }
+
+  deleteServer(id: number): number | null {
+    const rec = this.servers.get(id);
+    if (!rec) return null;
+    const server = this.view(rec);
+    this.servers.delete(id);
+    const actionId = this.addAction("delete_server", id, Math.min(this.bootMs, 500));
+    this.events.emit("deleted", {
+      server,
+      userData: rec.userData,
+      ip: server.public_net.ipv4.ip,
+    } satisfies ServerDeletedEvent);
+    return actionId;
+  }
+
+  getServer(id: number): HetznerServer | undefined {
+    const rec = this.servers.get(id);
+    return rec ? this.view(rec) : undefined;
+  }
+
+  listServers(): HetznerServer[] {
+    const now = Date.now();
+    return [...this.servers.values()].sort((a, b) => a.server.id - b.server.id).map((r) => this.view(r, now));
+  }
+
+  userData(id: number): string | null | undefined {
+    return this.servers.get(id)?.userData;
+  }
+
+  /** Forces a status (e.g. a VM simulator reporting "running" or "off"); null returns to the timed default. */
+  setServerStatus(id: number, status: ServerStatus | null): boolean {
+    const rec = this.servers.get(id);
+    if (!rec) return false;
+    rec.statusOverride = status;
+    return true;
+  }
+
+  getAction(id: number): Record<string, unknown> | undefined {
+    const a = this.actions.get(id);
+    if (!a) return undefined;
+    const now = Date.now();
+    const done = now >= a.doneAt;
+    const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "+00:00");
+    return {
+      id: a.id,
+      command: a.command,
+      status: done ? "success" : "running",
+      progress: done
+        ? 100
+        : Math.min(99, Math.floor(((now - a.startedAt) / Math.max(1, a.doneAt - a.startedAt)) * 100)),
+      started: iso(a.startedAt),
+      finished: done ? iso(a.doneAt) : null,
+      resources: a.resources.map((r) => ({ ...r })),
+      error: null,
+    };
+  }
+
+  /** Deletes every server (emitting deleted events so simulators stop their VMs) and restarts numbering. */
+  reset(): void {
+    for (const id of [...this.servers.keys()]) this.deleteServer(id);
+    this.servers.clear();
+    this.actions.clear();
+    this.nextServerId = 1;
+    this.nextActionId = 1;
+    this.nextIpIndex = 0;
+  }
+
+  dump(): { servers: Array<HetznerServer & { user_data: string | null }> } {
+    const now = Date.now();
+    return {
+      servers: [...this.servers.values()].map((r) => ({ ...this.view(r, now), user_data: r.userData })),
+    };
+  }
+}

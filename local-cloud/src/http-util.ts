@@ -1,0 +1,112 @@
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+
+/** A parsed request as the service handlers see it. */
+export interface ServiceRequest {
+  method: string;
+  url: URL;
+  path: string;
+  headers: IncomingHttpHeaders;
+  rawBody: string;
+  /** Parsed JSON or form body when the content type says so, else the raw text (or undefined if empty). */
+  body: unknown;
+}
+
+/** What a handler answers; `json` wins over `text`. */
+export interface ServiceResponse {
+  status: number;
+  headers?: Record<string, string>;
+  json?: unknown;
+  text?: string;
+}
+
+export function readRaw(req: IncomingMessage, limit = 1024 * 1024): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new Error("request body too large"));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+/** Parses a body by content type; JSON that fails to parse yields the JSON_ERROR marker. */
+export const JSON_ERROR: unique symbol = Symbol("json_error");
+
+export function parseBody(raw: string, contentType: string | undefined): unknown {
+  if (raw === "") return undefined;
+  const ct = (contentType ?? "").toLowerCase();
+  if (ct.includes("application/x-www-form-urlencoded")) {
+    return Object.fromEntries(new URLSearchParams(raw));
+  }
+  if (ct.includes("json") || ct === "" || raw.startsWith("{") || raw.startsWith("[")) {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return ct.includes("json") ? JSON_ERROR : raw;
+    }
+  }
+  return raw;
+}
+
+/** Query params as an object; repeated keys become arrays. */
+export function queryObject(url: URL): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of url.searchParams) {
+    const prev = out[k];
+    if (prev === undefined) out[k] = v;
+    else if (Array.isArray(prev)) prev.push(v);
+    else out[k] = [prev, v];
+  }
+  return out;
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export function json(status: number, body: unknown, headers?: Record<string, string>): ServiceResponse {
+  return headers ? { status, json: body, headers } : { status, json: body };
+}
+
+export function html(status: number, text: string): ServiceResponse {
+  return { status, text, headers: { "content-type": "text/html; charset=utf-8" } };
+}
+
+export function redirect(location: string): ServiceResponse {
+  return { status: 302, headers: { location }, text: "" };
+}
+
+export function bearerToken(headers: IncomingHttpHeaders, schemes = ["bearer"]): string | null {
+  const h = headers.authorization;
+  if (!h) return null;
+  const m = /^(\S+)\s+(.+)$/.exec(h.trim());
+  if (!m?.[1] || !m[2]) return null;
+  return schemes.includes(m[1].toLowerCase()) ? m[2].trim() : null;
+}
+
+/** Pagination helper: 1-based page, returns the slice and the page count (at least 1). */
+export function paginate<T>(items: T[], page: number, perPage: number): { items: T[]; lastPage: number } {
+  const lastPage = Math.max(1, Math.ceil(items.length / perPage));
+  return { items: items.slice((page - 1) * perPage, page * perPage), lastPage };
+}
+
+/** Parses a positive integer query parameter, falling back to `dflt`. Returns null when malformed. */
+export function intParam(url: URL, name: string, dflt: number): number | null {
+  const v = url.searchParams.get(name);
+  if (v === null || v === "") return dflt;
+  if (!/^\d+$/.test(v)) return null;
+  const n = Number(v);
+  return n >= 1 ? n : null;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

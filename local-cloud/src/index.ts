@@ -1,0 +1,113 @@
+import { cloudflareService } from "./cloudflare/routes.ts";
+import { CloudflareState, type Zone } from "./cloudflare/state.ts";
+import { githubService } from "./github/routes.ts";
+import { type GithubClient, GithubState } from "./github/state.ts";
+import { hetznerService } from "./hetzner/routes.ts";
+import { HetznerState } from "./hetzner/state.ts";
+import { BucketMap, TokenBucket } from "./rate-limit.ts";
+import { type RunningService, type ServiceDef, startService } from "./service.ts";
+
+export type { DnsRecord, Zone } from "./cloudflare/state.ts";
+export { CloudflareState } from "./cloudflare/state.ts";
+export type { FaultRule } from "./faults.ts";
+export type { GithubClient } from "./github/state.ts";
+export { GithubState } from "./github/state.ts";
+export { USERS as GITHUB_USERS } from "./github/users.ts";
+export { LOCATIONS, SERVER_TYPES } from "./hetzner/catalog.ts";
+export type { HetznerServer, ServerCreatedEvent, ServerDeletedEvent, ServerStatus } from "./hetzner/state.ts";
+export { HetznerState } from "./hetzner/state.ts";
+export type { RecordedRequest } from "./recorder.ts";
+
+export interface LocalCloudOptions {
+  /** 0 = ephemeral. Defaults 8701 / 8702 / 8703. */
+  hetznerPort?: number;
+  cloudflarePort?: number;
+  githubPort?: number;
+  host?: string;
+  hetznerToken?: string;
+  cloudflareToken?: string;
+  zones?: Zone[];
+  githubClients?: GithubClient[];
+  /** Hetzner token bucket; default 3600 requests, refilling limit/3600 per second (1/s by default). */
+  hetznerRateLimit?: { limit: number; refillPerSecond?: number };
+  /** Cloudflare per-token limit; default 1200 per 300 seconds. */
+  cloudflareRateLimit?: { limit: number; windowSeconds?: number };
+  /** GitHub per-token API limit; default 5000 per hour. */
+  githubRateLimit?: { limit: number };
+  /** Milliseconds before a new server reads as "running"; default 1000, 0 = on the next read. */
+  hetznerBootMs?: number;
+}
+
+export interface LocalCloud {
+  urls: { hetzner: string; cloudflare: string; github: string };
+  hetzner: HetznerState;
+  cloudflare: CloudflareState;
+  github: GithubState;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_ZONE: Zone = { id: "023e105f4ecef8ad9ca31a8372d0c353", name: "localhost" };
+export const DEFAULT_GITHUB_CLIENT: GithubClient = {
+  clientId: "local-github-client",
+  clientSecret: "local-github-secret",
+};
+
+export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const host = opts.host ?? "127.0.0.1";
+  const hetzner = new HetznerState({ bootMs: opts.hetznerBootMs ?? 1000 });
+  const cloudflare = new CloudflareState(opts.zones ?? [DEFAULT_ZONE]);
+  const github = new GithubState(opts.githubClients ?? [DEFAULT_GITHUB_CLIENT]);
+  const hLimit = opts.hetznerRateLimit?.limit ?? 3600;
+  const cfLimit = opts.cloudflareRateLimit?.limit ?? 1200;
+  const ghLimit = opts.githubRateLimit?.limit ?? 5000;
+
+  const defs: Array<[ServiceDef, number]> = [
+    [
+      hetznerService({
+        state: hetzner,
+        token: opts.hetznerToken ?? "local-hetzner-token",
+        bucket: new TokenBucket({
+          limit: hLimit,
+          refillPerSecond: opts.hetznerRateLimit?.refillPerSecond ?? hLimit / 3600,
+        }),
+      }),
+      opts.hetznerPort ?? 8701,
+    ],
+    [
+      cloudflareService({
+        state: cloudflare,
+        token: opts.cloudflareToken ?? "local-cloudflare-token",
+        buckets: new BucketMap({
+          limit: cfLimit,
+          refillPerSecond: cfLimit / (opts.cloudflareRateLimit?.windowSeconds ?? 300),
+        }),
+      }),
+      opts.cloudflarePort ?? 8702,
+    ],
+    [
+      githubService({
+        state: github,
+        buckets: new BucketMap({ limit: ghLimit, refillPerSecond: ghLimit / 3600 }),
+      }),
+      opts.githubPort ?? 8703,
+    ],
+  ];
+
+  const running: RunningService[] = [];
+  try {
+    for (const [def, port] of defs) running.push(await startService(def, host, port));
+  } catch (err) {
+    await Promise.all(running.map((r) => r.close()));
+    throw err;
+  }
+  const [h, c, g] = running as [RunningService, RunningService, RunningService];
+  return {
+    urls: { hetzner: `${h.origin}/v1`, cloudflare: `${c.origin}/client/v4`, github: g.origin },
+    hetzner,
+    cloudflare,
+    github,
+    async stop() {
+      await Promise.all(running.map((r) => r.close()));
+    },
+  };
+}

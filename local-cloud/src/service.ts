@@ -1,0 +1,169 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { FaultSet, validateFaultRule } from "./faults.ts";
+import {
+  parseBody,
+  queryObject,
+  readRaw,
+  type ServiceRequest,
+  type ServiceResponse,
+  sleep,
+} from "./http-util.ts";
+import { publicHeaders, Recorder } from "./recorder.ts";
+
+/** One stand-in service: its routes, its error shape for faults, and its state hooks. */
+export interface ServiceDef {
+  name: string;
+  handle(req: ServiceRequest): ServiceResponse | Promise<ServiceResponse>;
+  /** The service's real error response for an injected status without a body. */
+  faultResponse(status: number): ServiceResponse;
+  reset(): void;
+  dump(): unknown;
+}
+
+export interface RunningService {
+  origin: string;
+  port: number;
+  recorder: Recorder;
+  faults: FaultSet;
+  close(): Promise<void>;
+}
+
+const CONTROL_PREFIX = "/__berth/";
+
+function write(res: ServerResponse, r: ServiceResponse): void {
+  const headers: Record<string, string> = { ...(r.headers ?? {}) };
+  let payload = "";
+  if (r.json !== undefined) {
+    payload = JSON.stringify(r.json);
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-type"))
+      headers["content-type"] = "application/json; charset=utf-8";
+  } else if (r.text !== undefined) {
+    payload = r.text;
+  }
+  headers["content-length"] = String(Buffer.byteLength(payload));
+  res.writeHead(r.status, headers);
+  res.end(payload);
+}
+
+function control(def: ServiceDef, rec: Recorder, faults: FaultSet, req: ServiceRequest): ServiceResponse {
+  const route = `${req.method} ${req.path.slice(CONTROL_PREFIX.length)}`;
+  switch (route) {
+    case "GET requests":
+      return { status: 200, json: rec.list() };
+    case "DELETE requests":
+      rec.clear();
+      return { status: 200, json: { ok: true } };
+    case "GET faults":
+      return { status: 200, json: faults.list() };
+    case "POST faults": {
+      const rule = validateFaultRule(req.body);
+      if (typeof rule === "string") return { status: 400, json: { error: rule } };
+      faults.add(rule);
+      return { status: 201, json: { ok: true, rule } };
+    }
+    case "DELETE faults":
+      faults.clear();
+      return { status: 200, json: { ok: true } };
+    case "POST reset":
+      def.reset();
+      faults.clear();
+      rec.clear();
+      return { status: 200, json: { ok: true } };
+    case "GET state":
+      return { status: 200, json: def.dump() };
+    default:
+      return { status: 404, json: { error: `unknown control endpoint ${route}` } };
+  }
+}
+
+async function handle(
+  def: ServiceDef,
+  rec: Recorder,
+  faults: FaultSet,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const at = new Date().toISOString();
+  const url = new URL(req.url ?? "/", "http://local");
+  const rawBody = await readRaw(req);
+  const sreq: ServiceRequest = {
+    method: (req.method ?? "GET").toUpperCase(),
+    url,
+    path: url.pathname,
+    headers: req.headers,
+    rawBody,
+    body: parseBody(rawBody, req.headers["content-type"]),
+  };
+  if (sreq.path.startsWith(CONTROL_PREFIX)) {
+    write(res, control(def, rec, faults, sreq));
+    return;
+  }
+  const record = (status: number, fault?: string) =>
+    rec.add({
+      method: sreq.method,
+      path: sreq.path,
+      query: queryObject(url),
+      headers: publicHeaders(req.headers),
+      body: typeof sreq.body === "symbol" ? rawBody : sreq.body,
+      status,
+      at,
+      ...(fault ? { fault } : {}),
+    });
+
+  const rule = faults.take(sreq.method, sreq.path);
+  if (rule?.delayMs) await sleep(rule.delayMs);
+  if (rule?.loseResponse) {
+    const r = await def.handle(sreq);
+    record(r.status, "lost");
+    req.socket.destroy();
+    return;
+  }
+  if (rule?.status !== undefined) {
+    const base = def.faultResponse(rule.status);
+    const r: ServiceResponse =
+      rule.body === undefined
+        ? { ...base, headers: { ...base.headers, ...rule.headers } }
+        : typeof rule.body === "string"
+          ? { status: rule.status, text: rule.body, headers: { ...rule.headers } }
+          : { status: rule.status, json: rule.body, headers: { ...rule.headers } };
+    record(r.status, "status");
+    write(res, r);
+    return;
+  }
+  const r = await def.handle(sreq);
+  if (rule?.headers) r.headers = { ...r.headers, ...rule.headers };
+  record(r.status, rule ? "delay" : undefined);
+  write(res, r);
+}
+
+export function startService(def: ServiceDef, host: string, port: number): Promise<RunningService> {
+  const recorder = new Recorder();
+  const faults = new FaultSet();
+  const server: Server = createServer((req, res) => {
+    handle(def, recorder, faults, req, res).catch((err: unknown) => {
+      if (res.headersSent || res.destroyed) return;
+      write(res, { status: 500, json: { error: String(err) } });
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      const addr = server.address() as AddressInfo;
+      const hostPart = host.includes(":") ? `[${host}]` : host;
+      resolve({
+        origin: `http://${hostPart}:${addr.port}`,
+        port: addr.port,
+        recorder,
+        faults,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
