@@ -1,0 +1,97 @@
+import { existsSync } from "node:fs";
+import { appendFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+export const claudeCodeFeature = "ghcr.io/anthropics/devcontainer-features/claude-code:1";
+/** Where the agent's socket directory and binary appear inside the container. */
+export const containerRunDir = "/run/berth";
+export const containerAgentPath = "/usr/local/bin/berth-agent";
+
+/** Used when the repo has no devcontainer of its own. */
+export const defaultDevcontainer = {
+  name: "Berth workspace",
+  image: "mcr.microsoft.com/devcontainers/base:bookworm",
+  features: {
+    "ghcr.io/devcontainers/features/node:1": {},
+    [claudeCodeFeature]: {},
+  },
+};
+
+/**
+ * The repo's devcontainer config, as the devcontainer CLI looks for it: `.devcontainer/
+ * devcontainer.json`, `.devcontainer.json`, or `.devcontainer/<name>/devcontainer.json` (the
+ * first by name, which then needs `--config`). Null when there is none.
+ */
+export async function findDevcontainerConfig(
+  dir: string,
+): Promise<{ path: string; explicit: boolean } | null> {
+  for (const p of [".devcontainer/devcontainer.json", ".devcontainer.json"]) {
+    if (existsSync(join(dir, p))) return { path: join(dir, p), explicit: false };
+  }
+  try {
+    const subdirs = (await readdir(join(dir, ".devcontainer"), { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
+    for (const name of subdirs) {
+      const p = join(dir, ".devcontainer", name, "devcontainer.json");
+      if (existsSync(p)) return { path: p, explicit: true };
+    }
+  } catch {
+    // No .devcontainer directory.
+  }
+  return null;
+}
+
+/** Writes the default config and hides it from `git status`, so the person's tree looks clean. */
+export async function writeDefaultDevcontainer(dir: string): Promise<string> {
+  const path = join(dir, ".devcontainer", "devcontainer.json");
+  await mkdir(join(dir, ".devcontainer"), { recursive: true });
+  await writeFile(path, `${JSON.stringify(defaultDevcontainer, null, 2)}\n`);
+  const exclude = join(dir, ".git", "info", "exclude");
+  try {
+    const current = existsSync(exclude) ? await readFile(exclude, "utf8") : "";
+    if (!current.includes("/.devcontainer/")) {
+      await mkdir(join(dir, ".git", "info"), { recursive: true });
+      await appendFile(exclude, "\n# written by berth-agent (default devcontainer)\n/.devcontainer/\n");
+    }
+  } catch {
+    // Cosmetic only.
+  }
+  return path;
+}
+
+export interface DevcontainerArgs {
+  workspaceDir: string;
+  /** Set when the config is not where the CLI looks by itself. */
+  configPath: string | null;
+  /** Host directory holding the agent's Unix socket. */
+  runDir: string;
+  /** Host path of the compiled agent binary, mounted for the hooks; null when not compiled. */
+  agentBinary: string | null;
+}
+
+/**
+ * `devcontainer up` with Claude Code added as a feature (a no-op when the repo already has it),
+ * the agent's socket directory and binary mounted so Claude's hooks reach the daemon.
+ */
+export function devcontainerUpArgs(a: DevcontainerArgs): string[] {
+  const args = ["devcontainer", "up", "--workspace-folder", a.workspaceDir];
+  if (a.configPath) args.push("--config", a.configPath);
+  args.push("--additional-features", JSON.stringify({ [claudeCodeFeature]: {} }));
+  args.push("--mount", `type=bind,source=${a.runDir},target=${containerRunDir}`);
+  if (a.agentBinary) args.push("--mount", `type=bind,source=${a.agentBinary},target=${containerAgentPath}`);
+  return args;
+}
+
+/** `devcontainer exec` with the environment every process in the workspace gets. */
+export function devcontainerExec(
+  a: DevcontainerArgs,
+  env: Record<string, string>,
+  command: string[],
+): string[] {
+  const args = ["devcontainer", "exec", "--workspace-folder", a.workspaceDir];
+  if (a.configPath) args.push("--config", a.configPath);
+  for (const [k, v] of Object.entries(env)) args.push("--remote-env", `${k}=${v}`);
+  return [...args, ...command];
+}

@@ -1,0 +1,73 @@
+import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { type AgentConfig, agentConfigSchema } from "@berth/protocol";
+
+export type ConfigResult = { ok: true; config: AgentConfig } | { ok: false; error: string };
+
+/** Reads and validates the agent config (written by cloud-init); never throws. */
+export async function loadConfig(path: string): Promise<ConfigResult> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    return {
+      ok: false,
+      error: `cannot read config ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, error: `config ${path} is not JSON` };
+  }
+  const parsed = agentConfigSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+    return { ok: false, error: `config ${path} is invalid: ${issues.join("; ")}` };
+  }
+  return { ok: true, config: parsed.data };
+}
+
+/**
+ * Secrets live next to the config: /etc/berth/agent.json -> /etc/berth/secrets.json (protocol's
+ * agentSecretsPath); a local-mode agent with its config elsewhere keeps them beside it.
+ */
+export function defaultSecretsPath(configPath: string): string {
+  return join(dirname(configPath), "secrets.json");
+}
+
+export interface AgentPaths {
+  dataDir: string;
+  /** The clone. */
+  workspaceDir: string;
+  /** Holds the hook socket; bind-mounted into the devcontainer. */
+  runDir: string;
+  socketPath: string;
+  idleStatePath: string;
+  /** CLAUDE_CONFIG_DIR for the host runtime. */
+  claudeConfigDir: string;
+}
+
+export function agentPaths(dataDir: string): AgentPaths {
+  const runDir = join(dataDir, "run");
+  return {
+    dataDir,
+    workspaceDir: join(dataDir, "workspace"),
+    runDir,
+    socketPath: join(runDir, "agent.sock"),
+    idleStatePath: join(dataDir, "state", "idle.json"),
+    claudeConfigDir: join(dataDir, "claude"),
+  };
+}
+
+/** True inside a `bun build --compile` binary, whose modules live under /$bunfs/. */
+export function isCompiled(): boolean {
+  return import.meta.path.startsWith("/$bunfs/") || import.meta.path.startsWith("B:/~BUN/");
+}
+
+/** The argv that runs this very agent (for Claude's hooks on the host). */
+export function selfCommand(): string[] {
+  if (isCompiled()) return [process.execPath];
+  return [process.execPath, join(import.meta.dir, "cli.ts")];
+}

@@ -1,0 +1,208 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { BootError, bootWorkspace } from "../../src/boot/boot.ts";
+import { agentPaths } from "../../src/config.ts";
+import { fakeBin, git, makeRepo, removeAll, tempDir, testConfig } from "./helpers.ts";
+
+const dirs: string[] = [];
+afterEach(() => removeAll(dirs));
+
+const secrets = { callback_token: "cb_0123456789abcdefghijklmnop", claude_api_key: "sk-ant-test" };
+
+async function setup(dockerExit: number) {
+  const root = await tempDir("berth-boot-", dirs);
+  const repo = await makeRepo(root);
+  const bin = join(root, "bin");
+  // A fake docker decides the runtime, whatever this machine has.
+  await fakeBin(bin, "docker", `exit ${dockerExit}`);
+  const env = { ...(process.env as Record<string, string>), PATH: `${bin}:${process.env.PATH}` };
+  const lines: string[] = [];
+  const dataDir = join(root, "data");
+  return {
+    root,
+    repo,
+    bin,
+    env,
+    lines,
+    dataDir,
+    paths: agentPaths(dataDir),
+    report: (step: string, message: string) => lines.push(`${step}: ${message}`),
+  };
+}
+
+describe("boot, host runtime (no Docker engine)", () => {
+  test("clones a real repo and runs the shell on the host", async () => {
+    const s = await setup(1);
+    const r = await bootWorkspace({
+      config: testConfig(s.dataDir, { repo_url: s.repo }),
+      secrets,
+      paths: s.paths,
+      agentCommand: ["/opt/berth-agent"],
+      agentBinary: null,
+      report: s.report,
+      env: s.env,
+    });
+    expect(r.runtime).toBe("host");
+    expect(await readFile(join(s.paths.workspaceDir, "README.md"), "utf8")).toBe("hello\n");
+    expect(r.shell.command).toEqual(["bash", "-l"]);
+    expect(r.shell.cwd).toBe(s.paths.workspaceDir);
+    expect(r.shell.env.BERTH_AGENT_SOCKET).toBe(s.paths.socketPath);
+    expect(r.shell.env.CLAUDE_CONFIG_DIR).toBe(s.paths.claudeConfigDir);
+    expect(r.shell.env.ANTHROPIC_API_KEY).toBe("sk-ant-test");
+    expect(s.lines).toContain("runtime: no Docker engine: running the shell on the host");
+    expect(s.lines[0]).toBe(`clone: Cloning ${s.repo}`);
+    const settings = JSON.parse(await readFile(join(s.paths.claudeConfigDir, "settings.json"), "utf8"));
+    expect(settings.hooks.Stop[0].hooks[0].command).toBe("/opt/berth-agent hook Stop");
+    // No secret in any progress line.
+    expect(s.lines.join("\n")).not.toContain("sk-ant-test");
+
+    // Restart: the clone (and any work in it) is kept.
+    s.lines.length = 0;
+    await bootWorkspace({
+      config: testConfig(s.dataDir, { repo_url: s.repo }),
+      secrets,
+      paths: s.paths,
+      agentCommand: ["/opt/berth-agent"],
+      agentBinary: null,
+      report: s.report,
+      env: s.env,
+    });
+    expect(s.lines[0]).toBe(`clone: Using the existing clone of ${s.repo}`);
+  });
+
+  test("clones the configured branch", async () => {
+    const s = await setup(1);
+    await bootWorkspace({
+      config: testConfig(s.dataDir, { repo_url: s.repo, branch: "feature" }),
+      secrets: { ...secrets, claude_api_key: null },
+      paths: s.paths,
+      agentCommand: ["/opt/berth-agent"],
+      agentBinary: null,
+      report: s.report,
+      env: s.env,
+    });
+    expect(existsSync(join(s.paths.workspaceDir, "FEATURE.md"))).toBe(true);
+    expect(s.lines.some((l) => l.includes("No Claude API key"))).toBe(true);
+  });
+
+  test("a failed clone is a BootError without credentials in it", async () => {
+    const s = await setup(1);
+    const url = "https://user:hunter2@127.0.0.1:1/nope.git";
+    const err = await bootWorkspace({
+      config: testConfig(s.dataDir, { repo_url: url }),
+      secrets,
+      paths: s.paths,
+      agentCommand: ["/opt/berth-agent"],
+      agentBinary: null,
+      report: s.report,
+      env: s.env,
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(BootError);
+    expect(err.step).toBe("clone");
+    expect(`${err.message}\n${s.lines.join("\n")}`).not.toContain("hunter2");
+  });
+});
+
+describe("boot, devcontainer runtime (fake docker and devcontainer)", () => {
+  /** Logs each call; `exec` runs the command on the host with HOME pointing at a fake home. */
+  const fakeDevcontainer = `
+cmd=$1; shift
+echo "$cmd $*" >> "$FAKE_LOG"
+if [ "$cmd" = exec ]; then
+  while [ $# -gt 0 ]; do case "$1" in --workspace-folder|--config|--remote-env) shift 2;; *) break;; esac; done
+  HOME="$FAKE_HOME" exec "$@"
+fi
+if [ -n "$FAKE_UP_FAIL" ]; then echo "image pull failed" >&2; exit 1; fi
+exit 0`;
+
+  test("writes a default devcontainer, runs devcontainer up with Claude Code, installs hooks", async () => {
+    const s = await setup(0);
+    await fakeBin(s.bin, "devcontainer", fakeDevcontainer);
+    const log = join(s.root, "dc.log");
+    const home = join(s.root, "home");
+    const r = await bootWorkspace({
+      config: testConfig(s.dataDir, { repo_url: s.repo }),
+      secrets,
+      paths: s.paths,
+      agentCommand: ["/opt/berth-agent"],
+      agentBinary: "/opt/berth-agent",
+      report: s.report,
+      env: { ...s.env, FAKE_LOG: log, FAKE_HOME: home },
+    });
+    expect(r.runtime).toBe("devcontainer");
+    const dc = JSON.parse(
+      await readFile(join(s.paths.workspaceDir, ".devcontainer/devcontainer.json"), "utf8"),
+    );
+    expect(dc.image).toBe("mcr.microsoft.com/devcontainers/base:bookworm");
+    expect(Object.keys(dc.features)).toContain("ghcr.io/anthropics/devcontainer-features/claude-code:1");
+    // The default config does not show up as an untracked change.
+    expect((await git(s.paths.workspaceDir, "status", "--porcelain")).trim()).toBe("");
+
+    const calls = (await readFile(log, "utf8")).trim().split("\n");
+    expect(calls[0]).toBe(
+      `up --workspace-folder ${s.paths.workspaceDir} --additional-features {"ghcr.io/anthropics/devcontainer-features/claude-code:1":{}} ` +
+        `--mount type=bind,source=${s.paths.runDir},target=/run/berth --mount type=bind,source=/opt/berth-agent,target=/usr/local/bin/berth-agent`,
+    );
+    const settings = JSON.parse(await readFile(join(home, ".claude/settings.json"), "utf8"));
+    expect(settings.hooks.PreToolUse[0]).toEqual({
+      matcher: "*",
+      hooks: [{ type: "command", command: "/usr/local/bin/berth-agent hook PreToolUse", timeout: 5 }],
+    });
+    expect(r.shell.command).toEqual([
+      "devcontainer",
+      "exec",
+      "--workspace-folder",
+      s.paths.workspaceDir,
+      "--remote-env",
+      "BERTH_AGENT_SOCKET=/run/berth/agent.sock",
+      "--remote-env",
+      "ANTHROPIC_API_KEY=sk-ant-test",
+      "bash",
+      "-l",
+    ]);
+    expect(s.lines).toContain("runtime: Docker engine found: starting the devcontainer");
+    expect(s.lines).toContain("claude: Claude Code hooks installed (devcontainer)");
+    expect(s.lines.join("\n")).not.toContain("sk-ant-test");
+  });
+
+  test("a repo's own devcontainer in a subfolder is used with --config", async () => {
+    const s = await setup(0);
+    await fakeBin(s.bin, "devcontainer", fakeDevcontainer);
+    const { mkdir, writeFile } = await import("node:fs/promises");
+    await mkdir(join(s.repo, ".devcontainer", "python"), { recursive: true });
+    await writeFile(join(s.repo, ".devcontainer", "python", "devcontainer.json"), '{"image":"python:3"}');
+    await git(s.repo, "add", ".");
+    await git(s.repo, "commit", "-q", "-m", "dc");
+    const log = join(s.root, "dc.log");
+    await bootWorkspace({
+      config: testConfig(s.dataDir, { repo_url: s.repo }),
+      secrets,
+      paths: s.paths,
+      agentCommand: ["/opt/berth-agent"],
+      agentBinary: null,
+      report: s.report,
+      env: { ...s.env, FAKE_LOG: log, FAKE_HOME: join(s.root, "home") },
+    });
+    const up = (await readFile(log, "utf8")).split("\n")[0] ?? "";
+    expect(up).toContain(`--config ${join(s.paths.workspaceDir, ".devcontainer/python/devcontainer.json")}`);
+    expect(existsSync(join(s.paths.workspaceDir, ".devcontainer/devcontainer.json"))).toBe(false);
+  });
+
+  test("devcontainer up failing is a BootError with its output", async () => {
+    const s = await setup(0);
+    await fakeBin(s.bin, "devcontainer", fakeDevcontainer);
+    const err = await bootWorkspace({
+      config: testConfig(s.dataDir, { repo_url: s.repo }),
+      secrets,
+      paths: s.paths,
+      agentCommand: ["/opt/berth-agent"],
+      agentBinary: null,
+      report: s.report,
+      env: { ...s.env, FAKE_LOG: join(s.root, "dc.log"), FAKE_HOME: s.root, FAKE_UP_FAIL: "1" },
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(BootError);
+    expect(err.message).toContain("image pull failed");
+  });
+});
