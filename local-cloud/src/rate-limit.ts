@@ -21,7 +21,7 @@ export class TokenBucket {
   private last: number;
   private readonly now: () => number;
 
-  constructor(opts: RateLimitOptions, now: () => number = Date.now) {
+  constructor(opts: RateLimitOptions, now: () => number = () => Date.now()) {
     this.limit = opts.limit;
     this.refillPerSecond = opts.refillPerSecond;
     this.now = now;

@@ -41,7 +41,7 @@ export class GithubState {
   private tokens = new Map<string, TokenRecord>();
   private readonly now: () => number;
 
-  constructor(clients: GithubClient[], now: () => number = Date.now) {
+  constructor(clients: GithubClient[], now: () => number = () => Date.now()) {
     this.clients = clients.map((c) => ({ ...c }));
     this.now = now;
   }
