@@ -8,6 +8,7 @@ import {
   initialIdleState,
   type PersistedIdle,
   persistable,
+  recordActivity,
   recordHook,
   recordHumanInput,
   type ShutdownReason,
@@ -29,6 +30,8 @@ export interface IdleMonitorOptions {
 
 export interface IdleMonitor {
   humanInput(): void;
+  /** Activity that is not a keystroke (the end of a first boot). */
+  activity(): void;
   hook(hook: HookInput): void;
   /** Evaluate now and run the resulting actions; the daemon calls this every few seconds. */
   tick(): void;
@@ -73,6 +76,10 @@ export function createIdleMonitor(opts: IdleMonitorOptions): IdleMonitor {
     humanInput() {
       state = recordHumanInput(state, now());
       // Take the banner down at once rather than on the next tick.
+      if (state.warning) tick();
+    },
+    activity() {
+      state = recordActivity(state, now());
       if (state.warning) tick();
     },
     hook(hook) {

@@ -99,6 +99,14 @@ export function recordHumanInput(state: IdleState, now: number): IdleState {
   return { ...state, lastHumanInputAt: now, lastActivityAt: Math.max(state.lastActivityAt, now) };
 }
 
+/**
+ * Activity that is neither a keystroke nor Claude: the daemon uses it once, when a first boot
+ * finishes, so a slow devcontainer build does not eat the person's idle allowance.
+ */
+export function recordActivity(state: IdleState, now: number): IdleState {
+  return { ...state, lastActivityAt: Math.max(state.lastActivityAt, now) };
+}
+
 const emptySession: ClaudeSession = {
   leaseStartedAt: null,
   leaseRenewedAt: null,

@@ -71,7 +71,7 @@ export function testConfig(dataDir: string, overrides: Partial<AgentConfig> = {}
     idle_grace_seconds: 300,
     max_lifetime_seconds: 86400,
     heartbeat_interval_seconds: 60,
-    listen: { host: "127.0.0.1", port: 0 },
+    listen: { host: "127.0.0.1", port: 7681 },
     data_dir: dataDir,
     ...overrides,
   };

@@ -1,0 +1,69 @@
+/**
+ * Compiles berth-agent into self-contained binaries for both Hetzner architectures:
+ *   bun run scripts/build.ts            -> dist/berth-agent-linux-x64, dist/berth-agent-linux-arm64
+ *   bun run scripts/build.ts --target x64   (just one)
+ * Prints each binary's size and SHA-256 (cloud-init pins the hash it downloads).
+ */
+import { mkdir, readFile, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
+
+const root = join(dirname(import.meta.path), "..");
+const targets = { x64: "bun-linux-x64", arm64: "bun-linux-arm64" } as const;
+type Arch = keyof typeof targets;
+
+export interface Built {
+  arch: Arch;
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+export async function build(archs: Arch[], outDir = join(root, "dist")): Promise<Built[]> {
+  await mkdir(outDir, { recursive: true });
+  const built: Built[] = [];
+  for (const arch of archs) {
+    const path = join(outDir, `berth-agent-linux-${arch}`);
+    const proc = Bun.spawn(
+      [
+        process.execPath,
+        "build",
+        "--compile",
+        "--minify",
+        `--target=${targets[arch]}`,
+        join(root, "src", "cli.ts"),
+        "--outfile",
+        path,
+      ],
+      { cwd: root, stdout: "pipe", stderr: "pipe" },
+    );
+    const [out, err, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    if (code !== 0) throw new Error(`bun build (${arch}) failed with exit ${code}:\n${out}${err}`);
+    const bytes = (await stat(path)).size;
+    const sha256 = new Bun.CryptoHasher("sha256").update(await readFile(path)).digest("hex");
+    built.push({ arch, path, bytes, sha256 });
+  }
+  return built;
+}
+
+if (import.meta.main) {
+  const i = process.argv.indexOf("--target");
+  const only = i >= 0 ? process.argv[i + 1] : undefined;
+  if (only !== undefined && !(only in targets)) {
+    console.error(`unknown --target ${only} (x64 or arm64)`);
+    process.exit(2);
+  }
+  const archs = only ? [only as Arch] : (Object.keys(targets) as Arch[]);
+  try {
+    for (const b of await build(archs)) {
+      const mib = (b.bytes / 1024 / 1024).toFixed(1);
+      console.log(`${b.path}  ${mib} MiB (${b.bytes} bytes)  sha256 ${b.sha256}`);
+    }
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  }
+}

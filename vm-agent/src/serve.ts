@@ -1,0 +1,238 @@
+import { mkdir } from "node:fs/promises";
+import type { AgentConfig, ProgressRequest } from "@berth/protocol";
+import { BootError, type BootResult, bootWorkspace, type ShellSpec } from "./boot/boot.ts";
+import type { CommandRunner } from "./boot/exec.ts";
+import { agentPaths, defaultSecretsPath, isCompiled, loadConfig, selfCommand } from "./config.ts";
+import { createControlPlaneClient } from "./control-plane/client.ts";
+import { loadOrRedeemSecrets } from "./control-plane/secrets.ts";
+import { createShutdownRequester } from "./control-plane/shutdown.ts";
+import { startHookServer } from "./hooks/server.ts";
+import { createIdleMonitor } from "./idle/monitor.ts";
+import { defaultLeaseSettings } from "./idle/policy.ts";
+import { heartbeatBody, settingsFromConfig, warningBanner } from "./idle/report.ts";
+import { loadIdleState, saveIdleState } from "./idle/store.ts";
+import { type AgentPhase, type AgentStatus, buildStatus, type SessionInfo } from "./status.ts";
+
+/** The terminal half's server (src/http/server.ts), as this half uses it. */
+export interface AgentHttpServer {
+  url: string;
+  port: number;
+  sessions(): SessionInfo[];
+  broadcastBanner(text: string | null): void;
+  stop(): Promise<void>;
+}
+export type StartHttpServer = (opts: {
+  config: AgentConfig;
+  shell: ShellSpec;
+  onHumanInput(): void;
+  getStatus(): unknown;
+  secureCookies?: boolean;
+}) => Promise<AgentHttpServer>;
+
+export interface ServeOptions {
+  configPath: string;
+  /** Defaults to secrets.json beside the config (protocol's agentSecretsPath in production). */
+  secretsPath?: string;
+  /** Injected in tests; production uses the real ones. */
+  startHttpServer?: StartHttpServer;
+  run?: CommandRunner;
+  env?: Record<string, string>;
+  fetch?: typeof fetch;
+  now?: () => number;
+  tickMs?: number;
+  log?: (msg: string) => void;
+}
+
+export interface RunningAgent {
+  status(): AgentStatus;
+  boot: BootResult;
+  http: AgentHttpServer;
+  /** Idempotent: stops loops and servers, saves the idle clocks. */
+  stop(): Promise<void>;
+}
+
+export class ServeError extends Error {
+  override name = "ServeError";
+}
+
+async function defaultStartHttpServer(): Promise<StartHttpServer> {
+  // Loaded on use so the control half (and its tests) do not depend on the terminal half.
+  const mod = await import("./http/server.ts");
+  return mod.startAgentHttpServer as unknown as StartHttpServer;
+}
+
+/** `berth-agent serve`: bootstrap, boot, terminal, hooks, idle and heartbeat loops. */
+export async function serve(opts: ServeOptions): Promise<RunningAgent> {
+  const log = opts.log ?? ((m: string) => console.error(`berth-agent: ${m}`));
+  const now = opts.now ?? Date.now;
+  const loaded = await loadConfig(opts.configPath);
+  if (!loaded.ok) throw new ServeError(loaded.error);
+  const config = loaded.config;
+  const paths = agentPaths(config.data_dir);
+  await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
+
+  const client = createControlPlaneClient({
+    baseUrl: config.control_plane_url,
+    workspaceId: config.workspace_id,
+    fetch: opts.fetch,
+    now,
+    log,
+  });
+  const secretsPath = opts.secretsPath ?? defaultSecretsPath(opts.configPath);
+  const secrets = await loadOrRedeemSecrets({
+    path: secretsPath,
+    client,
+    bootstrapToken: config.bootstrap_token,
+    retry: { attempts: 10, baseMs: 1000, maxMs: 30_000 },
+  });
+  if (!secrets.ok) throw new ServeError(secrets.error);
+  log(secrets.source === "stored" ? "using stored secrets" : "bootstrap token redeemed");
+  client.setCallbackToken(secrets.secrets.callback_token);
+
+  // Progress lines go out in order, one at a time; a lost line never blocks the boot.
+  let progressChain: Promise<unknown> = Promise.resolve();
+  const report = (step: string, message: string) => {
+    log(`${step}: ${message}`);
+    const body: ProgressRequest = {
+      step: step.slice(0, 64),
+      message: message.slice(0, 2000),
+      at: new Date(now()).toISOString(),
+    };
+    progressChain = progressChain.then(() =>
+      client.progress(body, { attempts: 4, baseMs: 500, maxMs: 5000 }),
+    );
+  };
+
+  let phase: AgentPhase = "starting";
+  let runtime: BootResult["runtime"] | null = null;
+  let error: string | null = null;
+  let http: AgentHttpServer | null = null;
+  const heartbeat = {
+    lastAt: null as number | null,
+    ok: null as boolean | null,
+    error: null as string | null,
+  };
+
+  const shutdown = createShutdownRequester({ client, log });
+  const persisted = await loadIdleState(paths.idleStatePath);
+  const monitor = createIdleMonitor({
+    settings: { ...settingsFromConfig(config), ...defaultLeaseSettings },
+    now,
+    persisted,
+    persist: (s) => saveIdleState(paths.idleStatePath, s),
+    log,
+    onWarn: (reason, at) => {
+      log(`idle: warning, shutdown (${reason}) at ${new Date(at).toISOString()}`);
+      http?.broadcastBanner(warningBanner(reason, at, now()));
+    },
+    onCancelWarning: () => {
+      log("idle: activity, warning cancelled");
+      http?.broadcastBanner(null);
+    },
+    onShutdown: (reason) => {
+      phase = "shutting_down";
+      log(`idle: shutting down (${reason})`);
+      http?.broadcastBanner(
+        `Berth: this workspace is being deleted (${reason === "idle" ? "idle" : "maximum lifetime reached"}).`,
+      );
+      void shutdown.request(reason);
+    },
+  });
+
+  const hooks = await startHookServer(paths.socketPath, (h) => monitor.hook(h), log);
+  report("agent", `berth-agent started (${secrets.source === "stored" ? "restart" : "first start"})`);
+
+  phase = "booting";
+  let boot: BootResult;
+  try {
+    boot = await bootWorkspace({
+      config,
+      secrets: secrets.secrets,
+      paths,
+      agentCommand: selfCommand(),
+      agentBinary: isCompiled() ? process.execPath : null,
+      report,
+      run: opts.run,
+      env: opts.env,
+    });
+  } catch (err) {
+    phase = "failed";
+    error = err instanceof Error ? err.message : String(err);
+    report(err instanceof BootError ? err.step : "boot", `failed: ${error}`);
+    await progressChain;
+    await hooks.stop();
+    throw new ServeError(`boot failed: ${error}`);
+  }
+  runtime = boot.runtime;
+
+  const status = (): AgentStatus =>
+    buildStatus({
+      config,
+      phase,
+      runtime,
+      error,
+      idle: monitor.report(),
+      sessions: http?.sessions() ?? [],
+      shutdownRequest: shutdown.state,
+      heartbeat,
+    });
+
+  const start = opts.startHttpServer ?? (await defaultStartHttpServer());
+  const localHost = config.hostname === "localhost" || config.hostname.endsWith(".localhost");
+  http = await start({
+    config,
+    shell: boot.shell,
+    onHumanInput: () => monitor.humanInput(),
+    getStatus: status,
+    // Production is TLS behind Caddy; local mode is plain http on *.localhost.
+    secureCookies: !localHost,
+  });
+  report("terminal", `Terminal listening on ${http.url}`);
+  const ready = await client.ready({ runtime: boot.runtime }, { attempts: 10, baseMs: 1000, maxMs: 30_000 });
+  if (!ready.ok) log(`ready: ${ready.error}`);
+  phase = "ready";
+  // A first boot may take many minutes; the person's idle allowance starts when it is usable.
+  if (!persisted) monitor.activity();
+
+  monitor.tick();
+  const tickTimer = setInterval(() => monitor.tick(), opts.tickMs ?? 5000);
+
+  let stopped = false;
+  let hbTimer: ReturnType<typeof setTimeout> | null = null;
+  const sendHeartbeat = async () => {
+    const body = heartbeatBody(monitor.report(), http?.sessions().length ?? 0);
+    const r = await client.heartbeat(body, { attempts: 3, baseMs: 1000, maxMs: 10_000 });
+    heartbeat.lastAt = now();
+    heartbeat.ok = r.ok;
+    heartbeat.error = r.ok ? null : r.error;
+    if (!r.ok) log(`heartbeat: ${r.error}`);
+  };
+  // setTimeout chain, not setInterval: a slow control plane never stacks heartbeats.
+  const scheduleHeartbeat = () => {
+    if (stopped) return;
+    hbTimer = setTimeout(async () => {
+      await sendHeartbeat();
+      scheduleHeartbeat();
+    }, config.heartbeat_interval_seconds * 1000);
+  };
+  void sendHeartbeat().then(scheduleHeartbeat);
+
+  let stopping: Promise<void> | null = null;
+  const runningHttp = http;
+  return {
+    status,
+    boot,
+    http: runningHttp,
+    stop() {
+      stopping ??= (async () => {
+        stopped = true;
+        clearInterval(tickTimer);
+        if (hbTimer) clearTimeout(hbTimer);
+        await monitor.flush();
+        await runningHttp.stop();
+        await hooks.stop();
+      })();
+      return stopping;
+    },
+  };
+}

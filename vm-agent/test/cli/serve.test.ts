@@ -1,0 +1,161 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { forwardHook } from "../../src/hooks/client.ts";
+import { hookMessage } from "../../src/hooks/message.ts";
+import {
+  type AgentHttpServer,
+  type RunningAgent,
+  ServeError,
+  type StartHttpServer,
+  serve,
+} from "../../src/serve.ts";
+import { fakeBin, makeRepo, removeAll, tempDir, testConfig } from "../boot/helpers.ts";
+import { fakeControlPlane } from "../control-plane/fake.ts";
+
+const dirs: string[] = [];
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  await removeAll(dirs);
+});
+
+/** Stands in for the terminal half: records banners and hands out the input callback. */
+function fakeHttp() {
+  const banners: Array<string | null> = [];
+  let input: (() => void) | null = null;
+  let getStatus: (() => unknown) | null = null;
+  let shellCwd = "";
+  const start: StartHttpServer = async (o) => {
+    input = o.onHumanInput;
+    getStatus = o.getStatus;
+    shellCwd = o.shell.cwd;
+    const server: AgentHttpServer = {
+      url: "http://127.0.0.1:9",
+      port: 9,
+      sessions: () => [{ id: "t1", name: "main", createdAt: new Date(0).toISOString(), clients: 1, pid: 1 }],
+      broadcastBanner: (t) => banners.push(t),
+      stop: async () => {},
+    };
+    return server;
+  };
+  return {
+    start,
+    banners,
+    type: () => input?.(),
+    status: () => getStatus?.() as Record<string, unknown>,
+    get cwd() {
+      return shellCwd;
+    },
+  };
+}
+
+async function setup(overrides: Parameters<typeof testConfig>[1] = {}) {
+  const root = await tempDir("berth-serve-", dirs);
+  const repo = await makeRepo(root);
+  const bin = join(root, "bin");
+  await fakeBin(bin, "docker", "exit 1");
+  const cp = fakeControlPlane({
+    bootstrap: (_r, n) =>
+      n === 1
+        ? Response.json({ callback_token: "cb_0123456789abcdefghijklmnop", claude_api_key: "sk-ant-x" })
+        : Response.json({ error: { code: "conflict", message: "redeemed" } }, { status: 409 }),
+    shutdown: (_r, n) => (n <= 2 ? new Response("busy", { status: 503 }) : Response.json({ ok: true })),
+  });
+  cleanups.push(cp.stop);
+  const configPath = join(root, "etc", "agent.json");
+  const { mkdir } = await import("node:fs/promises");
+  await mkdir(join(root, "etc"));
+  const config = testConfig(join(root, "data"), { control_plane_url: cp.url, repo_url: repo, ...overrides });
+  await writeFile(configPath, JSON.stringify(config));
+  const env = { ...(process.env as Record<string, string>), PATH: `${bin}:${process.env.PATH}` };
+  return { root, cp, configPath, config, env };
+}
+
+async function until(check: () => boolean, ms = 5000) {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error("timed out");
+    await Bun.sleep(20);
+  }
+}
+
+describe("serve (host runtime, fake control plane and terminal)", () => {
+  test("bootstraps, boots, reports ready, heartbeats, takes hooks, restarts without redeeming", async () => {
+    const s = await setup({ heartbeat_interval_seconds: 1 });
+    const http = fakeHttp();
+    const agent: RunningAgent = await serve({
+      configPath: s.configPath,
+      startHttpServer: http.start,
+      env: s.env,
+      tickMs: 50,
+      log: () => {},
+    });
+    cleanups.push(() => agent.stop());
+    expect(agent.boot.runtime).toBe("host");
+    expect(http.cwd).toBe(join(s.config.data_dir, "workspace"));
+    expect((await stat(join(s.root, "etc", "secrets.json"))).mode & 0o777).toBe(0o600);
+    expect(s.cp.of("ready").map((r) => r.body)).toEqual([{ runtime: "host" }]);
+    const steps = s.cp.of("progress").map((r) => (r.body as { message: string }).message);
+    expect(steps).toContain("no Docker engine: running the shell on the host");
+    expect(s.cp.of("progress").every((r) => r.auth === "Bearer cb_0123456789abcdefghijklmnop")).toBe(true);
+    await until(() => s.cp.of("heartbeat").length >= 1);
+    expect(s.cp.of("heartbeat")[0]?.body).toMatchObject({ open_terminals: 1, claude: { state: "idle" } });
+
+    // A Claude hook through the real socket makes Claude "working" in the status.
+    const sock = join(s.config.data_dir, "run", "agent.sock");
+    expect(
+      await forwardHook(hookMessage("UserPromptSubmit", '{"session_id":"x"}'), { socketPath: sock }),
+    ).toBe(true);
+    expect((http.status().claude as { state: string }).state).toBe("working");
+    expect(http.status().phase).toBe("ready");
+    await agent.stop();
+
+    // Restart: stored secrets are reused (a second redemption would be refused).
+    const again = await serve({
+      configPath: s.configPath,
+      startHttpServer: fakeHttp().start,
+      env: s.env,
+      tickMs: 50,
+      log: () => {},
+    });
+    cleanups.push(() => again.stop());
+    expect(s.cp.of("bootstrap")).toHaveLength(1);
+    expect(s.cp.of("ready")).toHaveLength(2);
+  });
+
+  test("idle: warning banner, cancelled by input, then exactly one shutdown despite failures", async () => {
+    const s = await setup({ idle_timeout_seconds: 1, idle_grace_seconds: 1 });
+    const http = fakeHttp();
+    const agent = await serve({
+      configPath: s.configPath,
+      startHttpServer: http.start,
+      env: s.env,
+      tickMs: 50,
+      log: () => {},
+    });
+    cleanups.push(() => agent.stop());
+    await until(() => http.banners.length >= 1);
+    expect(http.banners[0]).toContain("unless you type something");
+    http.type();
+    expect(http.banners[1]).toBeNull();
+    await until(() => s.cp.of("shutdown").length >= 3, 15_000);
+    await until(() => agent.status().shutdown_request === "done", 5000);
+    // Ticks go on; nothing more is sent.
+    await Bun.sleep(300);
+    expect(s.cp.of("shutdown").map((r) => r.body)).toEqual([
+      { reason: "idle" },
+      { reason: "idle" },
+      { reason: "idle" },
+    ]);
+    expect(agent.status().phase).toBe("shutting_down");
+  }, 20_000);
+
+  test("a bad config is a clear error", async () => {
+    const s = await setup();
+    await writeFile(s.configPath, JSON.stringify({ ...s.config, idle_timeout_seconds: -1 }));
+    const err = await serve({ configPath: s.configPath, startHttpServer: fakeHttp().start }).catch((e) => e);
+    expect(err).toBeInstanceOf(ServeError);
+    expect(err.message).toContain("idle_timeout_seconds");
+  });
+});
