@@ -72,10 +72,6 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-export function json(status: number, body: unknown, headers?: Record<string, string>): ServiceResponse {
-  return headers ? { status, json: body, headers } : { status, json: body };
-}
-
 export function html(status: number, text: string): ServiceResponse {
   return { status, text, headers: { "content-type": "text/html; charset=utf-8" } };
 }
@@ -90,21 +86,6 @@ export function bearerToken(headers: IncomingHttpHeaders, schemes = ["bearer"]):
   const m = /^(\S+)\s+(.+)$/.exec(h.trim());
   if (!m?.[1] || !m[2]) return null;
   return schemes.includes(m[1].toLowerCase()) ? m[2].trim() : null;
-}
-
-/** Pagination helper: 1-based page, returns the slice and the page count (at least 1). */
-export function paginate<T>(items: T[], page: number, perPage: number): { items: T[]; lastPage: number } {
-  const lastPage = Math.max(1, Math.ceil(items.length / perPage));
-  return { items: items.slice((page - 1) * perPage, page * perPage), lastPage };
-}
-
-/** Parses a positive integer query parameter, falling back to `dflt`. Returns null when malformed. */
-export function intParam(url: URL, name: string, dflt: number): number | null {
-  const v = url.searchParams.get(name);
-  if (v === null || v === "") return dflt;
-  if (!/^\d+$/.test(v)) return null;
-  const n = Number(v);
-  return n >= 1 ? n : null;
 }
 
 export function sleep(ms: number): Promise<void> {

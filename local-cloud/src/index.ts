@@ -61,6 +61,7 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
   const cfLimit = opts.cloudflareRateLimit?.limit ?? 1200;
   const ghLimit = opts.githubRateLimit?.limit ?? 5000;
 
+  const origins: { github?: string } = {};
   const defs: Array<[ServiceDef, number]> = [
     [
       hetznerService({
@@ -101,6 +102,7 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
     throw err;
   }
   const [h, c, g] = running as [RunningService, RunningService, RunningService];
+  origins.github = g.origin;
   return {
     urls: { hetzner: `${h.origin}/v1`, cloudflare: `${c.origin}/client/v4`, github: g.origin },
     hetzner,

@@ -112,6 +112,32 @@ describe("github oauth stand-in", () => {
     expect(emails.find((e) => e.primary)).toMatchObject({ email: "carol@example.test", verified: true });
   });
 
+  it("accepts client credentials as HTTP Basic auth and serves avatars at its own origin", async () => {
+    const code = await codeFor("bob");
+    const basic = Buffer.from(`${CLIENT.client_id}:${CLIENT.client_secret}`).toString("base64");
+    const res = await fetch(`${cloud.urls.github}/login/oauth/access_token`, {
+      method: "POST",
+      headers: {
+        authorization: `Basic ${basic}`,
+        accept: "application/json",
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ code, redirect_uri: REDIRECT }),
+    });
+    const { access_token } = (await res.json()) as { access_token: string };
+    expect(access_token).toMatch(/^gho_/);
+    const user = (await (
+      await fetch(`${cloud.urls.github}/user`, {
+        headers: { authorization: `Bearer ${access_token}`, host: "api.github.com" },
+      })
+    ).json()) as { avatar_url: string; id: number };
+    expect(user.id).toBe(1002);
+    expect(user.avatar_url).toBe(`${cloud.urls.github}/avatars/bob.svg`);
+    const avatar = await fetch(user.avatar_url);
+    expect(avatar.headers.get("content-type")).toBe("image/svg+xml");
+    expect(await avatar.text()).toContain("<svg");
+  });
+
   it("answers 401 Bad credentials for unknown tokens", async () => {
     const res = await fetch(`${cloud.urls.github}/user`, { headers: { authorization: "Bearer gho_nope" } });
     expect(res.status).toBe(401);

@@ -9,6 +9,8 @@ export interface GithubServiceOptions {
   state: GithubState;
   /** Per-token buckets for authenticated API calls (GitHub: 5000/hour). */
   buckets: BucketMap;
+  /** The stand-in's own origin (for avatar and API URLs); defaults to the request's Host. */
+  origin?: () => string | undefined;
 }
 
 const DOCS = "https://docs.github.com/rest";
@@ -34,8 +36,8 @@ export function apiError(status: number, message: string, documentationUrl = DOC
   return { status, json: { message, documentation_url: documentationUrl, status: String(status) } };
 }
 
-function origin(req: ServiceRequest): string {
-  return `http://${req.headers.host ?? "127.0.0.1"}`;
+function origin(opts: GithubServiceOptions, req: ServiceRequest): string {
+  return opts.origin?.() ?? `http://${req.headers.host ?? "127.0.0.1"}`;
 }
 
 /** Validates the authorize parameters; returns an error page or the checked values. */
@@ -79,8 +81,21 @@ function formParams(req: ServiceRequest): URLSearchParams {
   return p;
 }
 
+/** Client credentials may also come as HTTP Basic auth (client_id:client_secret). */
+function basicCredentials(req: ServiceRequest): { id: string; secret: string } | null {
+  const m = /^basic\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
+  if (!m?.[1]) return null;
+  const decoded = Buffer.from(m[1], "base64").toString("utf8");
+  const i = decoded.indexOf(":");
+  if (i < 0) return null;
+  return { id: decodeURIComponent(decoded.slice(0, i)), secret: decodeURIComponent(decoded.slice(i + 1)) };
+}
+
 function accessToken(state: GithubState, req: ServiceRequest): ServiceResponse {
   const p = formParams(req);
+  const basic = basicCredentials(req);
+  if (basic && !p.get("client_id")) p.set("client_id", basic.id);
+  if (basic && !p.get("client_secret")) p.set("client_secret", basic.secret);
   const wantsJson = (req.headers.accept ?? "").includes("json");
   const answer = (fields: Record<string, string>): ServiceResponse =>
     wantsJson
@@ -138,7 +153,7 @@ function api(opts: GithubServiceOptions, req: ServiceRequest): ServiceResponse {
       `${DOCS}/overview/rate-limits-for-the-rest-api`,
     );
   else if (req.method !== "GET") res = apiError(404, "Not Found");
-  else if (req.path === "/user") res = { status: 200, json: userObject(user, origin(req)) };
+  else if (req.path === "/user") res = { status: 200, json: userObject(user, origin(opts, req)) };
   else if (!scopes.includes("user:email") && !scopes.includes("user"))
     res = apiError(404, "Not Found", `${DOCS}/users/emails#list-email-addresses-for-the-authenticated-user`);
   else res = { status: 200, json: emailsOf(user) };
