@@ -58,7 +58,9 @@ export class ServeError extends Error {
 async function defaultStartHttpServer(): Promise<StartHttpServer> {
   // Loaded on use so the control half (and its tests) do not depend on the terminal half.
   const mod = await import("./http/server.ts");
-  return mod.startAgentHttpServer as unknown as StartHttpServer;
+  // Assigned without a cast so tsc checks the two halves agree on the interface.
+  const start: StartHttpServer = mod.startAgentHttpServer;
+  return start;
 }
 
 /** `berth-agent serve`: bootstrap, boot, terminal, hooks, idle and heartbeat loops. */
