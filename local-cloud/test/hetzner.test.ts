@@ -116,6 +116,24 @@ describe("hetzner servers", () => {
     expect(res.json.error.code).toBe("uniqueness_error");
   });
 
+  it("updates name and labels with PUT, and runs power actions", async () => {
+    const { json } = await api("POST", "/servers", serverBody("old", { labels: { a: "1" } }));
+    await api("POST", "/servers", serverBody("taken"));
+    const put = await api("PUT", `/servers/${json.server.id}`, { name: "new", labels: { b: "2" } });
+    expect(put.status).toBe(200);
+    expect(put.json.server).toMatchObject({ name: "new", labels: { b: "2" } });
+    expect(put.json.server.labels.a).toBeUndefined();
+    expect((await api("PUT", `/servers/${json.server.id}`, { name: "taken" })).status).toBe(409);
+    expect((await api("PUT", `/servers/${json.server.id}`, { labels: { "x y": "1" } })).status).toBe(400);
+    const off = await api("POST", `/servers/${json.server.id}/actions/poweroff`);
+    expect(off.status).toBe(201);
+    expect(off.json.action.command).toBe("stop_server");
+    expect((await api("GET", `/servers/${json.server.id}`)).json.server.status).toBe("off");
+    await api("POST", `/servers/${json.server.id}/actions/poweron`);
+    expect((await api("GET", `/servers/${json.server.id}`)).json.server.status).toBe("running");
+    expect((await api("POST", "/servers/999/actions/poweron")).status).toBe(404);
+  });
+
   it("requires the bearer token", async () => {
     const bad = hetzner(cloud, "wrong");
     const res = await bad("GET", "/servers");

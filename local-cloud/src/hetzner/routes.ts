@@ -8,9 +8,15 @@ import {
 import type { TokenBucket } from "../rate-limit.ts";
 import type { ServiceDef } from "../service.ts";
 import { LOCATIONS, SERVER_TYPES } from "./catalog.ts";
-import { matchesRequirements, parseLabelSelector, type Requirement } from "./label-selector.ts";
-import type { HetznerServer, HetznerState } from "./state.ts";
-import { validateCreateServer } from "./validate.ts";
+import {
+  matchesRequirements,
+  parseLabelSelector,
+  type Requirement,
+  validLabelKey,
+  validLabelValue,
+} from "./label-selector.ts";
+import type { HetznerServer, HetznerState, ServerStatus } from "./state.ts";
+import { validateCreateServer, validHostname } from "./validate.ts";
 
 export interface HetznerServiceOptions {
   state: HetznerState;
@@ -142,8 +148,53 @@ function createServer(opts: HetznerServiceOptions, req: ServiceRequest): Service
   };
 }
 
+const POWER: Record<string, [string, ServerStatus]> = {
+  poweroff: ["stop_server", "off"],
+  shutdown: ["shutdown_server", "off"],
+  poweron: ["start_server", "running"],
+  reboot: ["reboot_server", "running"],
+  reset: ["reset_server", "running"],
+};
+
+function updateServer(state: HetznerState, id: number, req: ServiceRequest): ServiceResponse {
+  if (!isRecord(req.body)) return hetznerError(400, "json_error", "Invalid JSON input in your request");
+  if (!state.getServer(id)) return hetznerError(404, "not_found", `server with ID '${id}' not found`);
+  const { name, labels } = req.body;
+  if (name !== undefined && (typeof name !== "string" || !validHostname(name)))
+    return hetznerError(400, "invalid_input", "invalid input in field 'name'", {
+      fields: [{ name: "name", messages: ["Must be a valid hostname."] }],
+    });
+  const badLabels =
+    labels !== undefined &&
+    (!isRecord(labels) ||
+      Object.entries(labels).some(
+        ([k, v]) => !validLabelKey(k) || typeof v !== "string" || !validLabelValue(v),
+      ));
+  if (badLabels)
+    return hetznerError(400, "invalid_input", "invalid input in field 'labels'", {
+      fields: [{ name: "labels", messages: ["Invalid labels."] }],
+    });
+  if (typeof name === "string" && name !== state.getServer(id)?.name && state.nameTaken(name))
+    return hetznerError(409, "uniqueness_error", "server name is already used", {
+      fields: [{ name: "name" }],
+    });
+  const server = state.updateServer(id, {
+    ...(typeof name === "string" ? { name } : {}),
+    ...(isRecord(labels) ? { labels: labels as Record<string, string> } : {}),
+  });
+  return { status: 200, json: { server } };
+}
+
 function route(opts: HetznerServiceOptions, req: ServiceRequest): ServiceResponse {
   const { state } = opts;
+  const pm = /^\/v1\/servers\/(\d+)\/actions\/([a-z_]+)\/?$/.exec(req.path);
+  if (pm?.[1] && pm[2] && req.method === "POST") {
+    const power = POWER[pm[2]];
+    if (!power) return hetznerError(404, "not_found", "not found");
+    const actionId = state.powerAction(Number(pm[1]), power[0], power[1]);
+    if (actionId === null) return hetznerError(404, "not_found", `server with ID '${pm[1]}' not found`);
+    return { status: 201, json: { action: state.getAction(actionId) } };
+  }
   const m = /^\/v1(\/[a-z_]+)(?:\/([^/]+))?\/?$/.exec(req.path);
   if (!m) return hetznerError(404, "not_found", "not found");
   const [, collection, idStr] = m;
@@ -160,6 +211,8 @@ function route(opts: HetznerServiceOptions, req: ServiceRequest): ServiceRespons
       if (!server) return hetznerError(404, "not_found", `server with ID '${id}' not found`);
       return { status: 200, json: { server } };
     }
+    case "PUT /servers/:id":
+      return updateServer(state, id as number, req);
     case "DELETE /servers/:id": {
       const actionId = state.deleteServer(id as number);
       if (actionId === null) return hetznerError(404, "not_found", `server with ID '${id}' not found`);

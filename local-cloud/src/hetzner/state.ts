@@ -211,6 +211,26 @@ export class HetznerState {
     return true;
   }
 
+  /** PUT /servers/:id: rename and/or replace labels. */
+  updateServer(
+    id: number,
+    patch: { name?: string; labels?: Record<string, string> },
+  ): HetznerServer | undefined {
+    const rec = this.servers.get(id);
+    if (!rec) return undefined;
+    if (patch.name !== undefined) rec.server.name = patch.name;
+    if (patch.labels !== undefined) rec.server.labels = { ...patch.labels };
+    return this.view(rec);
+  }
+
+  /** Power actions: records an action and moves the server to the resulting status. */
+  powerAction(id: number, command: string, status: ServerStatus): number | null {
+    const rec = this.servers.get(id);
+    if (!rec) return null;
+    rec.statusOverride = status;
+    return this.addAction(command, id, 0);
+  }
+
   getAction(id: number): Record<string, unknown> | undefined {
     const a = this.actions.get(id);
     if (!a) return undefined;
