@@ -10,7 +10,7 @@ export interface RecordedRequest {
   status: number;
   /** ISO timestamp of arrival. */
   at: string;
-  /** Set when a fault rule applied: "status", "delay", "lost". */
+  /** Set when a fault rule applied: "status", "delay", "headers" or "lost". */
   fault?: string;
 }
 

@@ -133,7 +133,7 @@ async function handle(
   }
   const r = await def.handle(sreq);
   if (rule?.headers) r.headers = { ...r.headers, ...rule.headers };
-  record(r.status, rule ? "delay" : undefined);
+  record(r.status, rule ? (rule.delayMs ? "delay" : "headers") : undefined);
   write(res, r);
 }
 
