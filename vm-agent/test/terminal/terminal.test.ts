@@ -125,6 +125,12 @@ describe("terminal sessions", () => {
     expect(agent.humanInputs.count).toBe(before + 2);
   });
 
+  test("pings (every 200 ms here) are answered, so a quiet connection stays open", async () => {
+    const c = await client((await createSession(agent.server.url, agent.cookie)).id);
+    await Bun.sleep(1200); // the agent closes sockets that miss pongs for 2.5 intervals
+    expect(c.ws.readyState).toBe(WebSocket.OPEN);
+  });
+
   test("banner reaches connected and later clients, and clears", async () => {
     const { id } = await createSession(agent.server.url, agent.cookie);
     const c = await client(id);

@@ -1,0 +1,116 @@
+/** Through a real Caddy: the production Caddyfile adapts; the local one carries the terminal. */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { renderCaddyfile } from "../../src/http/caddyfile.ts";
+import {
+  createSession,
+  hostname,
+  login,
+  mintToken,
+  startTestAgent,
+  TermClient,
+  type TestAgent,
+} from "../terminal/helpers.ts";
+import { type RunningCaddy, startCaddy } from "./caddy.ts";
+
+describe("production Caddyfile", () => {
+  for (const issuer of ["acme", "zerossl", "internal"] as const) {
+    test(`caddy adapt accepts it (issuer ${issuer})`, async () => {
+      const text = renderCaddyfile({
+        hostname: "ws123.berth.example.com",
+        agentPort: 7681,
+        email: "ops@example.com",
+        issuer,
+        askUrl: "http://127.0.0.1:7681/caddy/ask",
+      });
+      const dir = mkdtempSync(join(tmpdir(), "berth-adapt-"));
+      try {
+        writeFileSync(join(dir, "Caddyfile"), text);
+        const proc = Bun.spawnSync(
+          ["caddy", "adapt", "--config", join(dir, "Caddyfile"), "--adapter", "caddyfile"],
+          {
+            env: {
+              PATH: process.env.PATH ?? "/usr/bin:/bin",
+              HOME: dir,
+              XDG_DATA_HOME: dir,
+              XDG_CONFIG_HOME: dir,
+            },
+          },
+        );
+        expect(proc.exitCode).toBe(0);
+        const json = JSON.parse(proc.stdout.toString());
+        const policy = json.apps.tls.automation.policies[0];
+        expect(policy.on_demand).toBe(true);
+        expect(policy.subjects.sort()).toEqual(["*.ws123.berth.example.com", "ws123.berth.example.com"]);
+        expect(json.apps.tls.automation.on_demand.ask).toBe("http://127.0.0.1:7681/caddy/ask");
+        const modules = policy.issuers.map((i: { module: string }) => i.module);
+        expect(modules).toEqual(issuer === "acme" ? ["acme", "zerossl"] : [issuer]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  test("rejects values that would inject Caddyfile syntax", () => {
+    const base = { agentPort: 1, issuer: "acme" as const, askUrl: "http://127.0.0.1:1/caddy/ask" };
+    expect(() => renderCaddyfile({ ...base, hostname: "a.com {\n}" })).toThrow();
+    expect(() => renderCaddyfile({ ...base, hostname: "a.com", email: "x@y }" })).toThrow();
+    expect(() => renderCaddyfile({ ...base, hostname: "a.com", agentPort: 70000 })).toThrow();
+  });
+});
+
+describe("through a running Caddy", () => {
+  let agent: TestAgent;
+  let caddy: RunningCaddy;
+  let cookie: string;
+  beforeAll(async () => {
+    agent = await startTestAgent();
+    caddy = await startCaddy({ hostname, agentPort: agent.server.port });
+    cookie = await login(caddy.url, await mintToken(agent.keys.privateKey));
+  }, 20_000);
+  afterAll(async () => {
+    await caddy?.stop();
+    await agent?.server.stop();
+  });
+
+  test("terminal round trip: echo $((6*7)) prints 42", async () => {
+    const page = await fetch(`${caddy.url}/`, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    const { id } = await createSession(caddy.url, cookie);
+    const c = await TermClient.open({ base: caddy.url, cookie, sessionId: id });
+    await c.waitForText("PROMPT$ ");
+    c.type("echo $((6*7))\r");
+    await c.waitForText(/\r42\r\n/);
+    await c.close();
+  });
+
+  test("a foreign Origin is refused through Caddy too", async () => {
+    const { id } = await createSession(caddy.url, cookie);
+    const c = new TermClient({ base: caddy.url, cookie, sessionId: id, origin: "https://evil.example.com" });
+    await expect(c.opened).rejects.toThrow();
+  });
+
+  test("ask and unauthenticated status are not reachable from outside", async () => {
+    expect((await fetch(`${caddy.url}/caddy/ask?domain=${hostname}`)).status).toBe(404);
+    expect((await fetch(`${caddy.url}/status`)).status).toBe(401);
+    expect((await fetch(`${caddy.url}/status`, { headers: { cookie } })).status).toBe(200);
+  });
+
+  test("<port>.<hostname> reaches a server on that port; unknown hosts get 404", async () => {
+    const app = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () => new Response("hello from the dev server"),
+    });
+    try {
+      const res = await fetch(`http://${app.port}.${hostname}:${caddy.port}/`);
+      expect(await res.text()).toBe("hello from the dev server");
+      const other = await fetch(`http://127.0.0.1:${caddy.port}/`, { headers: { host: `x.${hostname}` } });
+      expect(other.status).toBe(404);
+    } finally {
+      app.stop(true);
+    }
+  });
+});
