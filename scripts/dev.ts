@@ -1,0 +1,87 @@
+// `pnpm dev`: the whole system on this machine — local-cloud stand-ins, then the Worker under
+// wrangler dev with local D1 (migrations applied). `--smoke` signs in, uses an API key and exits.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import path from "node:path";
+import { startLocalCloud } from "@berth/local-cloud";
+import { devPorts, devPublicUrl, writeDevVars } from "./lib/local-env.ts";
+import { smokeTest } from "./lib/smoke.ts";
+
+const root = path.resolve(import.meta.dirname, "..");
+const wrangler = path.join(root, "workers/node_modules/.bin/wrangler");
+const smoke = process.argv.includes("--smoke");
+
+writeDevVars(root);
+const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "berth", "--local"], {
+  cwd: root,
+  stdio: ["ignore", "inherit", "inherit"],
+  env: { ...process.env, CI: "true" },
+});
+if (migrate.status !== 0) throw new Error("applying D1 migrations failed");
+
+const cloud = await startLocalCloud({
+  hetznerPort: devPorts.hetzner,
+  cloudflarePort: devPorts.cloudflare,
+  githubPort: devPorts.github,
+});
+
+const worker: ChildProcess = spawn(
+  wrangler,
+  ["dev", "--ip", "127.0.0.1", "--port", String(devPorts.worker), "--show-interactive-dev-session=false"],
+  // Its own process group, so stopping takes wrangler's workerd children with it.
+  { cwd: root, stdio: ["ignore", smoke ? "ignore" : "inherit", "inherit"], detached: true },
+);
+
+let stopping = false;
+async function stop(code: number) {
+  if (stopping) return;
+  stopping = true;
+  if (worker.pid) process.kill(-worker.pid, "SIGTERM");
+  await cloud.stop();
+  process.exit(code);
+}
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
+worker.on("exit", (code) => {
+  if (!stopping) {
+    console.error(`wrangler dev exited (${code})`);
+    void stop(1);
+  }
+});
+
+async function waitForWorker(timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${devPublicUrl}/api/openapi.json`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error("the Worker did not come up within 60 s");
+}
+
+try {
+  await waitForWorker(60_000);
+} catch (err) {
+  console.error(String(err));
+  await stop(1);
+}
+if (smoke) {
+  try {
+    const me = await smokeTest(devPublicUrl);
+    console.log(`dev smoke test: signed in and called /api/me as ${me.email}`);
+    await stop(0);
+  } catch (err) {
+    console.error(`dev smoke test failed: ${String(err)}`);
+    await stop(1);
+  }
+} else {
+  console.log(`
+  Berth is running locally.
+  Open ${devPublicUrl} and sign in with the GitHub stand-in.
+
+  Stand-ins: Hetzner ${cloud.urls.hetzner}  Cloudflare ${cloud.urls.cloudflare}  GitHub ${cloud.urls.github}
+  API docs:  ${devPublicUrl}/api/openapi.json      Stop with Ctrl-C.
+`);
+}

@@ -1,0 +1,108 @@
+// Runs every suite in turn and ends with one line: "N passed, N failed".
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+
+import { existsSync } from "node:fs";
+
+/** A package's own node_modules/.bin first, then the root's. */
+const bin = (name: string, pkg = ".") =>
+  [path.join(root, pkg, "node_modules/.bin", name), path.join(root, "node_modules/.bin", name)].find((p) =>
+    existsSync(p),
+  ) ?? name;
+const reports = mkdtempSync(path.join(tmpdir(), "berth-test-"));
+
+interface Step {
+  name: string;
+  cwd: string;
+  command: string[];
+  /** Reads passed/failed counts from the runner's machine-readable report. */
+  counts?: () => { passed: number; failed: number };
+}
+
+function vitestStep(pkg: string): Step {
+  const report = path.join(reports, `${pkg}.json`);
+  return {
+    name: `${pkg} (vitest)`,
+    cwd: path.join(root, pkg),
+    command: [
+      bin("vitest", pkg),
+      "run",
+      "--reporter=default",
+      "--reporter=json",
+      `--outputFile.json=${report}`,
+    ],
+    counts: () => {
+      const r = JSON.parse(readFileSync(report, "utf8")) as {
+        numPassedTests: number;
+        numFailedTests: number;
+      };
+      return { passed: r.numPassedTests, failed: r.numFailedTests };
+    },
+  };
+}
+
+function bunStep(pkg: string): Step {
+  const report = path.join(reports, `${pkg}.xml`);
+  return {
+    name: `${pkg} (bun test)`,
+    cwd: path.join(root, pkg),
+    command: [bin("bun", pkg), "test", "--reporter=junit", `--reporter-outfile=${report}`],
+    counts: () => {
+      const xml = readFileSync(report, "utf8");
+      const head = /<testsuites[^>]*>/.exec(xml)?.[0] ?? "";
+      const attr = (n: string) => Number(new RegExp(`${n}="(\\d+)"`).exec(head)?.[1] ?? 0);
+      const failed = attr("failures") + attr("errors");
+      return { passed: attr("tests") - failed - attr("skipped"), failed };
+    },
+  };
+}
+
+const only = process.argv.slice(2);
+const steps: Step[] = [
+  { name: "lint + format (biome)", cwd: root, command: [bin("biome"), "check", "."] },
+  ...["protocol", "cloud-init", "local-cloud", "workers", "vm-agent"].map((pkg) => ({
+    name: `typecheck ${pkg}`,
+    cwd: path.join(root, pkg),
+    command: [bin("tsc"), "-p", "."],
+  })),
+  vitestStep("cloud-init"),
+  vitestStep("local-cloud"),
+  vitestStep("workers"),
+  bunStep("vm-agent"),
+  {
+    name: "dev smoke (the README's first command: sign in, API key, /api/me)",
+    cwd: root,
+    command: [process.execPath, "scripts/dev.ts", "--smoke"],
+  },
+].filter((s) => only.length === 0 || only.some((o) => s.name.startsWith(o)));
+
+let passed = 0;
+let failed = 0;
+const failures: string[] = [];
+for (const step of steps) {
+  console.log(`\n=== ${step.name}`);
+  const started = Date.now();
+  const result = spawnSync(step.command[0] ?? "", step.command.slice(1), { cwd: step.cwd, stdio: "inherit" });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  let counts = { passed: 0, failed: 0 };
+  try {
+    counts = step.counts?.() ?? counts;
+  } catch {
+    // No report means the runner died before writing one; the exit code below says so.
+  }
+  if (result.status !== 0) {
+    failures.push(step.name);
+    if (counts.failed === 0) counts.failed = 1;
+  }
+  passed += counts.passed;
+  failed += counts.failed;
+  console.log(`=== ${step.name}: ${result.status === 0 ? "ok" : "FAILED"} in ${seconds}s`);
+}
+
+if (failures.length > 0) console.log(`\nFailed: ${failures.join(", ")}`);
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failures.length > 0 ? 1 : 0);

@@ -1,0 +1,48 @@
+import { errorCodes } from "@berth/protocol";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import type { Env } from "./env.ts";
+import { errorBody, handleError } from "./http/errors.ts";
+import { validationHook } from "./http/validation.ts";
+import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { authRoutes } from "./routes/auth-passthrough.ts";
+import { homePage } from "./routes/home.ts";
+import { meRoutes } from "./routes/me.ts";
+
+/** Largest JSON body any endpoint accepts; nothing Berth takes in comes close. */
+export const maxBodyBytes = 64 * 1024;
+
+export function createApp() {
+  const app = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });
+
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: (c) =>
+        c.json(errorBody(errorCodes.payloadTooLarge, `request body exceeds ${maxBodyBytes} bytes`), 413),
+    }),
+  );
+
+  app.route("/api/auth", authRoutes);
+  app.route("/api/me", meRoutes);
+  app.route("/api/keys", apiKeyRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "session", {
+    type: "apiKey",
+    in: "cookie",
+    name: "better-auth.session_token",
+  });
+  app.doc31("/api/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "Berth API", version: "0.1.0", description: "Self-terminating cloud workspaces." },
+  });
+
+  app.get("/", homePage);
+  app.notFound((c) =>
+    c.json(errorBody(errorCodes.notFound, `no route for ${c.req.method} ${c.req.path}`), 404),
+  );
+  app.onError(handleError);
+  return app;
+}
