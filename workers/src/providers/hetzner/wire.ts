@@ -1,0 +1,51 @@
+import type { CloudServer, ServerTypePrice } from "../types.ts";
+
+/** The parts of Hetzner's JSON we read. Optional/nullable where Hetzner documents null. */
+export interface WireServer {
+  id: number;
+  name: string;
+  status: string;
+  created: string;
+  labels?: Record<string, string> | null;
+  public_net?: { ipv4?: { ip?: string | null } | null } | null;
+  server_type?: { name?: string } | null;
+}
+
+export interface WirePrice {
+  location: string;
+  price_hourly: { net: string; gross: string };
+}
+
+export interface WireServerType {
+  name: string;
+  architecture?: string;
+  prices?: WirePrice[];
+}
+
+export interface WirePagination {
+  meta?: { pagination?: { next_page?: number | null } | null } | null;
+}
+
+export function toCloudServer(s: WireServer): CloudServer {
+  return {
+    id: s.id,
+    name: s.name,
+    status: s.status,
+    ipv4: s.public_net?.ipv4?.ip ?? null,
+    labels: { ...(s.labels ?? {}) },
+    createdAt: s.created,
+    serverType: s.server_type?.name ?? "",
+  };
+}
+
+/** One entry per (type, location); Hetzner prints prices as decimal strings like "0.0057000000". */
+export function toPrices(t: WireServerType): ServerTypePrice[] {
+  const architecture = t.architecture === "arm" ? "arm" : "x86";
+  const out: ServerTypePrice[] = [];
+  for (const p of t.prices ?? []) {
+    const hourlyGross = Number.parseFloat(p.price_hourly.gross);
+    if (!Number.isFinite(hourlyGross)) continue;
+    out.push({ serverType: t.name, location: p.location, hourlyGross, architecture });
+  }
+  return out;
+}
