@@ -1,6 +1,7 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { generateEncryptionKey, generateSigningJwk } from "../scripts/lib/keys.ts";
 import { testVars } from "./test/support/test-env.ts";
 
 export default defineConfig(async () => {
@@ -9,10 +10,21 @@ export default defineConfig(async () => {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "../wrangler.toml" },
-        miniflare: { bindings: { ...testVars, TEST_MIGRATIONS: migrations } },
+        miniflare: {
+          bindings: {
+            ...testVars,
+            ENCRYPTION_KEY: generateEncryptionKey(),
+            TERMINAL_SIGNING_KEY: generateSigningJwk(),
+            TEST_MIGRATIONS: migrations,
+          },
+        },
       }),
     ],
     test: {
+      // One workerd for all files: with per-file isolates, vitest-plugin 1.5.0 fails to start the
+      // second file ("WebSocket protocol error: Message is too large"). Tests therefore share D1
+      // and must not assume an empty database: each creates the users and rows it needs.
+      isolate: false,
       globalSetup: ["./test/global-setup.ts"],
       setupFiles: ["./test/setup.ts"],
     },

@@ -1,4 +1,11 @@
 export {
+  type CaddyfileOptions,
+  type CaddyIssuer,
+  type LocalCaddyfileOptions,
+  renderCaddyfile,
+  renderLocalCaddyfile,
+} from "./caddyfile.ts";
+export {
   aptPackages,
   type CloudInitInput,
   CloudInitInputError,

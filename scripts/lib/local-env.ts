@@ -2,8 +2,9 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { generateEncryptionKey, generateSigningJwk } from "./keys.ts";
 
-export const devPorts = { worker: 8787, hetzner: 8701, cloudflare: 8702, github: 8703 } as const;
+export const devPorts = { worker: 8787, edge: 8788, hetzner: 8701, cloudflare: 8702, github: 8703 } as const;
 export const devPublicUrl = `http://localhost:${devPorts.worker}`;
 
 function parseDevVars(file: string): Record<string, string> {
@@ -11,7 +12,7 @@ function parseDevVars(file: string): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const line of readFileSync(file, "utf8").split("\n")) {
     const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (match?.[1]) vars[match[1]] = (match[2] ?? "").replace(/^"|"$/g, "");
+    if (match?.[1]) vars[match[1]] = JSON.parse(match[2] || '""') as string;
   }
   return vars;
 }
@@ -31,9 +32,20 @@ export function writeDevVars(root: string): Record<string, string> {
     GITHUB_CLIENT_SECRET: "local-github-secret",
     GITHUB_OAUTH_URL: github,
     GITHUB_API_URL: github,
+    HETZNER_API_URL: `http://127.0.0.1:${devPorts.hetzner}/v1`,
+    HETZNER_TOKEN: "local-hetzner-token",
+    CLOUDFLARE_API_URL: `http://127.0.0.1:${devPorts.cloudflare}/client/v4`,
+    CLOUDFLARE_API_TOKEN: "local-cloudflare-token",
+    CLOUDFLARE_ZONE_ID: "023e105f4ecef8ad9ca31a8372d0c353",
+    WORKSPACE_DOMAIN: "localhost",
+    WORKSPACE_SCHEME: "http",
+    WORKSPACE_PORT: String(devPorts.edge),
+    ENCRYPTION_KEY: previous.ENCRYPTION_KEY ?? generateEncryptionKey(),
+    TERMINAL_SIGNING_KEY: previous.TERMINAL_SIGNING_KEY ?? generateSigningJwk(),
   };
   const body = Object.entries(vars)
-    .map(([k, v]) => `${k}="${v}"`)
+    // JSON-quoted: the signing key is itself JSON.
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join("\n");
   writeFileSync(file, `# Written by scripts/dev.ts for local mode; not used in production.\n${body}\n`, {
     mode: 0o600,

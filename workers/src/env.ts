@@ -12,4 +12,36 @@ export interface Env {
   GITHUB_OAUTH_URL: string;
   /** https://api.github.com in production; the local stand-in otherwise. */
   GITHUB_API_URL: string;
+
+  HETZNER_API_URL: string;
+  HETZNER_TOKEN: string;
+  HETZNER_IMAGE?: string;
+  CLOUDFLARE_API_URL: string;
+  CLOUDFLARE_API_TOKEN: string;
+  CLOUDFLARE_ZONE_ID: string;
+  /** Workspaces live at <id>.<WORKSPACE_DOMAIN>. */
+  WORKSPACE_DOMAIN: string;
+  /** How browsers reach a workspace host: "https" in production, "http" locally. */
+  WORKSPACE_SCHEME?: string;
+  /** Port browsers use for workspace hosts, when not the scheme's default (local edge). */
+  WORKSPACE_PORT?: string;
+  /** Caddy's certificate issuer on VMs: acme (Let's Encrypt), zerossl or internal. */
+  WORKSPACE_TLS_ISSUER?: string;
+
+  /** 32 bytes, base64: AES-256-GCM key for user secrets. */
+  ENCRYPTION_KEY: string;
+  /** Private P-256 JWK (JSON) signing terminal tokens. */
+  TERMINAL_SIGNING_KEY: string;
+
+  /** Where VMs download the agent, per architecture, and its SHA-256. */
+  AGENT_URL_X64?: string;
+  AGENT_SHA256_X64?: string;
+  AGENT_URL_ARM64?: string;
+  AGENT_SHA256_ARM64?: string;
+
+  MAX_LIVE_WORKSPACES_PER_USER?: string;
+  DEFAULT_IDLE_TIMEOUT_MINUTES?: string;
+  IDLE_GRACE_MINUTES?: string;
+  MAX_LIFETIME_HOURS?: string;
+  HEARTBEAT_TIMEOUT_MINUTES?: string;
 }

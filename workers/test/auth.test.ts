@@ -1,34 +1,36 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, signIn } from "./support/session.ts";
+import { api, freshLogin, signIn } from "./support/session.ts";
 
 describe("GitHub login through the stand-in", () => {
   it("creates a user row on first login and the session cookie authenticates /api/me", async () => {
-    const before = await env.DB.prepare("select count(*) as n from user where email = ?")
-      .bind("alice@example.test")
-      .first<{ n: number }>();
-    expect(before?.n).toBe(0);
+    const login = freshLogin("newcomer");
+    const email = `${login}@example.test`;
+    const count = () =>
+      env.DB.prepare("select count(*) as n from user where email = ?").bind(email).first<{ n: number }>();
+    expect((await count())?.n).toBe(0);
 
-    const cookie = await signIn("alice");
+    const cookie = await signIn(login);
     const me = await api("/api/me", { headers: { cookie } });
     expect(me.status).toBe(200);
-    const body = (await me.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ email: "alice@example.test", authenticated_via: "session" });
+    expect(await me.json()).toMatchObject({ email, authenticated_via: "session" });
 
-    const after = await env.DB.prepare("select count(*) as n from user where email = ?")
-      .bind("alice@example.test")
-      .first<{ n: number }>();
-    expect(after?.n).toBe(1);
-    const account = await env.DB.prepare("select provider_id, account_id from account").first();
-    expect(account).toMatchObject({ provider_id: "github", account_id: "1001" });
+    expect((await count())?.n).toBe(1);
+    const account = await env.DB.prepare(
+      "select a.provider_id from account a join user u on u.id = a.user_id where u.email = ?",
+    )
+      .bind(email)
+      .first();
+    expect(account).toMatchObject({ provider_id: "github" });
   });
 
   it("a second login reuses the same user", async () => {
-    await signIn("bob");
-    await signIn("bob");
-    const rows = await env.DB.prepare("select count(*) as n from user where email like 'bob%'").first<{
-      n: number;
-    }>();
+    const login = freshLogin("returning");
+    await signIn(login);
+    await signIn(login);
+    const rows = await env.DB.prepare("select count(*) as n from user where email = ?")
+      .bind(`${login}@example.test`)
+      .first<{ n: number }>();
     expect(rows?.n).toBe(1);
   });
 

@@ -36,8 +36,32 @@ export const USERS: GithubUser[] = [
   },
 ];
 
+const extraUsers = new Map<string, GithubUser>();
+
+/**
+ * The fixed users, or a user minted on first sight for any other valid GitHub login, so tests can
+ * always sign in as someone the control plane has never seen. Ids are stable per login.
+ */
 export function findUser(login: string): GithubUser | undefined {
-  return USERS.find((u) => u.login === login.toLowerCase());
+  const name = login.toLowerCase();
+  const fixed = USERS.find((u) => u.login === name);
+  if (fixed) return fixed;
+  if (!/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,38}$/.test(name)) return undefined;
+  let user = extraUsers.get(name);
+  if (!user) {
+    let hash = 0;
+    for (const ch of name) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+    user = {
+      id: 100_000 + (hash % 900_000_000),
+      login: name,
+      name,
+      email: `${name}@example.test`,
+      publicEmail: true,
+      createdAt: "2024-01-01T00:00:00Z",
+    };
+    extraUsers.set(name, user);
+  }
+  return user;
 }
 
 /** The GET /user body, shaped like api.github.com's. */

@@ -45,3 +45,8 @@ export async function createApiKey(cookie: string, name = "test key"): Promise<s
   if (res.status !== 201) throw new Error(`create key: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { key: string }).key;
 }
+
+/** A GitHub login the control plane has never seen (the stand-in mints it on first use). */
+export function freshLogin(prefix = "user"): string {
+  return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+}

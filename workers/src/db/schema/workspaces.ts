@@ -1,0 +1,85 @@
+import type { ClaudeState, WorkspaceState } from "@berth/protocol";
+import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { user } from "./auth.ts";
+
+const ms = (name: string) => integer(name, { mode: "timestamp_ms" });
+
+export const workspaces = sqliteTable(
+  "workspaces",
+  {
+    id: text("id").primaryKey(),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => user.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    repoUrl: text("repo_url").notNull(),
+    branch: text("branch"),
+    serverType: text("server_type").notNull(),
+    location: text("location").notNull(),
+    idleTimeoutMinutes: integer("idle_timeout_minutes").notNull(),
+    hostname: text("hostname").notNull(),
+    state: text("state").$type<WorkspaceState>().notNull(),
+    stateChangedAt: ms("state_changed_at").notNull(),
+    /** Why it is stopping, deleted or failed. */
+    stateReason: text("state_reason"),
+    /** Hidden from listings once the user deletes it; kept until its cloud resources are gone. */
+    hidden: integer("hidden", { mode: "boolean" }).notNull().default(false),
+    idempotencyKey: text("idempotency_key"),
+    serverId: integer("server_id"),
+    ipv4: text("ipv4"),
+    serverCreatedAt: ms("server_created_at"),
+    /** Gross EUR per hour of its server type at creation time. */
+    hourlyPrice: real("hourly_price"),
+    bootstrapTokenHash: text("bootstrap_token_hash"),
+    bootstrapExpiresAt: ms("bootstrap_expires_at"),
+    bootstrapRedeemedAt: ms("bootstrap_redeemed_at"),
+    callbackTokenHash: text("callback_token_hash"),
+    runtime: text("runtime"),
+    readyAt: ms("ready_at"),
+    lastHeartbeatAt: ms("last_heartbeat_at"),
+    lastHumanInputAt: ms("last_human_input_at"),
+    claudeState: text("claude_state").$type<ClaudeState>(),
+    claudeWaitingReason: text("claude_waiting_reason"),
+    openTerminals: integer("open_terminals"),
+    idleWarning: integer("idle_warning", { mode: "boolean" }).notNull().default(false),
+    idleShutdownAt: ms("idle_shutdown_at"),
+    endedAt: ms("ended_at"),
+    lastError: text("last_error"),
+    createdAt: ms("created_at").notNull(),
+    updatedAt: ms("updated_at").notNull(),
+  },
+  (t) => [
+    index("workspaces_owner_idx").on(t.ownerId, t.createdAt),
+    index("workspaces_state_idx").on(t.state),
+    uniqueIndex("workspaces_owner_idempotency_idx").on(t.ownerId, t.idempotencyKey),
+  ],
+);
+
+export const workspaceEvents = sqliteTable(
+  "workspace_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    at: ms("at").notNull(),
+    /** state, progress, bootstrap, bootstrap_refused, error, shutdown_requested, ... */
+    type: text("type").notNull(),
+    message: text("message").notNull(),
+  },
+  (t) => [index("workspace_events_workspace_idx").on(t.workspaceId, t.id)],
+);
+
+/** Per-user secrets, encrypted with AES-256-GCM under a Worker secret. */
+export const userCredentials = sqliteTable("user_credentials", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => user.id, { onDelete: "cascade" }),
+  claudeApiKeyCiphertext: text("claude_api_key_ciphertext"),
+  claudeApiKeyLast4: text("claude_api_key_last4"),
+  updatedAt: ms("updated_at").notNull(),
+});
+
+export type Workspace = typeof workspaces.$inferSelect;
+export type NewWorkspace = typeof workspaces.$inferInsert;
+export type WorkspaceEvent = typeof workspaceEvents.$inferSelect;

@@ -1,0 +1,100 @@
+/**
+ * The two outside services the control plane drives, each behind one small interface. Production
+ * implementations talk to Hetzner Cloud and Cloudflare; tests point the same code at local-cloud.
+ */
+
+export interface ServerSpec {
+  name: string;
+  serverType: string;
+  location: string;
+  image: string;
+  userData: string;
+  labels: Record<string, string>;
+}
+
+export interface CloudServer {
+  id: number;
+  name: string;
+  /** Hetzner's status: initializing, starting, running, stopping, off, deleting, ... */
+  status: string;
+  ipv4: string | null;
+  labels: Record<string, string>;
+  /** ISO timestamp. */
+  createdAt: string;
+  serverType: string;
+}
+
+export interface ServerTypePrice {
+  serverType: string;
+  location: string;
+  /** Gross hourly price in EUR, as Hetzner prices it. */
+  hourlyGross: number;
+  architecture: "x86" | "arm";
+}
+
+export interface ServerProvider {
+  createServer(spec: ServerSpec): Promise<CloudServer>;
+  /** null when the server does not exist (404). */
+  getServer(id: number): Promise<CloudServer | null>;
+  /** Every server matching a Hetzner label selector, across all pages. */
+  listServers(labelSelector: string): Promise<CloudServer[]>;
+  /** Idempotent: a server that is already gone counts as deleted. */
+  deleteServer(id: number): Promise<void>;
+  /** Prices of every server type in every location. */
+  listServerTypePrices(): Promise<ServerTypePrice[]>;
+}
+
+export interface DnsRecord {
+  id: string;
+  /** Fully qualified name. */
+  name: string;
+  type: string;
+  content: string;
+  comment: string | null;
+  /** ISO timestamp. */
+  createdOn: string;
+}
+
+export interface DnsProvider {
+  /**
+   * Makes sure exactly these A records exist for the workspace (names fully qualified), pointing at
+   * `ipv4`, tagged with the workspace id in their comment. Idempotent: existing correct records are
+   * kept, wrong ones replaced.
+   */
+  ensureWorkspaceRecords(workspaceId: string, names: string[], ipv4: string): Promise<DnsRecord[]>;
+  /** Deletes every record tagged with the workspace id. Idempotent. Returns how many were deleted. */
+  deleteWorkspaceRecords(workspaceId: string): Promise<number>;
+  /** Every record in the zone that carries a Berth comment, across all pages. */
+  listBerthRecords(): Promise<DnsRecord[]>;
+}
+
+/** A failed call to an outside service, with what the caller needs to decide whether to retry. */
+export class ProviderError extends Error {
+  readonly service: "hetzner" | "cloudflare";
+  /** HTTP status, or 0 for a network error or timeout. */
+  readonly status: number;
+  /** The service's own error code (e.g. Hetzner `uniqueness_error`, Cloudflare `81058`), or `network`. */
+  readonly code: string;
+  /** Seconds to wait before retrying, from Retry-After / RateLimit-Reset, when rate limited. */
+  readonly retryAfterSeconds: number | null;
+
+  constructor(
+    service: "hetzner" | "cloudflare",
+    status: number,
+    code: string,
+    message: string,
+    retryAfterSeconds: number | null = null,
+  ) {
+    super(`${service}: ${message}`);
+    this.name = "ProviderError";
+    this.service = service;
+    this.status = status;
+    this.code = code;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /** Worth trying again later: network trouble, timeouts, 429 and 5xx. */
+  get retryable(): boolean {
+    return this.status === 0 || this.status === 429 || this.status >= 500;
+  }
+}

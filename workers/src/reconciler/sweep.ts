@@ -1,0 +1,119 @@
+import { dnsCommentPrefix, serverLabels } from "@berth/protocol";
+import { inArray } from "drizzle-orm";
+import { type Workspace, workspaces } from "../db/schema/index.ts";
+import type { DnsRecord } from "../providers/types.ts";
+import { type LifecycleDeps, type Observed, reconcileWorkspace } from "../workspaces/reconcile.ts";
+import { isLive } from "../workspaces/state-machine.ts";
+import { loadWorkspacesInStates } from "../workspaces/store.ts";
+import { stopAfterRateLimit } from "./rate-limit-guard.ts";
+
+export interface SweepReport {
+  reconciled: number;
+  orphanServersDeleted: number[];
+  orphanRecordsDeleted: string[];
+  /** One line per step that failed; the sweep carried on past each. */
+  errors: string[];
+}
+
+const managedSelector = `${serverLabels.managedBy}=berth`;
+const workspaceOfRecord = (r: DnsRecord) =>
+  r.comment?.startsWith(dnsCommentPrefix) ? r.comment.slice(dnsCommentPrefix.length) : null;
+
+/**
+ * The cron pass. Lists Berth's servers and DNS records once each (paged, by label/comment, never
+ * per workspace), reconciles every live workspace and every ended one that still owns something,
+ * then deletes resources no workspace row claims once they are past the grace period.
+ */
+export async function sweep(baseDeps: LifecycleDeps): Promise<SweepReport> {
+  const deps = {
+    ...baseDeps,
+    servers: stopAfterRateLimit(baseDeps.servers, "hetzner"),
+    dns: stopAfterRateLimit(baseDeps.dns, "cloudflare"),
+  };
+  const report: SweepReport = {
+    reconciled: 0,
+    orphanServersDeleted: [],
+    orphanRecordsDeleted: [],
+    errors: [],
+  };
+  const step = async <T>(name: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await fn();
+    } catch (err) {
+      const line = `${name}: ${err instanceof Error ? err.message : String(err)}`;
+      report.errors.push(line);
+      console.error("sweep step failed", line);
+      return undefined;
+    }
+  };
+
+  const servers = await step("list servers", () => deps.servers.listServers(managedSelector));
+  const records = await step("list DNS records", () => deps.dns.listBerthRecords());
+
+  const serversByWorkspace = groupBy(servers ?? [], (s) => s.labels[serverLabels.workspace] ?? null);
+  const recordsByWorkspace = groupBy(records ?? [], workspaceOfRecord);
+  const live =
+    (await step("load workspaces", () =>
+      loadWorkspacesInStates(deps.db, ["creating", "provisioning", "booting", "ready", "stopping"]),
+    )) ?? [];
+  const owners = new Set([...serversByWorkspace.keys(), ...recordsByWorkspace.keys()]);
+  const known = await loadByIds(deps, [...owners]);
+
+  const toReconcile = new Map<string, Workspace>(live.map((w) => [w.id, w]));
+  for (const ws of known.values()) if (!isLive(ws.state)) toReconcile.set(ws.id, ws);
+
+  for (const ws of toReconcile.values()) {
+    // Without the server listing a reconcile would ask Hetzner per workspace: skip rather than burst.
+    if (!servers) break;
+    const observed: Observed = {
+      servers: serversByWorkspace.get(ws.id) ?? [],
+      ...(records ? { records: recordsByWorkspace.get(ws.id) ?? [] } : {}),
+    };
+    const after = await reconcileWorkspace(deps, ws, observed);
+    if (after.lastError) report.errors.push(`workspace ${ws.id}: ${after.lastError}`);
+    report.reconciled++;
+  }
+
+  const cutoff = deps.now() - deps.settings.orphanGraceMs;
+  for (const server of servers ?? []) {
+    const owner = server.labels[serverLabels.workspace];
+    if (owner && known.has(owner)) continue;
+    if (Date.parse(server.createdAt) > cutoff) continue; // may be a create in flight
+    const deleted = await step(`delete orphan server ${server.id}`, async () => {
+      await deps.servers.deleteServer(server.id);
+      return true;
+    });
+    if (deleted) report.orphanServersDeleted.push(server.id);
+  }
+  const orphanRecordOwners = [...recordsByWorkspace.keys()].filter((id) => !known.has(id));
+  for (const owner of orphanRecordOwners) {
+    const old = (recordsByWorkspace.get(owner) ?? []).filter((r) => Date.parse(r.createdOn) <= cutoff);
+    if (old.length === 0) continue;
+    const ok = await step(`delete orphan DNS records of ${owner}`, () =>
+      deps.dns.deleteWorkspaceRecords(owner),
+    );
+    if (ok !== undefined) report.orphanRecordsDeleted.push(...old.map((r) => r.name));
+  }
+  return report;
+}
+
+async function loadByIds(deps: LifecycleDeps, ids: string[]): Promise<Map<string, Workspace>> {
+  const found = new Map<string, Workspace>();
+  // D1 caps bound parameters per statement; chunk the lookup.
+  for (let i = 0; i < ids.length; i += 90) {
+    const chunk = ids.slice(i, i + 90);
+    const rows = await deps.db.select().from(workspaces).where(inArray(workspaces.id, chunk));
+    for (const row of rows) found.set(row.id, row);
+  }
+  return found;
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string | null): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    if (k === null) continue;
+    map.set(k, [...(map.get(k) ?? []), item]);
+  }
+  return map;
+}

@@ -1,0 +1,121 @@
+import {
+  bootstrapResponseSchema,
+  errorCodes,
+  heartbeatRequestSchema,
+  progressRequestSchema,
+  readyRequestSchema,
+  shutdownRequestSchema,
+  workspaceStates,
+} from "@berth/protocol";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { Env } from "../env.ts";
+import { ApiError } from "../http/errors.ts";
+import { errorResponses, jsonBody, jsonResponse } from "../http/schemas.ts";
+import { validationHook } from "../http/validation.ts";
+import { SecretBox } from "../security/secret-box.ts";
+import {
+  authenticateCallback,
+  markReady,
+  recordHeartbeat,
+  recordProgress,
+  redeemBootstrap,
+  requestShutdown,
+} from "../workspaces/callbacks.ts";
+import { lifecycleDeps } from "../workspaces/deps.ts";
+import { reconcileWorkspace } from "../workspaces/reconcile.ts";
+import { idParam } from "./workspace-schemas.ts";
+
+/** VM -> control plane. Authenticated by the bootstrap token (once) or the callback token. */
+type VmEnv = { Bindings: Env };
+const tags = ["vm callbacks"];
+const security = [{ bearer: [] }];
+const stateSchema = z.object({ state: z.enum(workspaceStates) });
+
+function bearer(c: Context): string {
+  const match = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
+  if (!match?.[1]) throw new ApiError(401, errorCodes.unauthorized, "missing bearer token");
+  return match[1];
+}
+
+const route = <B extends z.ZodType>(
+  name: string,
+  summary: string,
+  body: B,
+  ok: z.ZodType,
+  status: 200 | 202 = 200,
+) =>
+  createRoute({
+    method: "post",
+    path: `/{id}/${name}`,
+    tags,
+    security,
+    summary,
+    request: { params: idParam, body: jsonBody(body) },
+    responses: {
+      [status]: jsonResponse(ok, "Accepted"),
+      401: errorResponses[401],
+      404: errorResponses[404],
+      422: errorResponses[422],
+    },
+  });
+
+const bootstrap = createRoute({
+  method: "post",
+  path: "/{id}/bootstrap",
+  tags,
+  security,
+  summary: "Redeem the one-time bootstrap token (from cloud-init) for the callback token and secrets",
+  request: { params: idParam },
+  responses: {
+    200: jsonResponse(bootstrapResponseSchema, "Secrets for this VM only"),
+    401: errorResponses[401],
+    404: errorResponses[404],
+    409: { description: "Already redeemed", content: errorResponses[401].content },
+  },
+});
+
+export const vmCallbackRoutes = new OpenAPIHono<VmEnv>({ defaultHook: validationHook })
+  .openapi(bootstrap, async (c) => {
+    const deps = lifecycleDeps(c.env);
+    const secrets = await redeemBootstrap(
+      deps,
+      new SecretBox(c.env.ENCRYPTION_KEY),
+      c.req.valid("param").id,
+      bearer(c),
+    );
+    return c.json(secrets, 200);
+  })
+  .openapi(
+    route("progress", "Report a boot step", progressRequestSchema, z.object({ stored: z.boolean() })),
+    async (c) => {
+      const deps = lifecycleDeps(c.env);
+      const ws = await authenticateCallback(deps, c.req.valid("param").id, bearer(c));
+      const { step, message, at } = c.req.valid("json");
+      return c.json(await recordProgress(deps, ws, step, message, at), 200);
+    },
+  )
+  .openapi(route("ready", "The terminal answers", readyRequestSchema, stateSchema), async (c) => {
+    const deps = lifecycleDeps(c.env);
+    const ws = await authenticateCallback(deps, c.req.valid("param").id, bearer(c));
+    const ready = await markReady(deps, ws, c.req.valid("json").runtime);
+    return c.json({ state: ready.state }, 200);
+  })
+  .openapi(
+    route("heartbeat", "Activity and idle status, every 60 s", heartbeatRequestSchema, stateSchema),
+    async (c) => {
+      const deps = lifecycleDeps(c.env);
+      const ws = await authenticateCallback(deps, c.req.valid("param").id, bearer(c));
+      return c.json(await recordHeartbeat(deps, ws, c.req.valid("json")), 200);
+    },
+  )
+  .openapi(
+    route("shutdown", "The VM asks to be destroyed", shutdownRequestSchema, stateSchema, 202),
+    async (c) => {
+      const deps = lifecycleDeps(c.env);
+      const ws = await authenticateCallback(deps, c.req.valid("param").id, bearer(c));
+      const stopping = await requestShutdown(deps, ws, c.req.valid("json"));
+      c.executionCtx.waitUntil(reconcileWorkspace(deps, stopping).then(() => undefined));
+      return c.json({ state: stopping.state }, 202);
+    },
+  );

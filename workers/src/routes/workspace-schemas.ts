@@ -1,0 +1,107 @@
+import { workspaceStates } from "@berth/protocol";
+import { z } from "@hono/zod-openapi";
+
+const noControlChars = (s: string) => !/[\u0000-\u001f\u007f\s]/.test(s);
+
+/** https://, http:// (local mirrors), ssh:// and scp-style git@host:path URLs. */
+const repoUrl = z
+  .string()
+  .min(1)
+  .max(2048)
+  .refine(noControlChars, "must not contain spaces or control characters")
+  .refine(
+    (s) => /^(https?|ssh|git):\/\/[^/]+\/.+/.test(s) || /^[\w.-]+@[\w.-]+:[\w./~-]+$/.test(s),
+    "must be an https://, http://, ssh:// or git@host:path repository URL",
+  )
+  .openapi({ example: "https://github.com/octocat/Hello-World.git" });
+
+export const createWorkspaceBody = z
+  .object({
+    repo_url: repoUrl,
+    branch: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]+$/, "must be a valid git branch name")
+      .optional(),
+    name: z.string().trim().min(1).max(64).optional(),
+    server_type: z
+      .string()
+      .regex(/^[a-z0-9-]{2,32}$/, "must be a Hetzner server type such as cx23")
+      .optional(),
+    location: z
+      .string()
+      .regex(/^[a-z0-9-]{2,16}$/, "must be a Hetzner location such as fsn1")
+      .optional(),
+    idle_timeout_minutes: z.number().int().min(5).max(1440).optional(),
+  })
+  .strict()
+  .openapi("CreateWorkspace");
+
+export const workspaceSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    state: z.enum(workspaceStates),
+    state_reason: z.string().nullable(),
+    repo_url: z.string(),
+    branch: z.string().nullable(),
+    server_type: z.string(),
+    location: z.string(),
+    hostname: z.string(),
+    url: z.string(),
+    idle_timeout_minutes: z.number(),
+    created_at: z.string(),
+    ready_at: z.string().nullable(),
+    ended_at: z.string().nullable(),
+    last_activity_at: z.string().nullable(),
+    cost: z.object({ hourly_eur: z.number().nullable(), total_eur: z.number(), billed_hours: z.number() }),
+  })
+  .openapi("Workspace");
+
+export const workspaceDetailSchema = workspaceSchema
+  .extend({
+    server_id: z.number().nullable(),
+    ipv4: z.string().nullable(),
+    runtime: z.string().nullable(),
+    last_error: z.string().nullable(),
+    agent: z.object({
+      last_heartbeat_at: z.string().nullable(),
+      last_human_input_at: z.string().nullable(),
+      claude_state: z.string().nullable(),
+      claude_waiting_reason: z.string().nullable(),
+      open_terminals: z.number().nullable(),
+      idle_warning: z.boolean(),
+      idle_shutdown_at: z.string().nullable(),
+    }),
+    progress: z.array(z.object({ at: z.string(), message: z.string() })),
+  })
+  .openapi("WorkspaceDetail");
+
+export const eventSchema = z
+  .object({ id: z.number(), at: z.string(), type: z.string(), message: z.string() })
+  .openapi("WorkspaceEvent");
+
+export const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}_[a-z0-9]{1,32}$/, "must be a next_cursor from a previous page")
+    .optional(),
+  include_ended: z.enum(["true", "false"]).default("false"),
+});
+
+export const idParam = z.object({ id: z.string().regex(/^[a-z0-9]{1,32}$/, "not a workspace id") });
+
+export const idempotencyHeader = z.object({
+  "idempotency-key": z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
+    .optional(),
+});
+
+export const terminalTokenSchema = z
+  .object({ token: z.string(), expires_at: z.string(), url: z.string() })
+  .openapi("TerminalToken");

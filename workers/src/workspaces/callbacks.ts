@@ -1,0 +1,138 @@
+import { errorCodes, type HeartbeatRequest, type ShutdownRequest } from "@berth/protocol";
+import { and, eq, isNull } from "drizzle-orm";
+import { readClaudeKey } from "../credentials/claude-key.ts";
+import { type Workspace, workspaces } from "../db/schema/index.ts";
+import { ApiError, notFound } from "../http/errors.ts";
+import type { SecretBox } from "../security/secret-box.ts";
+import { randomToken, sha256Hex } from "../security/tokens.ts";
+import type { LifecycleDeps } from "./reconcile.ts";
+import { stopWorkspace } from "./service.ts";
+import { isTerminal } from "./state-machine.ts";
+import {
+  countEvents,
+  loadWorkspace,
+  maxEventsPerWorkspace,
+  recordEvent,
+  transition,
+  updateWorkspace,
+} from "./store.ts";
+
+const unauthorized = (message: string) => new ApiError(401, errorCodes.unauthorized, message);
+
+/**
+ * The agent trades its one-time bootstrap token for its callback token and the user's Claude key.
+ * Exactly one redemption can succeed; every refused attempt is recorded on the timeline.
+ */
+export async function redeemBootstrap(deps: LifecycleDeps, box: SecretBox, id: string, token: string) {
+  const ws = await loadWorkspace(deps.db, id);
+  if (!ws) throw notFound("workspace");
+  const hash = await sha256Hex(token);
+  const refuse = async (why: string, status: 401 | 409) => {
+    await recordEvent(deps.db, id, "bootstrap_refused", `bootstrap refused: ${why}`);
+    throw new ApiError(
+      status,
+      status === 409 ? errorCodes.conflict : errorCodes.unauthorized,
+      `bootstrap refused: ${why}`,
+    );
+  };
+  if (!ws.bootstrapTokenHash || ws.bootstrapTokenHash !== hash) return refuse("unknown token", 401);
+  if (ws.bootstrapRedeemedAt) return refuse("token already used", 409);
+  if (isTerminal(ws.state) || ws.state === "stopping") return refuse(`workspace is ${ws.state}`, 409);
+  if (!ws.bootstrapExpiresAt || ws.bootstrapExpiresAt.getTime() < deps.now())
+    return refuse("token expired", 401);
+
+  const callbackToken = randomToken("cb_");
+  // Compare-and-set on "not yet redeemed": of two racing redemptions only one gets a row back.
+  const [won] = await deps.db
+    .update(workspaces)
+    .set({
+      bootstrapRedeemedAt: new Date(deps.now()),
+      callbackTokenHash: await sha256Hex(callbackToken),
+      updatedAt: new Date(deps.now()),
+    })
+    .where(
+      and(
+        eq(workspaces.id, id),
+        eq(workspaces.bootstrapTokenHash, hash),
+        isNull(workspaces.bootstrapRedeemedAt),
+      ),
+    )
+    .returning({ id: workspaces.id });
+  if (!won) return refuse("token already used", 409);
+  await recordEvent(deps.db, id, "bootstrap", "the agent redeemed its bootstrap token");
+  return { callback_token: callbackToken, claude_api_key: await readClaudeKey(deps.db, box, ws.ownerId) };
+}
+
+/** The workspace a callback token belongs to; a token for another workspace is refused. */
+export async function authenticateCallback(
+  deps: LifecycleDeps,
+  id: string,
+  token: string,
+): Promise<Workspace> {
+  const ws = await loadWorkspace(deps.db, id);
+  if (!ws) throw notFound("workspace");
+  if (!ws.callbackTokenHash || ws.callbackTokenHash !== (await sha256Hex(token))) {
+    throw unauthorized("invalid callback token for this workspace");
+  }
+  return ws;
+}
+
+export async function recordProgress(
+  deps: LifecycleDeps,
+  ws: Workspace,
+  step: string,
+  message: string,
+  at?: string,
+) {
+  if ((await countEvents(deps.db, ws.id)) >= maxEventsPerWorkspace) return { stored: false };
+  const when = at ? Math.min(Date.parse(at), deps.now()) : deps.now();
+  await recordEvent(
+    deps.db,
+    ws.id,
+    "progress",
+    `[${step}] ${message}`,
+    Number.isFinite(when) ? when : deps.now(),
+  );
+  return { stored: true };
+}
+
+export async function markReady(deps: LifecycleDeps, ws: Workspace, runtime: string) {
+  if (ws.state === "ready") return ws;
+  if (ws.state !== "booting") {
+    throw new ApiError(409, errorCodes.conflict, `the workspace is ${ws.state}, not booting`);
+  }
+  const now = new Date(deps.now());
+  const ready = await transition(deps.db, ws, "ready", `terminal is up (${runtime})`, {
+    readyAt: now,
+    runtime,
+    lastHeartbeatAt: now,
+  });
+  return ready ?? (await loadWorkspace(deps.db, ws.id)) ?? ws;
+}
+
+export async function recordHeartbeat(deps: LifecycleDeps, ws: Workspace, beat: HeartbeatRequest) {
+  if (isTerminal(ws.state) || ws.state === "stopping") return { state: ws.state };
+  const date = (iso: string | null | undefined) =>
+    iso ? new Date(Math.min(Date.parse(iso), deps.now())) : null;
+  await updateWorkspace(deps.db, ws.id, {
+    lastHeartbeatAt: new Date(deps.now()),
+    lastHumanInputAt: date(beat.last_human_input_at) ?? ws.lastHumanInputAt,
+    claudeState: beat.claude.state,
+    claudeWaitingReason: beat.claude.state === "waiting" ? (beat.claude.waiting_reason ?? null) : null,
+    openTerminals: beat.open_terminals,
+    idleWarning: beat.idle.warning,
+    idleShutdownAt: beat.idle.warning ? date(beat.idle.shutdown_at) : null,
+  });
+  return { state: ws.state };
+}
+
+export async function requestShutdown(deps: LifecycleDeps, ws: Workspace, request: ShutdownRequest) {
+  await recordEvent(deps.db, ws.id, "shutdown_requested", `the agent asked to shut down (${request.reason})`);
+  const reason =
+    request.reason === "idle"
+      ? "idle"
+      : request.reason === "max_lifetime"
+        ? "maximum lifetime reached"
+        : "requested on the VM";
+  return stopWorkspace(deps, ws, `agent: ${reason}`);
+}

@@ -1,0 +1,68 @@
+import { renderCaddyfile, renderCloudInit } from "@berth/cloud-init";
+import { type AgentConfig, agentConfigPath } from "@berth/protocol";
+import type { JWK } from "jose";
+import type { Workspace } from "../db/schema/index.ts";
+import type { Settings } from "../settings.ts";
+
+/** Loopback port of the agent on the VM; Caddy proxies the workspace hostname to it. */
+export const agentPort = 7681;
+
+export interface AgentDownload {
+  url: string;
+  sha256: string;
+}
+
+export interface ProvisioningConfig {
+  controlPlaneUrl: string;
+  terminalPublicKey: JWK;
+  agents: { x86: AgentDownload; arm: AgentDownload };
+  settings: Settings;
+}
+
+export function agentConfigFor(
+  ws: Workspace,
+  bootstrapToken: string,
+  config: ProvisioningConfig,
+): AgentConfig {
+  const { settings } = config;
+  return {
+    workspace_id: ws.id,
+    hostname: ws.hostname,
+    control_plane_url: config.controlPlaneUrl,
+    bootstrap_token: bootstrapToken,
+    terminal_token_public_key: config.terminalPublicKey as Record<string, unknown>,
+    repo_url: ws.repoUrl,
+    branch: ws.branch,
+    idle_timeout_seconds: ws.idleTimeoutMinutes * 60,
+    idle_grace_seconds: settings.idleGraceMinutes * 60,
+    max_lifetime_seconds: Math.floor(settings.maxLifetimeMs / 1000),
+    heartbeat_interval_seconds: 60,
+    listen: { host: "127.0.0.1", port: agentPort },
+    data_dir: "/var/lib/berth",
+  };
+}
+
+/**
+ * The VM's user_data. It carries only the one-time bootstrap token: Hetzner stores user_data, so
+ * the Claude key and the callback token are fetched by the agent over TLS instead.
+ */
+export function renderUserData(
+  ws: Workspace,
+  bootstrapToken: string,
+  architecture: "x86" | "arm",
+  config: ProvisioningConfig,
+): string {
+  const caddyfile = renderCaddyfile({
+    hostname: ws.hostname,
+    agentPort,
+    issuer: config.settings.tlsIssuer,
+    askUrl: `http://127.0.0.1:${agentPort}/caddy/ask`,
+  });
+  return renderCloudInit({
+    agentConfig: agentConfigFor(ws, bootstrapToken, config),
+    agent: config.agents[architecture],
+    caddyfile,
+  });
+}
+
+export { agentConfigPath };

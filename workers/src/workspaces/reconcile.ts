@@ -1,0 +1,179 @@
+import { serverLabels } from "@berth/protocol";
+import type { Database } from "../db/client.ts";
+import type { Workspace } from "../db/schema/index.ts";
+import {
+  type CloudServer,
+  type DnsProvider,
+  type DnsRecord,
+  ProviderError,
+  type ServerProvider,
+} from "../providers/types.ts";
+import { randomToken, sha256Hex } from "../security/tokens.ts";
+import type { Settings } from "../settings.ts";
+import { timedDecision } from "./policy.ts";
+import type { ProvisioningConfig } from "./provisioning.ts";
+import { renderUserData } from "./provisioning.ts";
+import { isTerminal } from "./state-machine.ts";
+import { loadWorkspace, recordEvent, transition, updateWorkspace } from "./store.ts";
+
+export interface LifecycleDeps {
+  db: Database;
+  servers: ServerProvider;
+  dns: DnsProvider;
+  settings: Settings;
+  provisioning: ProvisioningConfig;
+  domain: string;
+  now(): number;
+}
+
+/**
+ * What the sweep already listed for this workspace, so a reconcile need not ask again. `records`
+ * is undefined when the DNS listing failed: the reconcile then asks Cloudflare itself.
+ */
+export interface Observed {
+  servers: CloudServer[];
+  records?: DnsRecord[];
+}
+
+export const workspaceLabelSelector = (id: string) => `${serverLabels.workspace}=${id}`;
+export const workspaceDnsNames = (ws: Pick<Workspace, "hostname">) => [ws.hostname, `*.${ws.hostname}`];
+
+/**
+ * Brings one workspace's cloud resources in line with its state. Level-triggered and idempotent:
+ * safe to run twice, concurrently with another run, or after a crash half-way. Provider failures
+ * are recorded and left for the next pass (the cron sweep runs every minute), except refusals that
+ * no retry can fix, which fail the workspace.
+ */
+export async function reconcileWorkspace(
+  deps: LifecycleDeps,
+  start: Workspace,
+  observed?: Observed,
+): Promise<Workspace> {
+  let ws = start;
+  try {
+    const decision = timedDecision(ws, deps.now(), deps.settings);
+    if (decision)
+      ws = (await transition(deps.db, ws, decision.to, decision.reason)) ?? (await reload(deps, ws));
+
+    if (ws.state === "creating") {
+      ws = (await transition(deps.db, ws, "provisioning", "requesting a server")) ?? (await reload(deps, ws));
+    }
+    if (ws.state === "provisioning") ws = await provision(deps, ws, observed);
+    if (ws.state === "booting" || ws.state === "ready") ws = await verifyRunning(deps, ws, observed);
+    if (ws.state === "stopping" || isTerminal(ws.state)) ws = await cleanUp(deps, ws, observed);
+    if (ws.lastError) await updateWorkspace(deps.db, ws.id, { lastError: null });
+    return { ...ws, lastError: null };
+  } catch (err) {
+    return await recordFailure(deps, ws, err);
+  }
+}
+
+async function reload(deps: LifecycleDeps, ws: Workspace): Promise<Workspace> {
+  return (await loadWorkspace(deps.db, ws.id)) ?? ws;
+}
+
+async function serversOf(deps: LifecycleDeps, ws: Workspace, observed?: Observed): Promise<CloudServer[]> {
+  const found = observed ? observed.servers : await deps.servers.listServers(workspaceLabelSelector(ws.id));
+  return [...found].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}
+
+async function provision(deps: LifecycleDeps, start: Workspace, observed?: Observed): Promise<Workspace> {
+  let ws = start;
+  // Look the label up first: a create whose response was lost must not make a second VM.
+  let [server, ...extra] = await serversOf(deps, ws, observed);
+  for (const duplicate of extra) await deps.servers.deleteServer(duplicate.id);
+  if (!server) server = await createServer(deps, ws);
+  if (ws.serverId !== server.id || ws.ipv4 !== server.ipv4) {
+    const changes = { serverId: server.id, ipv4: server.ipv4, serverCreatedAt: new Date(server.createdAt) };
+    await updateWorkspace(deps.db, ws.id, changes);
+    ws = { ...ws, ...changes };
+  }
+  if (!server.ipv4) return ws; // Hetzner assigns the address shortly; the next pass picks it up.
+  await deps.dns.ensureWorkspaceRecords(ws.id, workspaceDnsNames(ws), server.ipv4);
+  return (
+    (await transition(deps.db, ws, "booting", `server ${server.id} at ${server.ipv4}, DNS records set`)) ??
+    reload(deps, ws)
+  );
+}
+
+async function createServer(deps: LifecycleDeps, ws: Workspace): Promise<CloudServer> {
+  const now = deps.now();
+  const bootstrapToken = randomToken("bt_");
+  const architecture = ws.serverType.startsWith("cax") ? "arm" : "x86";
+  const userData = renderUserData(ws, bootstrapToken, architecture, deps.provisioning);
+  // Only the hash is kept; the token itself exists only in this VM's user_data.
+  await updateWorkspace(deps.db, ws.id, {
+    bootstrapTokenHash: await sha256Hex(bootstrapToken),
+    bootstrapExpiresAt: new Date(now + deps.settings.bootstrapTokenTtlMs),
+    bootstrapRedeemedAt: null,
+  });
+  const server = await deps.servers.createServer({
+    name: `berth-${ws.id}`,
+    serverType: ws.serverType,
+    location: ws.location,
+    image: deps.settings.hetznerImage,
+    userData,
+    labels: {
+      [serverLabels.workspace]: ws.id,
+      [serverLabels.owner]: ws.ownerId,
+      [serverLabels.managedBy]: "berth",
+    },
+  });
+  await recordEvent(
+    deps.db,
+    ws.id,
+    "server",
+    `server ${server.id} created (${ws.serverType} in ${ws.location})`,
+  );
+  return server;
+}
+
+async function verifyRunning(deps: LifecycleDeps, ws: Workspace, observed?: Observed): Promise<Workspace> {
+  const servers = await serversOf(deps, ws, observed);
+  const server = servers.find((s) => s.id === ws.serverId) ?? null;
+  if (!server) {
+    return (await transition(deps.db, ws, "failed", "its server disappeared")) ?? reload(deps, ws);
+  }
+  const wanted = workspaceDnsNames(ws);
+  const records = observed?.records;
+  const recordsOk =
+    records !== undefined &&
+    records.length === wanted.length &&
+    wanted.every((name) => records.some((r) => r.name === name && r.content === server.ipv4));
+  if (!recordsOk && server.ipv4) await deps.dns.ensureWorkspaceRecords(ws.id, wanted, server.ipv4);
+  return ws;
+}
+
+async function cleanUp(deps: LifecycleDeps, start: Workspace, observed?: Observed): Promise<Workspace> {
+  let ws = start;
+  const records = observed?.records;
+  const nothingLeft = observed && observed.servers.length === 0 && records?.length === 0;
+  if (!nothingLeft) {
+    // DNS first: a name must never point at an address Hetzner may hand to someone else.
+    if (records === undefined || records.length > 0) await deps.dns.deleteWorkspaceRecords(ws.id);
+    const servers = await serversOf(deps, ws, observed);
+    const ids = new Set(servers.map((s) => s.id));
+    if (ws.serverId !== null && !observed) ids.add(ws.serverId);
+    for (const id of ids) await deps.servers.deleteServer(id);
+    if (ids.size > 0) await recordEvent(deps.db, ws.id, "server", `server ${[...ids].join(", ")} deleted`);
+  }
+  if (ws.state === "stopping") {
+    ws =
+      (await transition(deps.db, ws, "deleted", "server and DNS records removed")) ??
+      (await reload(deps, ws));
+  }
+  return ws;
+}
+
+async function recordFailure(deps: LifecycleDeps, ws: Workspace, err: unknown): Promise<Workspace> {
+  const message = err instanceof Error ? err.message : String(err);
+  await updateWorkspace(deps.db, ws.id, { lastError: message });
+  await recordEvent(deps.db, ws.id, "error", message);
+  const refused = err instanceof ProviderError && !err.retryable && err.status !== 401 && err.status !== 403;
+  if (refused && (ws.state === "provisioning" || ws.state === "creating")) {
+    const failed = await transition(deps.db, ws, "failed", `the cloud provider refused: ${message}`);
+    if (failed) return await cleanUp(deps, failed).catch(() => failed);
+  }
+  if (!(err instanceof ProviderError)) console.error("reconcile failed", ws.id, message);
+  return { ...ws, lastError: message };
+}

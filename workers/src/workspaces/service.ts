@@ -1,0 +1,152 @@
+import { defaultLocation, defaultServerType, errorCodes } from "@berth/protocol";
+import { and, eq, notInArray, sql } from "drizzle-orm";
+import { type Workspace, workspaces } from "../db/schema/index.ts";
+import { ApiError } from "../http/errors.ts";
+import { ProviderError } from "../providers/types.ts";
+import { randomWorkspaceId } from "../security/tokens.ts";
+import type { LifecycleDeps } from "./reconcile.ts";
+import { isStoppable } from "./state-machine.ts";
+import { recordEvent, transition, updateWorkspace } from "./store.ts";
+
+export interface CreateWorkspaceInput {
+  repo_url: string;
+  branch?: string | undefined;
+  name?: string | undefined;
+  server_type?: string | undefined;
+  location?: string | undefined;
+  idle_timeout_minutes?: number | undefined;
+}
+
+function nameFromRepo(repoUrl: string): string {
+  const last = repoUrl.replace(/\/+$/, "").split(/[/:]/).pop() ?? "workspace";
+  return last.replace(/\.git$/, "").slice(0, 64) || "workspace";
+}
+
+async function priceOf(deps: LifecycleDeps, serverType: string, location: string): Promise<number> {
+  let prices: Awaited<ReturnType<LifecycleDeps["servers"]["listServerTypePrices"]>>;
+  try {
+    prices = await deps.servers.listServerTypePrices();
+  } catch (err) {
+    const message = err instanceof ProviderError ? err.message : "Hetzner is unreachable";
+    throw new ApiError(
+      503,
+      errorCodes.upstream,
+      `cannot check server types right now (${message}); try again`,
+    );
+  }
+  const match = prices.find((p) => p.serverType === serverType && p.location === location);
+  if (match) return match.hourlyGross;
+  const types = [...new Set(prices.filter((p) => p.location === location).map((p) => p.serverType))];
+  const detail = types.length
+    ? `server type '${serverType}' is not offered in ${location}; available there: ${types.sort().join(", ")}`
+    : `unknown location '${location}'`;
+  throw new ApiError(422, errorCodes.validation, detail, {
+    details: [{ path: types.length ? "server_type" : "location", message: detail }],
+  });
+}
+
+async function findByIdempotencyKey(deps: LifecycleDeps, ownerId: string, key: string) {
+  const [row] = await deps.db
+    .select()
+    .from(workspaces)
+    .where(and(eq(workspaces.ownerId, ownerId), eq(workspaces.idempotencyKey, key)));
+  return row ?? null;
+}
+
+async function liveCount(deps: LifecycleDeps, ownerId: string): Promise<number> {
+  const [row] = await deps.db
+    .select({ n: sql<number>`count(*)` })
+    .from(workspaces)
+    .where(and(eq(workspaces.ownerId, ownerId), notInArray(workspaces.state, ["deleted", "failed"])));
+  return row?.n ?? 0;
+}
+
+/**
+ * Records a new workspace in `creating`; the reconciler does the rest. With an idempotency key, a
+ * retried request returns the workspace the first one made instead of making another.
+ */
+export async function createWorkspace(
+  deps: LifecycleDeps,
+  ownerId: string,
+  input: CreateWorkspaceInput,
+  idempotencyKey: string | null,
+): Promise<{ workspace: Workspace; created: boolean }> {
+  const earlier = idempotencyKey ? await findByIdempotencyKey(deps, ownerId, idempotencyKey) : null;
+  if (earlier) return { workspace: earlier, created: false };
+  const limit = deps.settings.maxLiveWorkspacesPerUser;
+  if ((await liveCount(deps, ownerId)) >= limit) {
+    throw new ApiError(
+      409,
+      errorCodes.limitReached,
+      `you already have ${limit} live workspaces; stop one first`,
+    );
+  }
+  const serverType = input.server_type ?? defaultServerType;
+  const location = input.location ?? defaultLocation;
+  const hourlyPrice = await priceOf(deps, serverType, location);
+  const id = randomWorkspaceId();
+  const now = new Date(deps.now());
+  const row: Workspace = {
+    id,
+    ownerId,
+    name: input.name ?? nameFromRepo(input.repo_url),
+    repoUrl: input.repo_url,
+    branch: input.branch ?? null,
+    serverType,
+    location,
+    idleTimeoutMinutes: input.idle_timeout_minutes ?? deps.settings.defaultIdleTimeoutMinutes,
+    hostname: `${id}.${deps.domain}`,
+    state: "creating",
+    stateChangedAt: now,
+    stateReason: "requested",
+    hidden: false,
+    idempotencyKey,
+    serverId: null,
+    ipv4: null,
+    serverCreatedAt: null,
+    hourlyPrice,
+    bootstrapTokenHash: null,
+    bootstrapExpiresAt: null,
+    bootstrapRedeemedAt: null,
+    callbackTokenHash: null,
+    runtime: null,
+    readyAt: null,
+    lastHeartbeatAt: null,
+    lastHumanInputAt: null,
+    claudeState: null,
+    claudeWaitingReason: null,
+    openTerminals: null,
+    idleWarning: false,
+    idleShutdownAt: null,
+    endedAt: null,
+    lastError: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    await deps.db.insert(workspaces).values(row);
+  } catch (err) {
+    // Two concurrent requests with the same key: the unique index lets one win; return its row.
+    const winner = idempotencyKey ? await findByIdempotencyKey(deps, ownerId, idempotencyKey) : null;
+    if (winner) return { workspace: winner, created: false };
+    throw err;
+  }
+  await recordEvent(deps.db, id, "state", `created: ${row.repoUrl} on ${serverType} in ${location}`);
+  return { workspace: row, created: true };
+}
+
+/** Stop (keep it listed) or delete (hide it): both remove the server and DNS records. */
+export async function stopWorkspace(
+  deps: LifecycleDeps,
+  ws: Workspace,
+  reason: string,
+  opts: { hide?: boolean } = {},
+): Promise<Workspace> {
+  let current = ws;
+  if (opts.hide && !ws.hidden) {
+    await updateWorkspace(deps.db, ws.id, { hidden: true });
+    current = { ...current, hidden: true };
+  }
+  if (!isStoppable(current.state)) return current;
+  return (await transition(deps.db, current, "stopping", reason)) ?? current;
+}

@@ -1,0 +1,70 @@
+import type { Workspace, WorkspaceEvent } from "../db/schema/index.ts";
+import type { Settings } from "../settings.ts";
+import { costSoFar } from "./policy.ts";
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function workspaceUrl(ws: Pick<Workspace, "hostname">, settings: Settings): string {
+  return `${settings.workspaceScheme}://${ws.hostname}${settings.workspacePort ? `:${settings.workspacePort}` : ""}`;
+}
+
+/** The API's view of a workspace: never a token hash, never a secret. */
+export function workspaceSummary(ws: Workspace, settings: Settings, now = Date.now()) {
+  const cost = costSoFar(ws, now);
+  return {
+    id: ws.id,
+    name: ws.name,
+    state: ws.state,
+    state_reason: ws.stateReason,
+    repo_url: ws.repoUrl,
+    branch: ws.branch,
+    server_type: ws.serverType,
+    location: ws.location,
+    hostname: ws.hostname,
+    url: workspaceUrl(ws, settings),
+    idle_timeout_minutes: ws.idleTimeoutMinutes,
+    created_at: ws.createdAt.toISOString(),
+    ready_at: iso(ws.readyAt),
+    ended_at: iso(ws.endedAt),
+    last_activity_at: iso(lastActivity(ws)),
+    cost: {
+      hourly_eur: ws.hourlyPrice,
+      total_eur: cost?.eur ?? 0,
+      billed_hours: cost?.hours ?? 0,
+    },
+  };
+}
+
+function lastActivity(ws: Workspace): Date | null {
+  const candidates = [ws.lastHumanInputAt, ws.readyAt].filter((d): d is Date => d !== null);
+  return candidates.length ? new Date(Math.max(...candidates.map((d) => d.getTime()))) : null;
+}
+
+export function workspaceDetail(
+  ws: Workspace,
+  progress: WorkspaceEvent[],
+  settings: Settings,
+  now = Date.now(),
+) {
+  return {
+    ...workspaceSummary(ws, settings, now),
+    server_id: ws.serverId,
+    ipv4: ws.ipv4,
+    runtime: ws.runtime,
+    last_error: ws.lastError,
+    agent: {
+      last_heartbeat_at: iso(ws.lastHeartbeatAt),
+      last_human_input_at: iso(ws.lastHumanInputAt),
+      claude_state: ws.claudeState,
+      claude_waiting_reason: ws.claudeWaitingReason,
+      open_terminals: ws.openTerminals,
+      idle_warning: ws.idleWarning,
+      idle_shutdown_at: iso(ws.idleShutdownAt),
+    },
+    progress: progress.map((e) => ({ at: e.at.toISOString(), message: e.message })),
+  };
+}
+
+export function eventView(e: WorkspaceEvent) {
+  return { id: e.id, at: e.at.toISOString(), type: e.type, message: e.message };
+}
