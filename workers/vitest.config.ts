@@ -25,6 +25,9 @@ export default defineConfig(async () => {
       // second file ("WebSocket protocol error: Message is too large"). Tests therefore share D1
       // and must not assume an empty database: each creates the users and rows it needs.
       isolate: false,
+      // Fault injection in local-cloud is process-wide: files run one at a time so one file's
+      // injected fault never hits another's request.
+      fileParallelism: false,
       globalSetup: ["./test/global-setup.ts"],
       setupFiles: ["./test/setup.ts"],
     },

@@ -3,7 +3,7 @@ import { inArray } from "drizzle-orm";
 import { type Workspace, workspaces } from "../db/schema/index.ts";
 import type { DnsRecord } from "../providers/types.ts";
 import { type LifecycleDeps, type Observed, reconcileWorkspace } from "../workspaces/reconcile.ts";
-import { isLive } from "../workspaces/state-machine.ts";
+import { isLive, isStarting } from "../workspaces/state-machine.ts";
 import { loadWorkspacesInStates } from "../workspaces/store.ts";
 import { stopAfterRateLimit } from "./rate-limit-guard.ts";
 
@@ -14,6 +14,9 @@ export interface SweepReport {
   /** One line per step that failed; the sweep carried on past each. */
   errors: string[];
 }
+
+/** How long after a request's own reconcile touched a starting workspace the sweep leaves it alone. */
+export const inFlightGraceMs = 90_000;
 
 const managedSelector = `${serverLabels.managedBy}=berth`;
 const workspaceOfRecord = (r: DnsRecord) =>
@@ -65,6 +68,10 @@ export async function sweep(baseDeps: LifecycleDeps): Promise<SweepReport> {
   for (const ws of toReconcile.values()) {
     // Without the server listing a reconcile would ask Hetzner per workspace: skip rather than burst.
     if (!servers) break;
+    // A workspace touched moments ago is being provisioned by its request's own reconcile; with no
+    // server listed yet, creating one here too could make a second VM.
+    const inFlight = isStarting(ws.state) && deps.now() - ws.updatedAt.getTime() < inFlightGraceMs;
+    if (inFlight && !serversByWorkspace.has(ws.id)) continue;
     const observed: Observed = {
       servers: serversByWorkspace.get(ws.id) ?? [],
       ...(records ? { records: recordsByWorkspace.get(ws.id) ?? [] } : {}),

@@ -9,6 +9,8 @@ import {
 } from "@berth/protocol";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { Workspace } from "../db/schema/index.ts";
 import type { Env } from "../env.ts";
 import { ApiError } from "../http/errors.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../http/schemas.ts";
@@ -27,7 +29,7 @@ import { reconcileWorkspace } from "../workspaces/reconcile.ts";
 import { idParam } from "./workspace-schemas.ts";
 
 /** VM -> control plane. Authenticated by the bootstrap token (once) or the callback token. */
-type VmEnv = { Bindings: Env };
+type VmEnv = { Bindings: Env; Variables: { workspace: Workspace } };
 const tags = ["vm callbacks"];
 const security = [{ bearer: [] }];
 const stateSchema = z.object({ state: z.enum(workspaceStates) });
@@ -37,6 +39,13 @@ function bearer(c: Context): string {
   if (!match?.[1]) throw new ApiError(401, errorCodes.unauthorized, "missing bearer token");
   return match[1];
 }
+
+/** Runs before input validation: a caller without this workspace's token learns nothing more. */
+const callbackAuth = createMiddleware<VmEnv>(async (c, next) => {
+  const id = c.req.param("id") ?? "";
+  c.set("workspace", await authenticateCallback(lifecycleDeps(c.env), id, bearer(c)));
+  await next();
+});
 
 const route = <B extends z.ZodType>(
   name: string,
@@ -51,6 +60,7 @@ const route = <B extends z.ZodType>(
     tags,
     security,
     summary,
+    middleware: [callbackAuth],
     request: { params: idParam, body: jsonBody(body) },
     responses: {
       [status]: jsonResponse(ok, "Accepted"),
@@ -90,14 +100,14 @@ export const vmCallbackRoutes = new OpenAPIHono<VmEnv>({ defaultHook: validation
     route("progress", "Report a boot step", progressRequestSchema, z.object({ stored: z.boolean() })),
     async (c) => {
       const deps = lifecycleDeps(c.env);
-      const ws = await authenticateCallback(deps, c.req.valid("param").id, bearer(c));
+      const ws = c.get("workspace");
       const { step, message, at } = c.req.valid("json");
       return c.json(await recordProgress(deps, ws, step, message, at), 200);
     },
   )
   .openapi(route("ready", "The terminal answers", readyRequestSchema, stateSchema), async (c) => {
     const deps = lifecycleDeps(c.env);
-    const ws = await authenticateCallback(deps, c.req.valid("param").id, bearer(c));
+    const ws = c.get("workspace");
     const ready = await markReady(deps, ws, c.req.valid("json").runtime);
     return c.json({ state: ready.state }, 200);
   })
@@ -105,7 +115,7 @@ export const vmCallbackRoutes = new OpenAPIHono<VmEnv>({ defaultHook: validation
     route("heartbeat", "Activity and idle status, every 60 s", heartbeatRequestSchema, stateSchema),
     async (c) => {
       const deps = lifecycleDeps(c.env);
-      const ws = await authenticateCallback(deps, c.req.valid("param").id, bearer(c));
+      const ws = c.get("workspace");
       return c.json(await recordHeartbeat(deps, ws, c.req.valid("json")), 200);
     },
   )
@@ -113,7 +123,7 @@ export const vmCallbackRoutes = new OpenAPIHono<VmEnv>({ defaultHook: validation
     route("shutdown", "The VM asks to be destroyed", shutdownRequestSchema, stateSchema, 202),
     async (c) => {
       const deps = lifecycleDeps(c.env);
-      const ws = await authenticateCallback(deps, c.req.valid("param").id, bearer(c));
+      const ws = c.get("workspace");
       const stopping = await requestShutdown(deps, ws, c.req.valid("json"));
       c.executionCtx.waitUntil(reconcileWorkspace(deps, stopping).then(() => undefined));
       return c.json({ state: stopping.state }, 202);

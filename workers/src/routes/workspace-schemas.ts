@@ -1,7 +1,8 @@
 import { workspaceStates } from "@berth/protocol";
 import { z } from "@hono/zod-openapi";
 
-const noControlChars = (s: string) => !/[\u0000-\u001f\u007f\s]/.test(s);
+// Printable ASCII only: control characters and spaces have no place in a repository URL.
+const noControlChars = (s: string) => /^[\x21-\x7e]+$/.test(s);
 
 /** https://, http:// (local mirrors), ssh:// and scp-style git@host:path URLs. */
 const repoUrl = z
