@@ -2,7 +2,7 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { generateEncryptionKey, generateSigningJwk } from "../scripts/lib/keys.ts";
-import { testVars } from "./test/support/test-env.ts";
+import { testPortBase, testVarsFor } from "./test/support/test-env.ts";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "../migrations"));
@@ -12,7 +12,7 @@ export default defineConfig(async () => {
         wrangler: { configPath: "../wrangler.toml" },
         miniflare: {
           bindings: {
-            ...testVars,
+            ...testVarsFor(testPortBase(process.env)),
             ENCRYPTION_KEY: generateEncryptionKey(),
             TERMINAL_SIGNING_KEY: generateSigningJwk(),
             TEST_MIGRATIONS: migrations,

@@ -6,6 +6,7 @@ import {
   createWorkspace,
   depsAt,
   expectInvariants,
+  hetzner,
   load,
   recordsOf,
   serversOf,
@@ -46,9 +47,7 @@ describe("a workspace's life, driven by the API and the VM's callbacks", () => {
 
     // user_data carries the one-time token and no secret.
     const bootstrapToken = await bootstrapTokenOf(server?.id ?? 0);
-    const state = (await (await fetch("http://127.0.0.1:28701/__berth/state")).json()) as {
-      servers: Array<{ id: number; user_data: string }>;
-    };
+    const state = (await hetzner.state()) as { servers: Array<{ id: number; user_data: string }> };
     const userData = state.servers.find((s) => s.id === server?.id)?.user_data ?? "";
     expect(userData.startsWith("#cloud-config")).toBe(true);
     expect(userData).not.toContain(claudeKey);

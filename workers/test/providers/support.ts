@@ -1,9 +1,9 @@
-import { testPorts } from "../support/test-env.ts";
+import { env } from "cloudflare:workers";
 
 /** local-cloud as started by test/global-setup.ts. */
-export const hetznerUrl = `http://127.0.0.1:${testPorts.hetzner}/v1`;
+export const hetznerUrl = env.HETZNER_API_URL;
 export const hetznerToken = "local-hetzner-token";
-export const cloudflareUrl = `http://127.0.0.1:${testPorts.cloudflare}/client/v4`;
+export const cloudflareUrl = env.CLOUDFLARE_API_URL;
 export const cloudflareToken = "local-cloudflare-token";
 export const zoneId = "023e105f4ecef8ad9ca31a8372d0c353";
 export const zoneName = "localhost";

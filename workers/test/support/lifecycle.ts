@@ -8,10 +8,9 @@ import { lifecycleDeps } from "../../src/workspaces/deps.ts";
 import type { LifecycleDeps } from "../../src/workspaces/reconcile.ts";
 import { loadWorkspace } from "../../src/workspaces/store.ts";
 import { api } from "./session.ts";
-import { testPorts } from "./test-env.ts";
 
-export const hetzner = localCloudControl(`http://127.0.0.1:${testPorts.hetzner}`);
-export const cloudflare = localCloudControl(`http://127.0.0.1:${testPorts.cloudflare}`);
+export const hetzner = localCloudControl(new URL(env.HETZNER_API_URL).origin);
+export const cloudflare = localCloudControl(new URL(env.CLOUDFLARE_API_URL).origin);
 
 /** The real dependencies, with a clock the test can move. */
 export function depsAt(offsetMs = 0): LifecycleDeps {
