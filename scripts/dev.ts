@@ -67,6 +67,14 @@ try {
   console.error(String(err));
   await stop(1);
 }
+// wrangler dev does not fire cron triggers by itself: run the reconciler sweep every minute.
+const cron = setInterval(() => {
+  fetch(
+    `http://127.0.0.1:${devPorts.worker}/cdn-cgi/local/scheduled?cron=${encodeURIComponent("* * * * *")}`,
+  ).catch((err: unknown) => console.error(`cron trigger failed: ${String(err)}`));
+}, 60_000);
+cron.unref();
+
 if (smoke) {
   try {
     const me = await smokeTest(devPublicUrl);

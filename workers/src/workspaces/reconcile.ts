@@ -58,8 +58,11 @@ export async function reconcileWorkspace(
     if (ws.state === "creating") {
       ws = (await transition(deps.db, ws, "provisioning", "requesting a server")) ?? (await reload(deps, ws));
     }
-    if (ws.state === "provisioning") ws = await provision(deps, ws, observed);
-    if (ws.state === "booting" || ws.state === "ready") ws = await verifyRunning(deps, ws, observed);
+    const provisioning = ws.state === "provisioning";
+    if (provisioning) ws = await provision(deps, ws, observed);
+    // A server made in this pass is newer than the sweep's listing: checking it there would miss it.
+    if (!provisioning && (ws.state === "booting" || ws.state === "ready"))
+      ws = await verifyRunning(deps, ws, observed);
     if (ws.state === "stopping" || isTerminal(ws.state)) ws = await cleanUp(deps, ws, observed);
     if (ws.lastError) await updateWorkspace(deps.db, ws.id, { lastError: null });
     return { ...ws, lastError: null };
