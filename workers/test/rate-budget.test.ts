@@ -1,0 +1,99 @@
+import { inArray } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { type Workspace, workspaces } from "../src/db/schema/index.ts";
+import { workspaceDnsNames } from "../src/workspaces/reconcile.ts";
+import { cloudflare, depsAt, hetzner, sweep } from "./support/lifecycle.ts";
+import { api, freshLogin, signIn } from "./support/session.ts";
+
+const fleet = 200;
+
+describe("API budgets", () => {
+  it(`a sweep over ${fleet} live workspaces stays far inside Hetzner's 3600/h and Cloudflare's 1200/5 min`, async () => {
+    const deps = depsAt();
+    const cookie = await signIn(freshLogin("fleet"));
+    const ownerId = ((await (await api("/api/me", { headers: { cookie } })).json()) as { id: string }).id;
+    const now = new Date();
+    const rows: Workspace[] = [];
+    for (let i = 0; i < fleet; i++) {
+      const id = `wfleet${crypto.randomUUID().replaceAll("-", "").slice(0, 10)}`;
+      const server = await deps.servers.createServer({
+        name: `berth-${id}`,
+        serverType: "cx23",
+        location: "fsn1",
+        image: "ubuntu-24.04",
+        userData: "#cloud-config\n",
+        labels: { "berth.managed-by": "berth", "berth.workspace": id, "berth.owner": ownerId },
+      });
+      const ws = {
+        id,
+        ownerId,
+        name: id,
+        repoUrl: "https://example.test/r.git",
+        branch: null,
+        serverType: "cx23",
+        location: "fsn1",
+        idleTimeoutMinutes: 30,
+        hostname: `${id}.localhost`,
+        state: "ready",
+        stateChangedAt: now,
+        stateReason: "test fleet",
+        hidden: false,
+        idempotencyKey: null,
+        serverId: server.id,
+        ipv4: server.ipv4,
+        serverCreatedAt: now,
+        hourlyPrice: 0.0096,
+        bootstrapTokenHash: null,
+        bootstrapExpiresAt: null,
+        bootstrapRedeemedAt: now,
+        callbackTokenHash: null,
+        runtime: "host",
+        readyAt: now,
+        lastHeartbeatAt: now,
+        lastHumanInputAt: null,
+        claudeState: null,
+        claudeWaitingReason: null,
+        openTerminals: 0,
+        idleWarning: false,
+        idleShutdownAt: null,
+        endedAt: null,
+        lastError: null,
+        createdAt: now,
+        updatedAt: now,
+      } satisfies Workspace;
+      await deps.dns.ensureWorkspaceRecords(id, workspaceDnsNames(ws), server.ipv4 ?? "");
+      rows.push(ws);
+    }
+    // D1 binds at most 100 parameters per statement: one row (35 columns) at a time.
+    for (const row of rows) await deps.db.insert(workspaces).values(row);
+
+    await hetzner.clearRequests();
+    await cloudflare.clearRequests();
+    const report = await sweep(depsAt());
+    const hetznerCalls = (await hetzner.requests()).length;
+    const cloudflareCalls = (await cloudflare.requests()).length;
+    console.log(
+      `sweep over ${fleet} workspaces: ${hetznerCalls} Hetzner and ${cloudflareCalls} Cloudflare requests`,
+    );
+
+    expect(report.errors).toEqual([]);
+    expect(report.reconciled).toBeGreaterThanOrEqual(fleet);
+    // One sweep a minute: 60 sweeps an hour against Hetzner, 5 per five minutes against Cloudflare.
+    expect(hetznerCalls * 60).toBeLessThan(3600 / 4);
+    expect(cloudflareCalls * 5).toBeLessThan(1200 / 4);
+
+    const ids = rows.map((r) => r.id);
+    for (let i = 0; i < ids.length; i += 50) {
+      await deps.db
+        .update(workspaces)
+        .set({ state: "stopping" })
+        .where(inArray(workspaces.id, ids.slice(i, i + 50)));
+    }
+    await sweep(depsAt());
+    expect(
+      (await deps.servers.listServers("berth.managed-by=berth")).filter((s) =>
+        ids.includes(s.labels["berth.workspace"] ?? ""),
+      ),
+    ).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,154 @@
+import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { afterEach, describe, expect, it } from "vitest";
+import { workspaces } from "../src/db/schema/index.ts";
+import { reconcileWorkspace } from "../src/workspaces/reconcile.ts";
+import { createWorkspace as createRow } from "../src/workspaces/service.ts";
+import {
+  cloudflare,
+  depsAt,
+  expectInvariants,
+  hetzner,
+  load,
+  readyWorkspace,
+  recordsOf,
+  serversOf,
+  sweep,
+} from "./support/lifecycle.ts";
+import { api, freshLogin, signIn } from "./support/session.ts";
+
+const minutes = (n: number) => n * 60_000;
+const userIdOf = async (cookie: string) =>
+  ((await (await api("/api/me", { headers: { cookie } })).json()) as { id: string }).id;
+
+afterEach(async () => {
+  await hetzner.clearFaults();
+  await cloudflare.clearFaults();
+});
+
+describe("orphans", () => {
+  it("deletes Berth-labelled servers and records nobody owns, only once past the grace period", async () => {
+    const deps = depsAt();
+    const ghost = `wghost${crypto.randomUUID().slice(0, 6)}`;
+    const labelled = await deps.servers.createServer({
+      name: `berth-${ghost}`,
+      serverType: "cx23",
+      location: "fsn1",
+      image: "ubuntu-24.04",
+      userData: "#cloud-config\n",
+      labels: { "berth.managed-by": "berth", "berth.workspace": ghost },
+    });
+    const unlabelled = await deps.servers.createServer({
+      name: `someone-elses-${ghost}`,
+      serverType: "cx23",
+      location: "fsn1",
+      image: "ubuntu-24.04",
+      userData: "#cloud-config\n",
+      labels: { team: "not-berth" },
+    });
+    await deps.dns.ensureWorkspaceRecords(
+      ghost,
+      [`${ghost}.localhost`, `*.${ghost}.localhost`],
+      "127.0.99.1",
+    );
+
+    const early = await sweep(depsAt(minutes(1)));
+    expect(early.orphanServersDeleted).not.toContain(labelled.id);
+    expect(await deps.servers.getServer(labelled.id)).not.toBeNull();
+    expect(await recordsOf(ghost)).toHaveLength(2);
+
+    const late = await sweep(depsAt(minutes(6)));
+    expect(late.orphanServersDeleted).toContain(labelled.id);
+    expect(await deps.servers.getServer(labelled.id)).toBeNull();
+    expect(await recordsOf(ghost)).toHaveLength(0);
+    expect(await deps.servers.getServer(unlabelled.id)).not.toBeNull();
+    await deps.servers.deleteServer(unlabelled.id);
+  });
+});
+
+describe("deadlines", () => {
+  it("stops a ready workspace whose agent stopped heartbeating", async () => {
+    const cookie = await signIn(freshLogin("silent"));
+    const { id } = await readyWorkspace(cookie);
+    await sweep(depsAt(minutes(2)));
+    expect((await load(id)).state).toBe("ready");
+    await sweep(depsAt(minutes(6)));
+    const ws = await load(id);
+    expect(ws.state).toBe("deleted");
+    expect(ws.stateReason).toBe("server and DNS records removed");
+    expect(await serversOf(id)).toHaveLength(0);
+    expect(await recordsOf(id)).toHaveLength(0);
+  });
+
+  it("stops a workspace at its maximum lifetime even while it heartbeats", async () => {
+    const cookie = await signIn(freshLogin("old"));
+    const { id } = await readyWorkspace(cookie);
+    const deps = depsAt(minutes(12 * 60 + 1));
+    await deps.db
+      .update(workspaces)
+      .set({ lastHeartbeatAt: new Date(deps.now()) })
+      .where(eq(workspaces.id, id));
+    await reconcileWorkspace(deps, await load(id));
+    expect((await load(id)).state).toBe("deleted");
+    const events = await env.DB.prepare(
+      "select message from workspace_events where workspace_id = ? and type = 'state'",
+    )
+      .bind(id)
+      .all<{ message: string }>();
+    expect(events.results.map((e) => e.message).join("\n")).toContain("maximum lifetime");
+  });
+
+  it("fails a workspace stuck booting (agent never called back) and cleans up after it", async () => {
+    const cookie = await signIn(freshLogin("stuck"));
+    const deps = depsAt();
+    const { workspace } = await createRow(
+      deps,
+      await userIdOf(cookie),
+      { repo_url: "https://example.test/r.git" },
+      null,
+    );
+    const booting = await reconcileWorkspace(deps, workspace);
+    expect(booting.state).toBe("booting");
+    await sweep(depsAt(minutes(21)));
+    const ws = await load(workspace.id);
+    expect(ws.state).toBe("failed");
+    expect(ws.stateReason).toContain("stuck in booting");
+    expect(await serversOf(workspace.id)).toHaveLength(0);
+    expect(await recordsOf(workspace.id)).toHaveLength(0);
+    await expectInvariants();
+  });
+});
+
+describe("isolation", () => {
+  it("one workspace failing to clean up does not stop the rest of the sweep", async () => {
+    const cookie = await signIn(freshLogin("isolated"));
+    const a = await readyWorkspace(cookie);
+    const b = await readyWorkspace(cookie);
+    const serverA = (await load(a.id)).serverId;
+    await hetzner.fault({ method: "DELETE", path: `/v1/servers/${serverA}`, status: 500, times: 0 });
+    const report = await sweep(depsAt(minutes(6))); // both missed their heartbeats
+    expect(report.errors.some((e) => e.includes(a.id))).toBe(true);
+    expect((await load(a.id)).state).toBe("stopping");
+    expect((await load(b.id)).state).toBe("deleted");
+    expect(await serversOf(b.id)).toHaveLength(0);
+    await hetzner.clearFaults();
+    await sweep(depsAt(minutes(7)));
+    expect((await load(a.id)).state).toBe("deleted");
+    await expectInvariants();
+  });
+
+  it("stops calling Hetzner for the rest of a sweep once it answers 429", async () => {
+    await hetzner.clearRequests();
+    await hetzner.fault({
+      method: "GET",
+      path: "/v1/servers",
+      status: 429,
+      headers: { "Retry-After": "30" },
+      times: 1,
+    });
+    const report = await sweep(depsAt());
+    expect(report.errors[0]).toMatch(/list servers/);
+    const calls = (await hetzner.requests()).length;
+    expect(calls).toBe(1);
+  });
+});
