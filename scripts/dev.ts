@@ -5,6 +5,7 @@ import path from "node:path";
 import { startLocalCloud } from "@berth/local-cloud";
 import { devPorts, devPublicUrl, writeDevVars } from "./lib/local-env.ts";
 import { smokeTest } from "./lib/smoke.ts";
+import { smokeLifecycle } from "./lib/smoke-lifecycle.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const wrangler = path.join(root, "workers/node_modules/.bin/wrangler");
@@ -79,6 +80,13 @@ if (smoke) {
   try {
     const me = await smokeTest(devPublicUrl);
     console.log(`dev smoke test: signed in and called /api/me as ${me.email}`);
+    const steps = await smokeLifecycle({
+      baseUrl: devPublicUrl,
+      apiKey: me.apiKey,
+      hetznerControl: new URL(cloud.urls.hetzner).origin,
+      cloudflareControl: new URL(cloud.urls.cloudflare).origin,
+    });
+    for (const step of steps) console.log(`dev smoke test: ${step}`);
     await stop(0);
   } catch (err) {
     console.error(`dev smoke test failed: ${String(err)}`);

@@ -12,7 +12,7 @@ function parseDevVars(file: string): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const line of readFileSync(file, "utf8").split("\n")) {
     const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (match?.[1]) vars[match[1]] = JSON.parse(match[2] || '""') as string;
+    if (match?.[1]) vars[match[1]] = (match[2] ?? "").replace(/^'(.*)'$/, "$1");
   }
   return vars;
 }
@@ -44,8 +44,8 @@ export function writeDevVars(root: string): Record<string, string> {
     TERMINAL_SIGNING_KEY: previous.TERMINAL_SIGNING_KEY ?? generateSigningJwk(),
   };
   const body = Object.entries(vars)
-    // JSON-quoted: the signing key is itself JSON.
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    // Single quotes: dotenv takes them literally, and the signing key is JSON full of double quotes.
+    .map(([k, v]) => `${k}='${v}'`)
     .join("\n");
   writeFileSync(file, `# Written by scripts/dev.ts for local mode; not used in production.\n${body}\n`, {
     mode: 0o600,

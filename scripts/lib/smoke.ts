@@ -10,7 +10,10 @@ function storeCookies(res: Response, jar: Map<string, string>) {
 }
 const cookieHeader = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
 
-export async function smokeTest(baseUrl: string, login = "alice"): Promise<{ email: string }> {
+export async function smokeTest(
+  baseUrl: string,
+  login = "alice",
+): Promise<{ email: string; apiKey: string }> {
   const jar = new Map<string, string>();
   const json = { "content-type": "application/json", origin: baseUrl };
   const start = await fetch(`${baseUrl}/api/auth/sign-in/social`, {
@@ -36,5 +39,5 @@ export async function smokeTest(baseUrl: string, login = "alice"): Promise<{ ema
   const { key } = (await created.json()) as { key: string };
   const me = await fetch(`${baseUrl}/api/me`, { headers: { authorization: `Bearer ${key}` } });
   if (!me.ok) throw new Error(`GET /api/me with the key failed: ${me.status} ${await me.text()}`);
-  return (await me.json()) as { email: string };
+  return { ...((await me.json()) as { email: string }), apiKey: key };
 }
