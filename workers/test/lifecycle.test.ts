@@ -73,16 +73,18 @@ describe("a workspace's life, driven by the API and the VM's callbacks", () => {
     };
     expect((await vmCall(body.id, "heartbeat", token, beat)).status).toBe(200);
 
-    const detail = (await (
-      await api(`/api/workspaces/${body.id}`, { headers: { cookie } })
-    ).json()) as Record<string, any>;
+    const detail = (await (await api(`/api/workspaces/${body.id}`, { headers: { cookie } })).json()) as {
+      agent: Record<string, unknown>;
+      progress: Array<{ message: string }>;
+      cost: { hourly_eur: number; total_eur: number };
+    };
     expect(detail).toMatchObject({ state: "ready", runtime: "host", server_id: server?.id });
     expect(detail.agent).toMatchObject({
       claude_state: "waiting",
       claude_waiting_reason: "permission_prompt",
       open_terminals: 2,
     });
-    expect(detail.progress.map((p: { message: string }) => p.message)).toContain("[clone] cloning main");
+    expect(detail.progress.map((p) => p.message)).toContain("[clone] cloning main");
     expect(detail.cost.hourly_eur).toBeGreaterThan(0);
     expect(detail.cost.total_eur).toBeGreaterThan(0);
     expect(JSON.stringify(detail)).not.toMatch(/bt_|cb_|sk-ant/);
