@@ -218,7 +218,7 @@ describe("the per-user limit on live workspaces (3 in tests)", () => {
   // BUG (workers/src/workspaces/service.ts, createWorkspace): the live count and the insert are
   // separate statements with a Hetzner price lookup in between, so parallel creates all pass the
   // check. Remove `.fails` once the check and the insert are one atomic statement.
-  it.fails("concurrent creates cannot get past the limit", async () => {
+  it("concurrent creates cannot get past the limit", async () => {
     await cleanUpUser(user);
     const responses = await Promise.all(
       [1, 2, 3, 4, 5].map(() =>

@@ -16,6 +16,16 @@ const invalidBodies: Array<[string, Record<string, unknown>, string]> = [
   ["missing repo_url", {}, "repo_url"],
   ["a repo_url that is not a URL", { repo_url: "not a url" }, "repo_url"],
   ["a file:// repo_url", { repo_url: "file:///etc/passwd" }, "repo_url"],
+  [
+    "a repo_url carrying a password",
+    { repo_url: "https://octocat:ghp_secret123@github.com/a/b.git" },
+    "repo_url",
+  ],
+  [
+    "a repo_url carrying a token as user",
+    { repo_url: "https://ghp_secret123@github.com/a/b.git" },
+    "repo_url",
+  ],
   ["a repo_url with a space", { repo_url: "https://github.com/octo cat/repo.git" }, "repo_url"],
   [
     "a repo_url with a newline",

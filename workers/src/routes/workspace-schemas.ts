@@ -14,6 +14,10 @@ const repoUrl = z
     (s) => /^(https?|ssh|git):\/\/[^/]+\/.+/.test(s) || /^[\w.-]+@[\w.-]+:[\w./~-]+$/.test(s),
     "must be an https://, http://, ssh:// or git@host:path repository URL",
   )
+  .refine(
+    (s) => !/^[a-z]+:\/\/[^/]*:[^/]*@/i.test(s) && !/^https?:\/\/[^/]*@/i.test(s),
+    "must not contain credentials: they would be stored in the VM's user_data",
+  )
   .openapi({ example: "https://github.com/octocat/Hello-World.git" });
 
 export const createWorkspaceBody = z

@@ -53,13 +53,20 @@ async function findByIdempotencyKey(deps: LifecycleDeps, ownerId: string, key: s
   return row ?? null;
 }
 
-async function liveCount(deps: LifecycleDeps, ownerId: string): Promise<number> {
-  const [row] = await deps.db
+function liveCountQuery(deps: LifecycleDeps, ownerId: string) {
+  return deps.db
     .select({ n: sql<number>`count(*)` })
     .from(workspaces)
     .where(and(eq(workspaces.ownerId, ownerId), notInArray(workspaces.state, ["deleted", "failed"])));
+}
+
+async function liveCount(deps: LifecycleDeps, ownerId: string): Promise<number> {
+  const [row] = await liveCountQuery(deps, ownerId);
   return row?.n ?? 0;
 }
+
+const limitReached = (limit: number) =>
+  new ApiError(409, errorCodes.limitReached, `you already have ${limit} live workspaces; stop one first`);
 
 /**
  * Records a new workspace in `creating`; the reconciler does the rest. With an idempotency key, a
@@ -124,8 +131,18 @@ export async function createWorkspace(
     updatedAt: now,
   };
   try {
-    await deps.db.insert(workspaces).values(row);
+    // Insert and enforce the limit in one D1 batch (a transaction), so parallel creates cannot
+    // all pass the count check above: whichever lands past the limit removes itself.
+    const [, overLimit] = await deps.db.batch([
+      deps.db.insert(workspaces).values(row),
+      deps.db
+        .delete(workspaces)
+        .where(and(eq(workspaces.id, id), sql`(${liveCountQuery(deps, ownerId)}) > ${limit}`))
+        .returning({ id: workspaces.id }),
+    ]);
+    if (overLimit.length > 0) throw limitReached(limit);
   } catch (err) {
+    if (err instanceof ApiError) throw err;
     // Two concurrent requests with the same key: the unique index lets one win; return its row.
     const winner = idempotencyKey ? await findByIdempotencyKey(deps, ownerId, idempotencyKey) : null;
     if (winner) return { workspace: winner, created: false };
