@@ -10,9 +10,10 @@
  * while we want it paused, we re-send XOFF.
  *
  * Programs in raw mode (full-screen apps) usually clear IXON; there XOFF would reach the program
- * as a keystroke, so we never send it then. Those programs redraw in bounded frames; should one
- * still outrun a client, the scrollback ring overwrites and that client gets a `skip`. Memory
- * stays bounded either way.
+ * as a keystroke, so we never send it then. (Setting IXON ourselves for the pause was tried: the
+ * kernel's raw-mode fast path did not reliably honour the ^S, which would then leak to the program
+ * as input.) Such programs redraw in bounded frames; should one still outrun a client, the
+ * scrollback ring overwrites and that client gets a `skip`. Memory stays bounded either way.
  */
 
 /** termios c_iflag bit for XON/XOFF output control on Linux. */
@@ -20,7 +21,7 @@ export const IXON = 0o2000;
 const XOFF = "\x13";
 const XON = "\x11";
 /** Output allowed past an XOFF (already in the kernel's buffers) before we send it again. */
-const resendAfterBytes = 64 * 1024;
+const resendAfterBytes = 16 * 1024;
 
 export interface PtyLike {
   readonly inputFlags: number;

@@ -38,6 +38,11 @@ export interface SessionOptions {
   onExit?: (session: Session) => void;
 }
 
+/**
+ * Scrollback per session: what a reconnecting client can replay, and the headroom that absorbs
+ * output still arriving after an XOFF (see the constructor).
+ */
+export const defaultScrollbackBytes = 2 * 1024 * 1024;
 /** Largest binary frame we send; small enough to keep the page responsive. */
 const maxFrameBytes = 64 * 1024;
 /** Do not queue more in Bun's socket buffer than this per client, whatever the ack window says. */
@@ -67,13 +72,16 @@ export class Session {
     this.name = opts.name;
     this.cols = opts.cols;
     this.rows = opts.rows;
-    const scrollback = opts.scrollbackBytes ?? 1024 * 1024;
+    const scrollback = opts.scrollbackBytes ?? defaultScrollbackBytes;
     this.#ring = new ByteRing(scrollback);
     this.#onExit = opts.onExit;
-    // Pause when a client lags by half the scrollback, so what is still in flight from the kernel
-    // after XOFF fits in the ring; resume once it caught up to an eighth.
-    this.#highWater = Math.max(sendWindowBytes, Math.floor(scrollback / 2));
-    this.#lowWater = Math.floor(scrollback / 8);
+    // Pause as soon as a client has a full window outstanding. The kernel acts on our XOFF only
+    // after a scheduling delay and its PTY buffers still hold up to ~640 KiB, so a fast producer
+    // overshoots; the rest of the ring is that headroom. Under heavy CPU load the overshoot can
+    // exceed it (measured: usually < 1 MiB, rarely several MiB); the client then gets a `skip`
+    // rather than unbounded buffering. Resume once it is down to half a window.
+    this.#highWater = sendWindowBytes;
+    this.#lowWater = sendWindowBytes / 2;
     this.#proc = Bun.spawn(opts.command, {
       cwd: opts.cwd,
       env: { TERM: "xterm-256color", COLORTERM: "truecolor", ...opts.env },

@@ -4,6 +4,7 @@
  * transpiled once, on first request, with Bun's built-in transpiler; the browser then resolves
  * their relative imports (`../terminal/wire.ts`) against the URLs below, which mirror `src/`.
  */
+/// <reference path="./text-imports.d.ts" />
 import fitJs from "@xterm/addon-fit/lib/addon-fit.mjs" with { type: "text" };
 import webLinksJs from "@xterm/addon-web-links/lib/addon-web-links.mjs" with { type: "text" };
 import xtermCss from "@xterm/xterm/css/xterm.css" with { type: "text" };

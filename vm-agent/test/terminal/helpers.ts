@@ -90,8 +90,8 @@ export async function startTestAgent(extra: Partial<AgentHttpServerOptions> = {}
 }
 
 /** Exchanges a token for the agent's cookie, returning the Cookie header value. */
-export async function login(base: string, token: string, host = hostname): Promise<string> {
-  const res = await fetch(`${base}/?token=${token}`, { redirect: "manual", headers: { host } });
+export async function login(base: string, token: string): Promise<string> {
+  const res = await fetch(`${base}/?token=${token}`, { redirect: "manual" });
   const setCookie = res.headers.get("set-cookie");
   if (res.status !== 302 || !setCookie) throw new Error(`login failed: ${res.status} ${await res.text()}`);
   return setCookie.split(";")[0] ?? "";
