@@ -50,7 +50,8 @@ export class BenchClient {
 
   ack(): void {
     this.#acked = this.received;
-    this.ws.send(encodeMessage({ t: "ack", offset: this.base + this.received }));
+    // Skipped bytes count as consumed: the stream offset moved past them.
+    this.ws.send(encodeMessage({ t: "ack", offset: this.base + this.received + this.skipped }));
   }
 
   send(data: string): void {
