@@ -2,9 +2,9 @@
  * Prints the VM's Caddyfile, for inspection and debugging (`caddy adapt` it, diff it):
  *   bun caddy/render.ts <hostname> <agentPort> [acme|zerossl|internal] [email]
  *   bun caddy/render.ts --local <hostname> <agentPort> <listenPort> [adminPort]
- * The generator itself lives in src/http/caddyfile.ts (cloud-init imports it from there).
+ * The generator lives in cloud-init/src/caddyfile.ts: cloud-init writes the Caddyfile onto the VM.
  */
-import { type CaddyIssuer, renderCaddyfile, renderLocalCaddyfile } from "../src/http/caddyfile.ts";
+import { type CaddyIssuer, renderCaddyfile, renderLocalCaddyfile } from "@berth/cloud-init/caddyfile";
 
 const args = process.argv.slice(2);
 if (args[0] === "--local") {

@@ -6,6 +6,7 @@
  */
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { bundlePage } from "./bundle-page.ts";
 
 const root = join(dirname(import.meta.path), "..");
 const targets = { x64: "bun-linux-x64", arm64: "bun-linux-arm64" } as const;
@@ -19,6 +20,7 @@ export interface Built {
 }
 
 export async function build(archs: Arch[], outDir = join(root, "dist")): Promise<Built[]> {
+  await bundlePage();
   await mkdir(outDir, { recursive: true });
   const built: Built[] = [];
   for (const arch of archs) {

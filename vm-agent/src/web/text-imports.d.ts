@@ -4,15 +4,3 @@ declare module "*.css" {
   const text: string;
   export default text;
 }
-declare module "@xterm/xterm/lib/xterm.mjs" {
-  const text: string;
-  export default text;
-}
-declare module "@xterm/addon-fit/lib/addon-fit.mjs" {
-  const text: string;
-  export default text;
-}
-declare module "@xterm/addon-web-links/lib/addon-web-links.mjs" {
-  const text: string;
-  export default text;
-}

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { renderCaddyfile } from "../../src/http/caddyfile.ts";
+import { renderCaddyfile } from "@berth/cloud-init/caddyfile";
 import {
   createSession,
   hostname,

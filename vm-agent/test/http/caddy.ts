@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { renderLocalCaddyfile } from "../../src/http/caddyfile.ts";
+import { renderLocalCaddyfile } from "@berth/cloud-init/caddyfile";
 
 export interface RunningCaddy {
   port: number;

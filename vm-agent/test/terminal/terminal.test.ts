@@ -154,18 +154,17 @@ describe("terminal sessions", () => {
     expect(agent.server.sessions().some((s) => s.id === id)).toBe(false);
   });
 
-  test("serves the embedded page, its modules and xterm assets", async () => {
+  test("serves the embedded page, its bundled code with xterm.js, and the styles", async () => {
     const get = (p: string) => fetch(`${agent.server.url}${p}`, { headers: { cookie: agent.cookie } });
     const page = await get("/");
     expect(page.headers.get("content-type")).toContain("text/html");
-    expect(await page.text()).toContain("/assets/web/app.ts");
-    for (const p of ["/assets/web/app.ts", "/assets/web/session-view.ts", "/assets/terminal/wire.ts"]) {
-      const res = await get(p);
-      expect(res.headers.get("content-type")).toContain("javascript");
-      const js = await res.text();
-      expect(js).not.toMatch(/:\s*(string|number|boolean)\s*[;,)=]/); // types were stripped
-    }
-    expect((await (await get("/assets/xterm.mjs")).text()).length).toBeGreaterThan(100_000);
+    expect(await page.text()).toContain("/assets/page.js");
+    const bundle = await get("/assets/page.js");
+    expect(bundle.headers.get("content-type")).toContain("javascript");
+    const js = await bundle.text();
+    expect(js.length).toBeGreaterThan(100_000); // xterm.js is inside
+    expect(js).not.toMatch(/from\s*["']@xterm/); // bundled, not left for the browser to resolve
+    expect((await (await get("/assets/xterm.css")).text()).length).toBeGreaterThan(1000);
     expect((await get("/assets/nope.js")).status).toBe(404);
   });
 });
