@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -5,6 +6,8 @@ import { generateEncryptionKey, generateSigningJwk } from "../scripts/lib/keys.t
 import { testPortBase, testVarsFor } from "./test/support/test-env.ts";
 
 export default defineConfig(async () => {
+  // wrangler.toml serves the dashboard's build as static assets; the API tests need only the folder.
+  mkdirSync(path.join(import.meta.dirname, "../pages/dist"), { recursive: true });
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "../migrations"));
   return {
     plugins: [

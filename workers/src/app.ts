@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { Env } from "./env.ts";
 import { errorBody, handleError } from "./http/errors.ts";
 import { validationHook } from "./http/validation.ts";
+import { agentDownloadRoutes } from "./routes/agent-download.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { authRoutes } from "./routes/auth-passthrough.ts";
 import { credentialRoutes } from "./routes/credentials.ts";
@@ -38,6 +39,7 @@ export function createApp() {
   mount("/api/credentials", credentialRoutes);
   mount("/api/workspaces", workspaceRoutes);
   mount("/api/vm/workspaces", vmCallbackRoutes);
+  app.route("/agent", agentDownloadRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "session", {

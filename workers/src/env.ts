@@ -1,6 +1,10 @@
 /** Bindings and settings of the Worker. Production values come from wrangler.toml and secrets. */
 export interface Env {
   DB: D1Database;
+  /** Published berth-agent binaries and their `.sha256` objects. */
+  AGENTS?: R2Bucket;
+  /** The dashboard's built files (Workers static assets). */
+  ASSETS?: Fetcher;
   /** Public origin of the control plane, e.g. https://berth.example.com. */
   BERTH_PUBLIC_URL: string;
   /** Extra origins allowed to call the API with cookies (the dashboard), comma-separated. */

@@ -15,7 +15,8 @@ export interface AgentDownload {
 export interface ProvisioningConfig {
   controlPlaneUrl: string;
   terminalPublicKey: JWK;
-  agents: { x86: AgentDownload; arm: AgentDownload };
+  /** Resolved when a server is created, so a newly published agent is used at once. */
+  agentFor(architecture: "x86" | "arm"): Promise<AgentDownload>;
   settings: Settings;
 }
 
@@ -33,8 +34,8 @@ export function agentConfigFor(
     terminal_token_public_key: config.terminalPublicKey as Record<string, unknown>,
     repo_url: ws.repoUrl,
     branch: ws.branch,
-    idle_timeout_seconds: ws.idleTimeoutMinutes * 60,
-    idle_grace_seconds: settings.idleGraceMinutes * 60,
+    idle_timeout_seconds: Math.round(ws.idleTimeoutMinutes * 60),
+    idle_grace_seconds: Math.round(settings.idleGraceMinutes * 60),
     max_lifetime_seconds: Math.floor(settings.maxLifetimeMs / 1000),
     heartbeat_interval_seconds: 60,
     listen: { host: "127.0.0.1", port: agentPort },
@@ -46,12 +47,12 @@ export function agentConfigFor(
  * The VM's user_data. It carries only the one-time bootstrap token: Hetzner stores user_data, so
  * the Claude key and the callback token are fetched by the agent over TLS instead.
  */
-export function renderUserData(
+export async function renderUserData(
   ws: Workspace,
   bootstrapToken: string,
   architecture: "x86" | "arm",
   config: ProvisioningConfig,
-): string {
+): Promise<string> {
   const caddyfile = renderCaddyfile({
     hostname: ws.hostname,
     agentPort,
@@ -60,7 +61,7 @@ export function renderUserData(
   });
   return renderCloudInit({
     agentConfig: agentConfigFor(ws, bootstrapToken, config),
-    agent: config.agents[architecture],
+    agent: await config.agentFor(architecture),
     caddyfile,
   });
 }

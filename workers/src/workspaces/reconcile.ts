@@ -103,7 +103,7 @@ async function createServer(deps: LifecycleDeps, ws: Workspace): Promise<CloudSe
   const now = deps.now();
   const bootstrapToken = randomToken("bt_");
   const architecture = ws.serverType.startsWith("cax") ? "arm" : "x86";
-  const userData = renderUserData(ws, bootstrapToken, architecture, deps.provisioning);
+  const userData = await renderUserData(ws, bootstrapToken, architecture, deps.provisioning);
   // Only the hash is kept; the token itself exists only in this VM's user_data.
   await updateWorkspace(deps.db, ws.id, {
     bootstrapTokenHash: await sha256Hex(bootstrapToken),
