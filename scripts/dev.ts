@@ -4,6 +4,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import path from "node:path";
 import { startLocalCloud } from "@berth/local-cloud";
 import { devPorts, devPublicUrl, writeDevVars } from "./lib/local-env.ts";
+import { buildDashboard, publishAgentLocally } from "./lib/publish-agent.ts";
 import { smokeTest } from "./lib/smoke.ts";
 import { smokeLifecycle } from "./lib/smoke-lifecycle.ts";
 
@@ -12,6 +13,11 @@ const wrangler = path.join(root, "workers/node_modules/.bin/wrangler");
 const smoke = process.argv.includes("--smoke");
 
 writeDevVars(root);
+const agent = publishAgentLocally(root, wrangler);
+console.log(
+  `berth-agent published to local R2 (${(agent.bytes / 2 ** 20).toFixed(0)} MiB, sha256 ${agent.sha256.slice(0, 12)}…)`,
+);
+buildDashboard(root);
 const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "berth", "--local"], {
   cwd: root,
   stdio: ["ignore", "inherit", "inherit"],

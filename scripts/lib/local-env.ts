@@ -7,6 +7,14 @@ import { generateEncryptionKey, generateSigningJwk } from "./keys.ts";
 export const devPorts = { worker: 8787, edge: 8788, hetzner: 8701, cloudflare: 8702, github: 8703 } as const;
 export const devPublicUrl = `http://localhost:${devPorts.worker}`;
 
+const tunable = [
+  "DEFAULT_IDLE_TIMEOUT_MINUTES",
+  "IDLE_GRACE_MINUTES",
+  "HEARTBEAT_TIMEOUT_MINUTES",
+  "MAX_LIFETIME_HOURS",
+  "MAX_LIVE_WORKSPACES_PER_USER",
+];
+
 function parseDevVars(file: string): Record<string, string> {
   if (!existsSync(file)) return {};
   const vars: Record<string, string> = {};
@@ -43,6 +51,11 @@ export function writeDevVars(root: string): Record<string, string> {
     ENCRYPTION_KEY: previous.ENCRYPTION_KEY ?? generateEncryptionKey(),
     TERMINAL_SIGNING_KEY: previous.TERMINAL_SIGNING_KEY ?? generateSigningJwk(),
   };
+  // Policy settings can be tightened for a session (the end-to-end test idles out in seconds).
+  for (const name of tunable) {
+    const value = process.env[name];
+    if (value) vars[name] = value;
+  }
   const body = Object.entries(vars)
     // Single quotes: dotenv takes them literally, and the signing key is JSON full of double quotes.
     .map(([k, v]) => `${k}='${v}'`)
