@@ -115,6 +115,10 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
     error: null as string | null,
   };
 
+  // Set once the heartbeat loop exists: a warning or Claude starting to wait is reported at once,
+  // not at the next 60-second beat (the grace period may be shorter than that).
+  let reportNow: () => void = () => {};
+
   const shutdown = createShutdownRequester({ client, log });
   const persisted = await loadIdleState(paths.idleStatePath);
   const monitor = createIdleMonitor({
@@ -126,10 +130,12 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
     onWarn: (reason, at) => {
       log(`idle: warning, shutdown (${reason}) at ${new Date(at).toISOString()}`);
       http?.broadcastBanner(warningBanner(reason, at, now()));
+      reportNow();
     },
     onCancelWarning: () => {
       log("idle: activity, warning cancelled");
       http?.broadcastBanner(null);
+      reportNow();
     },
     onShutdown: (reason) => {
       phase = "shutting_down";
@@ -141,7 +147,17 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
     },
   });
 
-  const hooks = await startHookServer(paths.socketPath, (h) => monitor.hook(h), log);
+  let claudeState = monitor.report().claude.state;
+  const hooks = await startHookServer(
+    paths.socketPath,
+    (h) => {
+      monitor.hook(h);
+      const next = monitor.report().claude.state;
+      if (next !== claudeState) reportNow(); // e.g. "Claude is waiting for you" reaches the dashboard now
+      claudeState = next;
+    },
+    log,
+  );
   report("agent", `berth-agent started (${secrets.source === "stored" ? "restart" : "first start"})`);
 
   phase = "booting";
@@ -218,6 +234,7 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
     }, config.heartbeat_interval_seconds * 1000);
   };
   void sendHeartbeat().then(scheduleHeartbeat);
+  reportNow = () => void sendHeartbeat();
 
   let stopping: Promise<void> | null = null;
   const runningHttp = http;

@@ -151,6 +151,32 @@ describe("serve (host runtime, fake control plane and terminal)", () => {
     expect(agent.status().phase).toBe("shutting_down");
   }, 20_000);
 
+  test("an idle warning reaches the control plane at once, not at the next 60-second heartbeat", async () => {
+    const s = await setup({
+      idle_timeout_seconds: 1,
+      idle_grace_seconds: 30,
+      heartbeat_interval_seconds: 60,
+    });
+    const http = fakeHttp();
+    const agent = await serve({
+      configPath: s.configPath,
+      startHttpServer: http.start,
+      env: s.env,
+      tickMs: 50,
+      log: () => {},
+    });
+    cleanups.push(() => agent.stop());
+    const warned = () =>
+      s.cp.of("heartbeat").filter((r) => (r.body as { idle?: { warning?: boolean } }).idle?.warning === true);
+    await until(() => warned().length >= 1, 5000);
+    const beat = warned()[0]?.body as { idle: { shutdown_at: string | null } };
+    expect(beat.idle.shutdown_at).not.toBeNull();
+    http.type();
+    await until(
+      () => (s.cp.of("heartbeat").at(-1)?.body as { idle: { warning: boolean } }).idle.warning === false,
+    );
+  }, 10_000);
+
   test("a bad config is a clear error", async () => {
     const s = await setup();
     await writeFile(s.configPath, JSON.stringify({ ...s.config, idle_timeout_seconds: -1 }));
