@@ -156,7 +156,11 @@ async function pollStatus(): Promise<void> {
 
 async function main(): Promise<void> {
   $("newtab").addEventListener("click", () => void newTab());
-  new ResizeObserver(() => active?.fitNow()).observe(terms);
+  new ResizeObserver(() => {
+    active?.fitNow();
+    // The status line shows the terminal's size; refresh it after a refit.
+    render();
+  }).observe(terms);
   const list = await api<SessionInfo[]>(sessionsPath());
   for (const info of list) addView(info);
   const wanted = views.get(location.hash.slice(1)) ?? [...views.values()][0];

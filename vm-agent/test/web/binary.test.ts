@@ -1,0 +1,123 @@
+/**
+ * Issue 4's "done when", end to end: the COMPILED binary, started by hand with a config file,
+ * serves a terminal that Chromium can type in, and left alone it ends in exactly one `shutdown`
+ * callback with reason "idle" (warning banner and warning heartbeats first).
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { HeartbeatRequest } from "@berth/protocol";
+import type { Browser, Page } from "playwright-core";
+import { build } from "../../scripts/build.ts";
+import type { Recorded } from "../control-plane/fake.ts";
+import { type BinaryAgent, startBinaryAgent } from "./binary-agent.ts";
+import { collectErrors, launchBrowser, typeLine, waitForRow, waitForScreen } from "./browser.ts";
+
+// The binary's idle loop ticks every 5 s (not configurable from the CLI): timeouts are sized to it.
+const tickMs = 5000;
+
+let root: string;
+let agent: BinaryAgent | undefined;
+let browser: Browser | undefined;
+let page: Page;
+let errors: string[];
+let typedAt = 0;
+
+async function until(check: () => boolean, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; agent log:\n${agent?.output()}`);
+    await Bun.sleep(50);
+  }
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "berth-binary-"));
+  // Into a temp dir, not dist/: other work may be using the checked-out dist/ binary.
+  const [[built], launched] = await Promise.all([build(["x64"], join(root, "dist")), launchBrowser()]);
+  browser = launched;
+  if (!built) throw new Error("build produced no binary");
+  agent = await startBinaryAgent(built.path, root, {
+    idle_timeout_seconds: 3,
+    idle_grace_seconds: 2,
+    heartbeat_interval_seconds: 1,
+  });
+  page = await (await browser.newContext({ viewport: { width: 900, height: 600 } })).newPage();
+  errors = collectErrors(page);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await agent?.stop();
+  await rm(root, { recursive: true, force: true });
+});
+
+const bodies = (rs: Recorded[]) => rs.map((r) => r.body);
+
+describe.skipIf(process.arch !== "x64")("compiled berth-agent serve --config", () => {
+  test("boots on the host runtime and reports ready", async () => {
+    const a = agent as BinaryAgent;
+    await until(() => a.cp.of("ready").length > 0, "the ready callback", 20_000);
+    expect(bodies(a.cp.of("ready"))).toEqual([{ runtime: "host" }]);
+    expect(a.cp.of("bootstrap")).toHaveLength(1);
+    expect(a.cp.of("ready")[0]?.auth).toBe("Bearer cb_web_0123456789abcdefghij");
+    const messages = a.cp.of("progress").map((r) => (r.body as { message: string }).message);
+    expect(messages).toContain("no Docker engine: running the shell on the host");
+    expect(a.proc.exitCode).toBeNull();
+  }, 25_000);
+
+  test("serves a terminal Chromium can type in", async () => {
+    const a = agent as BinaryAgent;
+    const res = await page.goto(await a.tokenUrl());
+    expect(res?.status()).toBe(200);
+    expect(page.url()).toBe(a.base);
+    // bash -l with whatever prompt the system profile gives: wait for anything on screen.
+    await waitForScreen(page, (rows) => rows.some((r) => r.trim() !== ""), "the shell's prompt", 10_000);
+    typedAt = Date.now();
+    await typeLine(page, "echo hello-from-binary");
+    await waitForRow(page, "hello-from-binary");
+    // The shell runs in the clone of the repo.
+    await typeLine(page, "basename $(pwd); git log --format=%s -1");
+    await waitForRow(page, "workspace");
+    await waitForRow(page, "init");
+    expect(errors).toEqual([]);
+  }, 20_000);
+
+  test("left idle: warning banner and heartbeats, then exactly one idle shutdown", async () => {
+    const a = agent as BinaryAgent;
+    // Idle 3 s after the last keystroke, warned at the next tick, shut down one tick after grace.
+    const banner = page.locator("#banner");
+    await banner.waitFor({ state: "visible", timeout: 3000 + 2 * tickMs });
+    expect(await banner.textContent()).toContain("unless you type something");
+
+    await until(() => a.cp.of("shutdown").length > 0, "the shutdown callback", 2000 + 2 * tickMs);
+    const [shutdown] = a.cp.of("shutdown");
+    expect(shutdown?.body).toEqual({ reason: "idle" });
+    expect(shutdown?.auth).toBe("Bearer cb_web_0123456789abcdefghij");
+    // Typing counted as activity: nothing can be shut down before idle + grace after it.
+    expect((shutdown?.at ?? 0) - typedAt).toBeGreaterThanOrEqual(5000);
+
+    // Heartbeats carried the warning and its deadline before the shutdown went out.
+    const warned = a.cp
+      .of("heartbeat")
+      .filter((r) => r.at <= (shutdown?.at ?? 0))
+      .map((r) => r.body as HeartbeatRequest)
+      .filter((h) => h.idle.warning);
+    expect(warned.length).toBeGreaterThan(0);
+    expect(warned[0]?.idle.shutdown_at).not.toBeNull();
+    expect(warned[0]?.open_terminals).toBe(1);
+
+    await page.waitForFunction(
+      () => document.querySelector("#banner")?.textContent?.includes("being deleted"),
+      null,
+      { timeout: 3000 },
+    );
+    // Another idle tick passes: the decision is not sent again.
+    await Bun.sleep(tickMs + 1000);
+    expect(bodies(a.cp.of("shutdown"))).toEqual([{ reason: "idle" }]);
+    expect(a.proc.exitCode).toBeNull();
+    expect(errors).toEqual([]);
+  }, 30_000);
+});
