@@ -3,30 +3,11 @@
  * Pass any URL of the service (e.g. http://127.0.0.1:8701/v1); only its origin is used.
  */
 
-export interface FaultRule {
-  method?: string;
-  /** Prefix match on the pathname, e.g. "/v1/servers". */
-  path: string;
-  status?: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-  delayMs?: number;
-  /** Perform the real operation, then drop the connection without answering. */
-  loseResponse?: boolean;
-  /** Default 1; 0 = until cleared. */
-  times?: number;
-}
+// Type-only imports are erased, so this file still loads nothing but itself in workerd.
+import type { FaultRule } from "./faults.ts";
+import type { RecordedRequest } from "./recorder.ts";
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string | string[]>;
-  headers: Record<string, string | string[]>;
-  body: unknown;
-  status: number;
-  at: string;
-  fault?: string;
-}
+export type { FaultRule, RecordedRequest };
 
 export interface LocalCloudControl {
   requests(): Promise<RecordedRequest[]>;
