@@ -5,6 +5,7 @@ import { reconcileWorkspace } from "../src/workspaces/reconcile.ts";
 import { createWorkspace as createRow } from "../src/workspaces/service.ts";
 import { transition } from "../src/workspaces/store.ts";
 import {
+  clearAllFaults,
   cloudflare,
   createWorkspace,
   depsAt,
@@ -18,19 +19,11 @@ import {
   waitFor,
   waitForState,
 } from "./support/lifecycle.ts";
-import { api, freshLogin, signIn } from "./support/session.ts";
+import { api, freshLogin, signInWithId } from "./support/session.ts";
 
 const later = 3 * 60_000; // past the sweep's in-flight grace
-const ownerOf = async (login: string) => {
-  const cookie = await signIn(login);
-  const me = (await (await api("/api/me", { headers: { cookie } })).json()) as { id: string };
-  return { cookie, userId: me.id };
-};
 
-afterEach(async () => {
-  await hetzner.clearFaults();
-  await cloudflare.clearFaults();
-});
+afterEach(clearAllFaults);
 
 async function settleAndCheck() {
   await sweep(depsAt(later));
@@ -43,7 +36,7 @@ describe("faults while creating", () => {
     { name: "429 with Retry-After", rule: { status: 429, headers: { "Retry-After": "1" } } },
   ]) {
     it(`Hetzner ${fault.name} on create: the request still succeeds, the sweep provisions it later`, async () => {
-      const { cookie } = await ownerOf(freshLogin("fault"));
+      const { cookie } = await signInWithId(freshLogin("fault"));
       await hetzner.fault({ method: "POST", path: "/v1/servers", times: 1, ...fault.rule });
       const { res, body } = await createWorkspace(cookie);
       expect(res.status).toBe(201);
@@ -67,7 +60,7 @@ describe("faults while creating", () => {
   }
 
   it("a Hetzner timeout on create, where the server is made anyway, never yields a second VM", async () => {
-    const { userId } = await ownerOf(freshLogin("timeout"));
+    const { userId } = await signInWithId(freshLogin("timeout"));
     const base = depsAt();
     // The same client as production, with a short timeout so the test need not wait 15 s.
     const servers = createHetznerProvider({
@@ -88,7 +81,7 @@ describe("faults while creating", () => {
   });
 
   it("server created but the response lost: the retry adopts it by label", async () => {
-    const { userId } = await ownerOf(freshLogin("lost"));
+    const { userId } = await signInWithId(freshLogin("lost"));
     const deps = depsAt();
     const { workspace } = await createRow(deps, userId, { repo_url: "https://example.test/r.git" }, null);
     await hetzner.fault({ method: "POST", path: "/v1/servers", loseResponse: true, times: 1 });
@@ -105,7 +98,7 @@ describe("faults while creating", () => {
   });
 
   it("DNS failing after the server exists: no record without a server, then it completes", async () => {
-    const { userId } = await ownerOf(freshLogin("dnsfail"));
+    const { userId } = await signInWithId(freshLogin("dnsfail"));
     const deps = depsAt();
     const { workspace } = await createRow(deps, userId, { repo_url: "https://example.test/r.git" }, null);
     await cloudflare.fault({ method: "POST", path: "/client/v4/zones", status: 500, times: 0 });
@@ -123,7 +116,7 @@ describe("faults while creating", () => {
   });
 
   it("Hetzner refusing the server type outright fails the workspace and leaves nothing", async () => {
-    const { userId } = await ownerOf(freshLogin("refused"));
+    const { userId } = await signInWithId(freshLogin("refused"));
     const deps = depsAt();
     const { workspace } = await createRow(deps, userId, { repo_url: "https://example.test/r.git" }, null);
     await hetzner.fault({ method: "POST", path: "/v1/servers", status: 422, times: 1 });
@@ -136,7 +129,7 @@ describe("faults while creating", () => {
 
 describe("faults while stopping", () => {
   it("a server delete failing once leaves the workspace stopping; the sweep finishes it", async () => {
-    const { cookie } = await ownerOf(freshLogin("delfail"));
+    const { cookie } = await signInWithId(freshLogin("delfail"));
     const { id } = await readyWorkspace(cookie);
     const serverId = (await load(id)).serverId;
     await hetzner.fault({ method: "DELETE", path: `/v1/servers/${serverId}`, status: 500, times: 1 });

@@ -5,6 +5,7 @@ import { workspaces } from "../src/db/schema/index.ts";
 import { reconcileWorkspace } from "../src/workspaces/reconcile.ts";
 import { createWorkspace as createRow } from "../src/workspaces/service.ts";
 import {
+  clearAllFaults,
   cloudflare,
   depsAt,
   expectInvariants,
@@ -15,16 +16,11 @@ import {
   serversOf,
   sweep,
 } from "./support/lifecycle.ts";
-import { api, freshLogin, signIn } from "./support/session.ts";
+import { freshLogin, signIn, signInWithId } from "./support/session.ts";
 
 const minutes = (n: number) => n * 60_000;
-const userIdOf = async (cookie: string) =>
-  ((await (await api("/api/me", { headers: { cookie } })).json()) as { id: string }).id;
 
-afterEach(async () => {
-  await hetzner.clearFaults();
-  await cloudflare.clearFaults();
-});
+afterEach(clearAllFaults);
 
 describe("orphans", () => {
   it("deletes Berth-labelled servers and records nobody owns, only once past the grace period", async () => {
@@ -99,14 +95,9 @@ describe("deadlines", () => {
   });
 
   it("fails a workspace stuck booting (agent never called back) and cleans up after it", async () => {
-    const cookie = await signIn(freshLogin("stuck"));
+    const { userId } = await signInWithId(freshLogin("stuck"));
     const deps = depsAt();
-    const { workspace } = await createRow(
-      deps,
-      await userIdOf(cookie),
-      { repo_url: "https://example.test/r.git" },
-      null,
-    );
+    const { workspace } = await createRow(deps, userId, { repo_url: "https://example.test/r.git" }, null);
     const booting = await reconcileWorkspace(deps, workspace);
     expect(booting.state).toBe("booting");
     await sweep(depsAt(minutes(21)));

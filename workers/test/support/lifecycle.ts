@@ -112,3 +112,9 @@ export async function expectInvariants(deps: LifecycleDeps = depsAt()) {
 }
 
 export { sweep };
+
+/** Injected faults are process-wide: a test that sets one clears them all after itself. */
+export async function clearAllFaults() {
+  await hetzner.clearFaults();
+  await cloudflare.clearFaults();
+}

@@ -50,3 +50,10 @@ export async function createApiKey(cookie: string, name = "test key"): Promise<s
 export function freshLogin(prefix = "user"): string {
   return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
 }
+
+/** Signs in and also returns the user's id (for calling domain functions directly). */
+export async function signInWithId(login: string): Promise<{ cookie: string; userId: string }> {
+  const cookie = await signIn(login);
+  const me = (await (await api("/api/me", { headers: { cookie } })).json()) as { id: string };
+  return { cookie, userId: me.id };
+}
