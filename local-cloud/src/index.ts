@@ -1,14 +1,19 @@
 import { cloudflareService } from "./cloudflare/routes.ts";
 import { CloudflareState, type Zone } from "./cloudflare/state.ts";
+import { type Edge, startEdge } from "./edge/edge.ts";
 import { githubService } from "./github/routes.ts";
 import { type GithubClient, GithubState } from "./github/state.ts";
 import { hetznerService } from "./hetzner/routes.ts";
 import { HetznerState } from "./hetzner/state.ts";
 import { BucketMap, TokenBucket } from "./rate-limit.ts";
 import { type RunningService, type ServiceDef, startService } from "./service.ts";
+import { vmControl } from "./vm/control.ts";
+import { startVmSimulator, type VmSimulator, type VmSimulatorOptions } from "./vm/simulator.ts";
 
 export type { DnsRecord, Zone } from "./cloudflare/state.ts";
 export { CloudflareState } from "./cloudflare/state.ts";
+export type { Edge, EdgeOptions } from "./edge/edge.ts";
+export { startEdge } from "./edge/edge.ts";
 export type { FaultRule } from "./faults.ts";
 export type { GithubClient } from "./github/state.ts";
 export { GithubState } from "./github/state.ts";
@@ -17,6 +22,8 @@ export { LOCATIONS, SERVER_TYPES } from "./hetzner/catalog.ts";
 export type { HetznerServer, ServerCreatedEvent, ServerDeletedEvent, ServerStatus } from "./hetzner/state.ts";
 export { HetznerState } from "./hetzner/state.ts";
 export type { RecordedRequest } from "./recorder.ts";
+export type { VmInfo, VmSimulator, VmSimulatorOptions, VmState } from "./vm/simulator.ts";
+export { startVmSimulator } from "./vm/simulator.ts";
 
 export interface LocalCloudOptions {
   /** 0 = ephemeral. Defaults 8701 / 8702 / 8703. */
@@ -36,11 +43,22 @@ export interface LocalCloudOptions {
   githubRateLimit?: { limit: number };
   /** Milliseconds before a new server reads as "running"; default 1000, 0 = on the next read. */
   hetznerBootMs?: number;
+  /**
+   * Boot a simulated VM (its agent as a local process on the server's 127.0.10.N) for every
+   * created server; disks under `rootDir`. Default off.
+   */
+  vms?: Omit<VmSimulatorOptions, "hetzner"> | false;
+  /** Start the local edge proxy (`<id>.localhost:<port>` -> the VM) on this port; 0 = ephemeral. Default off. */
+  edgePort?: number;
+  /** The agent's port on every VM, for the edge; default 7681. */
+  agentPort?: number;
 }
 
 export interface LocalCloud {
-  urls: { hetzner: string; cloudflare: string; github: string };
+  urls: { hetzner: string; cloudflare: string; github: string; edge?: string };
   hetzner: HetznerState;
+  /** The VM simulator when `vms` was given, else null. */
+  vms: VmSimulator | null;
   cloudflare: CloudflareState;
   github: GithubState;
   stop(): Promise<void>;
@@ -61,19 +79,18 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
   const cfLimit = opts.cloudflareRateLimit?.limit ?? 1200;
   const ghLimit = opts.githubRateLimit?.limit ?? 5000;
 
+  const vms = opts.vms ? startVmSimulator({ ...opts.vms, hetzner }) : null;
+  const hetznerDef = hetznerService({
+    state: hetzner,
+    token: opts.hetznerToken ?? "local-hetzner-token",
+    bucket: new TokenBucket({
+      limit: hLimit,
+      refillPerSecond: opts.hetznerRateLimit?.refillPerSecond ?? hLimit / 3600,
+    }),
+  });
   const origins: { github?: string } = {};
   const defs: Array<[ServiceDef, number]> = [
-    [
-      hetznerService({
-        state: hetzner,
-        token: opts.hetznerToken ?? "local-hetzner-token",
-        bucket: new TokenBucket({
-          limit: hLimit,
-          refillPerSecond: opts.hetznerRateLimit?.refillPerSecond ?? hLimit / 3600,
-        }),
-      }),
-      opts.hetznerPort ?? 8701,
-    ],
+    [vms ? { ...hetznerDef, control: vmControl(vms) } : hetznerDef, opts.hetznerPort ?? 8701],
     [
       cloudflareService({
         state: cloudflare,
@@ -95,21 +112,35 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
   ];
 
   const running: RunningService[] = [];
+  let edge: Edge | null = null;
   try {
     for (const [def, port] of defs) running.push(await startService(def, host, port));
+    if (opts.edgePort !== undefined)
+      edge = await startEdge({
+        port: opts.edgePort,
+        host,
+        cloudflare,
+        ...(opts.agentPort ? { agentPort: opts.agentPort } : {}),
+      });
   } catch (err) {
-    await Promise.all(running.map((r) => r.close()));
+    await Promise.all([...running.map((r) => r.close()), vms?.stop()]);
     throw err;
   }
   const [h, c, g] = running as [RunningService, RunningService, RunningService];
   origins.github = g.origin;
   return {
-    urls: { hetzner: `${h.origin}/v1`, cloudflare: `${c.origin}/client/v4`, github: g.origin },
+    urls: {
+      hetzner: `${h.origin}/v1`,
+      cloudflare: `${c.origin}/client/v4`,
+      github: g.origin,
+      ...(edge ? { edge: edge.url } : {}),
+    },
     hetzner,
+    vms,
     cloudflare,
     github,
     async stop() {
-      await Promise.all(running.map((r) => r.close()));
+      await Promise.all([...running.map((r) => r.close()), edge?.stop(), vms?.stop()]);
     },
   };
 }

@@ -1,4 +1,8 @@
-import { startLocalCloud } from "./index.ts";
+import { rmSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from "./index.ts";
 
 function port(name: string, dflt: number): number {
   const v = process.env[name];
@@ -9,7 +13,16 @@ function port(name: string, dflt: number): number {
   return n;
 }
 
-const cloud = await startLocalCloud({
+const off = (name: string) => process.env[name] === "off";
+
+// VM disks go to LOCAL_CLOUD_VM_DIR, else a temporary directory removed on exit.
+const tempVmDir =
+  off("LOCAL_CLOUD_VMS") || process.env.LOCAL_CLOUD_VM_DIR
+    ? null
+    : await mkdtemp(join(tmpdir(), "berth-local-vms-"));
+const vmDir = process.env.LOCAL_CLOUD_VM_DIR || tempVmDir;
+
+const opts: LocalCloudOptions = {
   hetznerPort: port("LOCAL_CLOUD_HETZNER_PORT", 8701),
   cloudflarePort: port("LOCAL_CLOUD_CLOUDFLARE_PORT", 8702),
   githubPort: port("LOCAL_CLOUD_GITHUB_PORT", 8703),
@@ -17,20 +30,41 @@ const cloud = await startLocalCloud({
   ...(process.env.LOCAL_CLOUD_HETZNER_BOOT_MS
     ? { hetznerBootMs: Number(process.env.LOCAL_CLOUD_HETZNER_BOOT_MS) }
     : {}),
-});
+  ...(vmDir ? { vms: { rootDir: vmDir, log: (line: string) => console.log(line) } } : {}),
+  ...(off("LOCAL_CLOUD_EDGE_PORT") ? {} : { edgePort: port("LOCAL_CLOUD_EDGE_PORT", 8788) }),
+};
+
+let cloud: LocalCloud;
+try {
+  cloud = await startLocalCloud(opts);
+} catch (err) {
+  // A busy edge port should not take the API stand-ins down with it: say so loudly and go on.
+  if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE" || opts.edgePort === undefined) throw err;
+  const { edgePort: _busy, ...rest } = opts;
+  cloud = await startLocalCloud(rest);
+  console.error(
+    `local-cloud: edge port ${opts.edgePort} is in use; running WITHOUT the edge (workspace hostnames will not work). Set LOCAL_CLOUD_EDGE_PORT.`,
+  );
+}
 
 console.log(`local-cloud hetzner    ${cloud.urls.hetzner}`);
 console.log(`local-cloud cloudflare ${cloud.urls.cloudflare}`);
 console.log(`local-cloud github     ${cloud.urls.github}`);
+if (cloud.urls.edge) console.log(`local-cloud edge       ${cloud.urls.edge}`);
+if (vmDir) console.log(`local-cloud vms        ${vmDir}`);
 
 let stopping = false;
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.on(sig, () => {
     if (stopping) return;
     stopping = true;
+    const done = (code: number) => {
+      if (tempVmDir) rmSync(tempVmDir, { recursive: true, force: true });
+      process.exit(code);
+    };
     cloud.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
+      () => done(0),
+      () => done(1),
     );
   });
 }

@@ -19,6 +19,8 @@ export interface ServiceDef {
   faultResponse(status: number): ServiceResponse;
   reset(): void;
   dump(): unknown;
+  /** Extra `/__berth/` control routes (e.g. the VM simulator's); undefined = not mine. */
+  control?(req: ServiceRequest): ServiceResponse | undefined | Promise<ServiceResponse | undefined>;
 }
 
 export interface RunningService {
@@ -96,7 +98,7 @@ async function handle(
     body: parseBody(rawBody, req.headers["content-type"]),
   };
   if (sreq.path.startsWith(CONTROL_PREFIX)) {
-    write(res, control(def, rec, faults, sreq));
+    write(res, (await def.control?.(sreq)) ?? control(def, rec, faults, sreq));
     return;
   }
   const record = (status: number, fault?: string) =>
