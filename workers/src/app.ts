@@ -8,6 +8,7 @@ import { agentDownloadRoutes } from "./routes/agent-download.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { authRoutes } from "./routes/auth-passthrough.ts";
 import { credentialRoutes } from "./routes/credentials.ts";
+import { healthRoutes, requireHealthyConfig } from "./routes/health.ts";
 import { homePage } from "./routes/home.ts";
 import { meRoutes } from "./routes/me.ts";
 import { vmCallbackRoutes } from "./routes/vm-callbacks.ts";
@@ -33,6 +34,8 @@ export function createApp() {
   // Mounted without their route-schema types: Berth has no typed RPC client, and the combined
   // type is too large for TypeScript to represent.
   const mount = (path: string, routes: { fetch: unknown }) => app.route(path, routes as unknown as Routes);
+  app.use("/api/*", requireHealthyConfig);
+  mount("/api/health", healthRoutes);
   mount("/api/auth", authRoutes);
   mount("/api/me", meRoutes);
   mount("/api/keys", apiKeyRoutes);

@@ -1,0 +1,204 @@
+/**
+ * Everything the setup command needs from the person running it, gathered before any step changes
+ * anything: settings (flag, environment, the value already in wrangler.toml, or a prompt) and the
+ * secrets it cannot generate (environment or a hidden prompt). Generated secrets are made here too,
+ * but only for secrets the Worker does not have yet: re-running never rotates them.
+ */
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { createInterface } from "node:readline/promises";
+import { Writable } from "node:stream";
+import { getVar } from "./toml.ts";
+
+export interface VarInput {
+  name: string;
+  flag: string;
+  question: string;
+  validate: (value: string) => string | null;
+}
+
+const placeholder = (value: string) =>
+  ["set-me", "setme", "change-me", "changeme", ""].includes(value.trim().toLowerCase()) ||
+  /(^|\.)example\.(com|net|org)(\/|:|$)/i.test(value.replace(/^https?:\/\//, ""));
+
+const hostname = /^(?=.{1,253}\.?$)((?!-)[a-z0-9-]{1,63}(?<!-)\.)*(?!-)[a-z0-9-]{1,63}(?<!-)\.?$/i;
+
+export const varInputs: VarInput[] = [
+  {
+    name: "BERTH_PUBLIC_URL",
+    flag: "public-url",
+    question: "Public URL of Berth (https://berth.your-domain.com, or the workers.dev URL)",
+    validate: (v) => {
+      try {
+        const url = new URL(v);
+        if (url.protocol !== "https:" && url.protocol !== "http:") return "must be an http(s) URL";
+        if (url.pathname !== "/" || url.search || url.hash) return "must be an origin (no path)";
+        return null;
+      } catch {
+        return "must be an absolute URL such as https://berth.your-domain.com";
+      }
+    },
+  },
+  {
+    name: "WORKSPACE_DOMAIN",
+    flag: "workspace-domain",
+    question: "Domain workspaces live under (ws.your-domain.com)",
+    validate: (v) => (hostname.test(v) ? null : "must be a bare hostname such as ws.your-domain.com"),
+  },
+  {
+    name: "CLOUDFLARE_ZONE_ID",
+    flag: "zone-id",
+    question: "Cloudflare Zone ID of that domain (32 hex characters)",
+    validate: (v) => (/^[0-9a-f]{32}$/i.test(v) ? null : "must be 32 hexadecimal characters"),
+  },
+  {
+    name: "GITHUB_CLIENT_ID",
+    flag: "github-client-id",
+    question: "GitHub OAuth app Client ID",
+    validate: (v) => (/^\S+$/.test(v) ? null : "must not contain spaces"),
+  },
+];
+
+export interface SecretInput {
+  name: string;
+  /** Environment variables read, in order. */
+  envNames: string[];
+  question: string;
+}
+
+export const promptedSecrets: SecretInput[] = [
+  {
+    name: "GITHUB_CLIENT_SECRET",
+    envNames: ["GITHUB_CLIENT_SECRET"],
+    question: "GitHub OAuth app client secret",
+  },
+  { name: "HETZNER_TOKEN", envNames: ["HETZNER_TOKEN"], question: "Hetzner Cloud API token (Read & Write)" },
+  {
+    name: "CLOUDFLARE_API_TOKEN",
+    // CLOUDFLARE_API_TOKEN in the environment is also what wrangler authenticates with; the
+    // BERTH_ name lets the Worker's DNS-only token differ from wrangler's deploy token.
+    envNames: ["BERTH_CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_TOKEN"],
+    question: "Cloudflare API token for the Worker (Zone → DNS → Edit on the workspace zone)",
+  },
+];
+
+export const generatedSecrets: Record<string, () => string> = {
+  ENCRYPTION_KEY: () => randomBytes(32).toString("base64"),
+  TERMINAL_SIGNING_KEY: () => {
+    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    return JSON.stringify(privateKey.export({ format: "jwk" }));
+  },
+  BETTER_AUTH_SECRET: () => randomBytes(32).toString("hex"),
+};
+
+export const allSecrets = [...Object.keys(generatedSecrets), ...promptedSecrets.map((s) => s.name)];
+
+export interface Prompter {
+  ask: (question: string, options: { hidden: boolean }) => Promise<string>;
+  close: () => void;
+}
+
+/** Reads answers from the terminal; hidden answers are not echoed. */
+export function terminalPrompter(): Prompter {
+  let muted = false;
+  const output = new Writable({
+    write(chunk, _encoding, callback) {
+      if (!muted) process.stdout.write(chunk);
+      callback();
+    },
+  });
+  const rl = createInterface({ input: process.stdin, output, terminal: true });
+  return {
+    async ask(question, { hidden }) {
+      process.stdout.write(`${question}: `);
+      muted = hidden;
+      try {
+        return (await rl.question("")).trim();
+      } finally {
+        if (hidden) process.stdout.write("\n");
+        muted = false;
+      }
+    },
+    close: () => rl.close(),
+  };
+}
+
+export interface Resolved {
+  vars: Record<string, string>;
+  secrets: Map<string, { value: string; label: string }>;
+  /** Inputs that are missing (non-interactive); the caller fails before any change, or a dry run notes them. */
+  missing: string[];
+  notes: string[];
+}
+
+export async function resolveInputs(options: {
+  flags: Record<string, string | undefined>;
+  env: NodeJS.ProcessEnv;
+  toml: string;
+  existingSecrets: Set<string>;
+  prompter: Prompter | null;
+}): Promise<Resolved> {
+  const { flags, env, toml, existingSecrets, prompter } = options;
+  const vars: Record<string, string> = {};
+  const secrets = new Map<string, { value: string; label: string }>();
+  const missing: string[] = [];
+  const notes: string[] = [];
+
+  for (const input of varInputs) {
+    const fromFlag = flags[input.flag];
+    const fromEnv = env[input.name];
+    const current = getVar(toml, input.name);
+    let value: string | undefined;
+    let source = "";
+    if (fromFlag) [value, source] = [fromFlag, `--${input.flag}`];
+    else if (fromEnv) [value, source] = [fromEnv, `$${input.name}`];
+    else if (current && !placeholder(current) && !input.validate(current)) value = current;
+    else if (prompter) {
+      for (;;) {
+        const answer = await prompter.ask(input.question, { hidden: false });
+        const problem = input.validate(answer);
+        if (!problem && !placeholder(answer)) {
+          value = answer;
+          break;
+        }
+        process.stdout.write(`  ${input.name} ${problem ?? "is a placeholder"}; try again\n`);
+      }
+    }
+    if (value === undefined) {
+      missing.push(`${input.name}: pass --${input.flag} <value> or set $${input.name}`);
+      continue;
+    }
+    const problem = input.validate(value.trim()) ?? (placeholder(value) ? "is a placeholder" : null);
+    if (problem) throw new Error(`${input.name} from ${source || "wrangler.toml"} ${problem}`);
+    vars[input.name] = value.trim();
+  }
+
+  for (const [name, generate] of Object.entries(generatedSecrets)) {
+    if (existingSecrets.has(name)) continue;
+    const value = generate();
+    secrets.set(name, { value, label: `(generated, ${value.length} characters)` });
+  }
+
+  for (const input of promptedSecrets) {
+    if (existingSecrets.has(input.name)) continue;
+    const envName = input.envNames.find((n) => env[n]?.trim());
+    if (envName) {
+      secrets.set(input.name, { value: (env[envName] ?? "").trim(), label: `(from $${envName})` });
+      if (input.name === "CLOUDFLARE_API_TOKEN" && envName === "CLOUDFLARE_API_TOKEN") {
+        notes.push(
+          "CLOUDFLARE_API_TOKEN from the environment is also the token wrangler deploys with; " +
+            "use BERTH_CLOUDFLARE_API_TOKEN for the Worker's DNS-only token to keep them apart",
+        );
+      }
+      continue;
+    }
+    if (prompter) {
+      const answer = await prompter.ask(input.question, { hidden: true });
+      if (answer) {
+        secrets.set(input.name, { value: answer, label: "(entered at the prompt)" });
+        continue;
+      }
+    }
+    missing.push(`${input.name}: set $${input.envNames.join(" or $")} (it is not set on the Worker yet)`);
+  }
+  return { vars, secrets, missing, notes };
+}

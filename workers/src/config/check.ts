@@ -1,0 +1,298 @@
+/**
+ * The Worker's configuration check: every missing or malformed setting and secret gives one clear
+ * message, so a half-configured deployment says what is wrong instead of failing with a 500 on first
+ * use. Pure (no I/O) and never quotes a value: the messages are served by an unauthenticated route.
+ */
+import type { Env } from "../env.ts";
+import { parseSigningJwk } from "../security/terminal-tokens.ts";
+
+export interface ConfigProblem {
+  setting: string;
+  problem: string;
+}
+
+/** Values in wrangler.toml (or typical hand-written stand-ins) that mean "nobody set this yet". */
+const placeholders = new Set([
+  "set-me",
+  "setme",
+  "change-me",
+  "changeme",
+  "todo",
+  "xxx",
+  "replace-me",
+  "<set-me>",
+]);
+
+/** RFC 2606 names: wrangler.toml ships with berth.example.com and ws.example.com. */
+function isExampleHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, "");
+  return /(^|\.)example\.(com|net|org)$/.test(h) || h === "example" || h.endsWith(".example");
+}
+
+function blank(value: string | undefined): boolean {
+  return value === undefined || value === null || String(value).trim() === "";
+}
+
+function placeholder(value: string): boolean {
+  return placeholders.has(value.trim().toLowerCase());
+}
+
+/** Absolute http(s) URL, or null. */
+function httpUrl(value: string): URL | null {
+  try {
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:" ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+const label = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
+
+export function isHostname(value: string): boolean {
+  const host = value.replace(/\.$/, "");
+  return host.length > 0 && host.length <= 253 && host.split(".").every((part) => label.test(part));
+}
+
+/** The same parsing SecretBox does (atob, then exactly 32 bytes), without importing a key. */
+function encryptionKeyProblem(value: string): string | null {
+  let bytes: number;
+  try {
+    bytes = atob(value.trim()).length;
+  } catch {
+    return "must be base64 (32 random bytes, e.g. `openssl rand -base64 32`); the value set is not valid base64";
+  }
+  return bytes === 32 ? null : `must decode to exactly 32 bytes; the value set decodes to ${bytes} bytes`;
+}
+
+function signingKeyProblem(value: string): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    // JSON.parse's own message quotes the input: never pass it on.
+    return "must be a private P-256 JWK as JSON; the value set is not valid JSON";
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    return "must be a private P-256 JWK as JSON (an object); the value set is not a JSON object";
+  }
+  try {
+    const jwk = parseSigningJwk(value);
+    if (typeof jwk.x !== "string" || typeof jwk.y !== "string") {
+      return "must be a complete private P-256 JWK (kty, crv, x, y, d); x or y is missing";
+    }
+  } catch {
+    return 'must be a private P-256 JWK (kty "EC", crv "P-256", with d); the value set is not one';
+  }
+  return null;
+}
+
+/** Settings the Worker cannot run without. `secret` marks the ones set with `wrangler secret put`. */
+interface Required {
+  name: keyof Env & string;
+  secret: boolean;
+  what: string;
+  validate?: (value: string) => string | null;
+}
+
+const urlSetting =
+  (example: string) =>
+  (value: string): string | null =>
+    httpUrl(value) ? null : `must be an absolute http(s) URL such as ${example}`;
+
+const required: Required[] = [
+  {
+    name: "BERTH_PUBLIC_URL",
+    secret: false,
+    what: "the public origin of the control plane, e.g. https://berth.your-domain.com",
+    validate: (value) => {
+      const url = httpUrl(value);
+      if (!url) return "must be an absolute http(s) URL such as https://berth.your-domain.com";
+      if (url.pathname !== "/" || url.search || url.hash)
+        return "must be an origin only (no path, query or fragment)";
+      if (isExampleHost(url.hostname)) return "is still the example.com placeholder from wrangler.toml";
+      return null;
+    },
+  },
+  {
+    name: "BETTER_AUTH_SECRET",
+    secret: true,
+    what: "a random string of at least 32 characters that signs sessions",
+    validate: (value) =>
+      value.length >= 32 ? null : `must be at least 32 characters; the value set has ${value.length}`,
+  },
+  { name: "GITHUB_CLIENT_ID", secret: false, what: "the Client ID of your GitHub OAuth app" },
+  { name: "GITHUB_CLIENT_SECRET", secret: true, what: "a client secret of your GitHub OAuth app" },
+  {
+    name: "GITHUB_OAUTH_URL",
+    secret: false,
+    what: "https://github.com",
+    validate: urlSetting("https://github.com"),
+  },
+  {
+    name: "GITHUB_API_URL",
+    secret: false,
+    what: "https://api.github.com",
+    validate: urlSetting("https://api.github.com"),
+  },
+  {
+    name: "HETZNER_API_URL",
+    secret: false,
+    what: "https://api.hetzner.cloud/v1",
+    validate: urlSetting("https://api.hetzner.cloud/v1"),
+  },
+  {
+    name: "HETZNER_TOKEN",
+    secret: true,
+    what: "a Hetzner Cloud API token (Read & Write) of the project workspaces run in",
+    validate: tokenShape,
+  },
+  {
+    name: "CLOUDFLARE_API_URL",
+    secret: false,
+    what: "https://api.cloudflare.com/client/v4",
+    validate: urlSetting("https://api.cloudflare.com/client/v4"),
+  },
+  {
+    name: "CLOUDFLARE_API_TOKEN",
+    secret: true,
+    what: "a Cloudflare API token with Zone → DNS → Edit on the workspace zone",
+    validate: tokenShape,
+  },
+  {
+    name: "CLOUDFLARE_ZONE_ID",
+    secret: false,
+    what: "the Zone ID of WORKSPACE_DOMAIN's zone (Cloudflare dashboard → the zone → Overview)",
+    validate: (value) =>
+      /^[0-9a-f]{32}$/i.test(value) ? null : "must be a Cloudflare zone id: 32 hexadecimal characters",
+  },
+  {
+    name: "WORKSPACE_DOMAIN",
+    secret: false,
+    what: "the domain workspaces live under, e.g. ws.your-domain.com",
+    validate: (value) => {
+      if (!isHostname(value)) {
+        return "must be a bare hostname such as ws.your-domain.com (no scheme, port, path or wildcard)";
+      }
+      if (isExampleHost(value)) return "is still the example.com placeholder from wrangler.toml";
+      return null;
+    },
+  },
+  {
+    name: "ENCRYPTION_KEY",
+    secret: true,
+    what: "32 random bytes, base64 (AES-256-GCM key for user secrets)",
+    validate: encryptionKeyProblem,
+  },
+  {
+    name: "TERMINAL_SIGNING_KEY",
+    secret: true,
+    what: "a private P-256 JWK as JSON (signs terminal tokens)",
+    validate: signingKeyProblem,
+  },
+];
+
+function tokenShape(value: string): string | null {
+  return /\s/.test(value) ? "contains whitespace (pasted with a newline or a space?)" : null;
+}
+
+/** Optional settings: absent is fine (a default applies), but a value that is set must make sense. */
+interface Optional {
+  name: keyof Env & string;
+  validate: (value: string) => string | null;
+}
+
+const positiveNumber = (value: string): string | null => {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? null : "must be a positive number";
+};
+
+const optional: Optional[] = [
+  {
+    name: "WORKSPACE_TLS_ISSUER",
+    validate: (value) =>
+      ["acme", "zerossl", "internal"].includes(value) ? null : "must be one of acme, zerossl, internal",
+  },
+  {
+    name: "WORKSPACE_SCHEME",
+    validate: (value) => (value === "https" || value === "http" ? null : "must be https or http"),
+  },
+  {
+    name: "WORKSPACE_PORT",
+    validate: (value) => {
+      const n = Number(value);
+      return Number.isInteger(n) && n > 0 && n < 65536 ? null : "must be a port number (1-65535)";
+    },
+  },
+  { name: "MAX_LIVE_WORKSPACES_PER_USER", validate: positiveNumber },
+  { name: "DEFAULT_IDLE_TIMEOUT_MINUTES", validate: positiveNumber },
+  { name: "IDLE_GRACE_MINUTES", validate: positiveNumber },
+  { name: "MAX_LIFETIME_HOURS", validate: positiveNumber },
+  { name: "HEARTBEAT_TIMEOUT_MINUTES", validate: positiveNumber },
+  { name: "AGENT_URL_X64", validate: (value) => (httpUrl(value) ? null : "must be an absolute http(s) URL") },
+  {
+    name: "AGENT_URL_ARM64",
+    validate: (value) => (httpUrl(value) ? null : "must be an absolute http(s) URL"),
+  },
+  {
+    name: "AGENT_SHA256_X64",
+    validate: (value) => (/^[0-9a-f]{64}$/i.test(value) ? null : "must be a SHA-256 in hex (64 characters)"),
+  },
+  {
+    name: "AGENT_SHA256_ARM64",
+    validate: (value) => (/^[0-9a-f]{64}$/i.test(value) ? null : "must be a SHA-256 in hex (64 characters)"),
+  },
+];
+
+/** Every problem with the Worker's configuration, one entry per setting; empty when all is well. */
+export function checkConfig(env: Env): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const vars = env as unknown as Record<string, unknown>;
+
+  if (!env.DB || typeof (env.DB as { prepare?: unknown }).prepare !== "function") {
+    problems.push({
+      setting: "DB",
+      problem: "the D1 binding DB is missing: check [[d1_databases]] in wrangler.toml",
+    });
+  }
+
+  const agentUrlsSet = !blank(env.AGENT_URL_X64) && !blank(env.AGENT_SHA256_X64);
+  if (!env.AGENTS && !agentUrlsSet) {
+    problems.push({
+      setting: "AGENTS",
+      problem:
+        "the R2 binding AGENTS (bucket berth-agents, holding the agent binaries VMs download) is missing: check [[r2_buckets]] in wrangler.toml",
+    });
+  }
+
+  for (const setting of required) {
+    const raw = vars[setting.name];
+    const how = setting.secret
+      ? `set it with \`wrangler secret put ${setting.name}\` or \`pnpm run setup:cloudflare\``
+      : "set it in wrangler.toml [vars]";
+    if (typeof raw !== "string" || blank(raw)) {
+      problems.push({ setting: setting.name, problem: `is not set: ${setting.what}; ${how}` });
+      continue;
+    }
+    if (placeholder(raw)) {
+      problems.push({
+        setting: setting.name,
+        problem: `is still the placeholder from wrangler.toml: ${setting.what}; ${how}`,
+      });
+      continue;
+    }
+    const problem = setting.validate?.(raw);
+    if (problem) problems.push({ setting: setting.name, problem });
+  }
+
+  for (const setting of optional) {
+    const raw = vars[setting.name];
+    if (raw === undefined || raw === null || (typeof raw === "string" && raw.trim() === "")) continue;
+    const problem = typeof raw === "string" ? setting.validate(raw.trim()) : "must be a string";
+    if (problem) problems.push({ setting: setting.name, problem });
+  }
+  return problems;
+}
+
+/** The names of the settings held as Worker secrets (never echoed anywhere). */
+export const secretSettings: readonly string[] = required.filter((s) => s.secret).map((s) => s.name);
