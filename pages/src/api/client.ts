@@ -1,0 +1,106 @@
+import { ApiError, errorFromResponse, NetworkError } from "./errors.ts";
+import type {
+  ApiKey,
+  CreatedApiKey,
+  CreateWorkspaceInput,
+  CredentialStatus,
+  Me,
+  TerminalToken,
+  Workspace,
+  WorkspaceDetail,
+  WorkspaceEvent,
+  WorkspacePage,
+} from "./types.ts";
+
+export interface ClientOptions {
+  /** Where the API lives; "" means the page's own origin. */
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  /** Called for every 401 (the session ended), before the ApiError is thrown. */
+  onUnauthorized?: () => void;
+}
+
+interface RequestOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export type BerthClient = ReturnType<typeof createClient>;
+
+export function createClient(options: ClientOptions = {}) {
+  const baseUrl = options.baseUrl ?? "";
+  const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+
+  async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const headers: Record<string, string> = { accept: "application/json", ...opts.headers };
+    const init: RequestInit = { method, headers, credentials: "include" };
+    if (opts.body !== undefined) {
+      headers["content-type"] = "application/json";
+      init.body = JSON.stringify(opts.body);
+    }
+    if (opts.signal) init.signal = opts.signal;
+    let res: Response;
+    try {
+      res = await doFetch(`${baseUrl}${path}`, init);
+    } catch (cause) {
+      if (cause instanceof DOMException && cause.name === "AbortError") throw cause;
+      throw new NetworkError(cause);
+    }
+    if (!res.ok) {
+      const error = await errorFromResponse(res);
+      if (error.status === 401) options.onUnauthorized?.();
+      throw error;
+    }
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    if (!text) return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ApiError(res.status, "bad_response", "The server sent a response that is not JSON.");
+    }
+  }
+
+  const enc = encodeURIComponent;
+
+  return {
+    request,
+    me: (signal?: AbortSignal) => request<Me>("GET", "/api/me", { signal }),
+    signIn: (callbackURL: string) =>
+      request<{ url: string; redirect?: boolean }>("POST", "/api/auth/sign-in/social", {
+        body: { provider: "github", callbackURL },
+      }),
+    signOut: () => request<unknown>("POST", "/api/auth/sign-out", { body: {} }),
+
+    listWorkspaces: (query: { includeEnded?: boolean; cursor?: string | null; limit?: number } = {}) => {
+      const params = new URLSearchParams();
+      if (query.limit) params.set("limit", String(query.limit));
+      if (query.cursor) params.set("cursor", query.cursor);
+      if (query.includeEnded) params.set("include_ended", "true");
+      const qs = params.toString();
+      return request<WorkspacePage>("GET", `/api/workspaces${qs ? `?${qs}` : ""}`);
+    },
+    createWorkspace: (input: CreateWorkspaceInput, idempotencyKey: string) =>
+      request<Workspace>("POST", "/api/workspaces", {
+        body: input,
+        headers: { "idempotency-key": idempotencyKey },
+      }),
+    getWorkspace: (id: string) => request<WorkspaceDetail>("GET", `/api/workspaces/${enc(id)}`),
+    workspaceEvents: (id: string) =>
+      request<{ events: WorkspaceEvent[] }>("GET", `/api/workspaces/${enc(id)}/events`),
+    stopWorkspace: (id: string) => request<Workspace>("POST", `/api/workspaces/${enc(id)}/stop`),
+    deleteWorkspace: (id: string) => request<Workspace>("DELETE", `/api/workspaces/${enc(id)}`),
+    terminalToken: (id: string) =>
+      request<TerminalToken>("POST", `/api/workspaces/${enc(id)}/terminal-token`),
+
+    credentials: () => request<CredentialStatus>("GET", "/api/credentials"),
+    setClaudeKey: (apiKey: string) =>
+      request<CredentialStatus>("PUT", "/api/credentials/claude", { body: { api_key: apiKey } }),
+    clearClaudeKey: () => request<void>("DELETE", "/api/credentials/claude"),
+
+    listApiKeys: () => request<{ api_keys: ApiKey[] }>("GET", "/api/keys"),
+    createApiKey: (name: string) => request<CreatedApiKey>("POST", "/api/keys", { body: { name } }),
+    revokeApiKey: (id: string) => request<void>("DELETE", `/api/keys/${enc(id)}`),
+  };
+}
