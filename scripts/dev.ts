@@ -1,6 +1,7 @@
 // `pnpm dev`: the whole system on this machine — local-cloud stand-ins, then the Worker under
 // wrangler dev with local D1 (migrations applied). `--smoke` signs in, uses an API key and exits.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { startLocalCloud } from "@berth/local-cloud";
 import { devPorts, devPublicUrl, writeDevVars } from "./lib/local-env.ts";
@@ -25,10 +26,20 @@ const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "berth", "--lo
 });
 if (migrate.status !== 0) throw new Error("applying D1 migrations failed");
 
+// Servers boot as simulated VMs (the real agent as a local process on 127.0.10.N) behind the local
+// edge, which makes <id>.localhost:8788 reach them. The smoke run plays the VM itself with curl.
+const vmDir = path.join(root, ".state/vms");
+rmSync(vmDir, { recursive: true, force: true }); // disks of VMs from an earlier run are gone with it
 const cloud = await startLocalCloud({
   hetznerPort: devPorts.hetzner,
   cloudflarePort: devPorts.cloudflare,
   githubPort: devPorts.github,
+  ...(smoke
+    ? {}
+    : {
+        vms: { rootDir: vmDir, log: (line: string) => console.log(`[vm] ${line}`) },
+        edgePort: devPorts.edge,
+      }),
 });
 
 const worker: ChildProcess = spawn(
@@ -104,6 +115,7 @@ if (smoke) {
   Open ${devPublicUrl} and sign in with the GitHub stand-in.
 
   Stand-ins: Hetzner ${cloud.urls.hetzner}  Cloudflare ${cloud.urls.cloudflare}  GitHub ${cloud.urls.github}
+  Workspaces: http://<id>.localhost:${devPorts.edge} (simulated VMs in ${vmDir})
   API docs:  ${devPublicUrl}/api/openapi.json      Stop with Ctrl-C.
 `);
 }

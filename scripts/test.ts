@@ -64,20 +64,25 @@ function bunStep(pkg: string): Step {
 const only = process.argv.slice(2);
 const steps: Step[] = [
   { name: "lint + format (biome)", cwd: root, command: [bin("biome"), "check", "."] },
-  ...["protocol", "cloud-init", "local-cloud", "workers", "vm-agent"].map((pkg) => ({
-    name: `typecheck ${pkg}`,
-    cwd: path.join(root, pkg),
-    command: [bin("tsc"), "-p", "."],
-  })),
+  ...["protocol", "cloud-init", "local-cloud", "workers", "vm-agent", "pages", "deploy", "e2e"].map(
+    (pkg) => ({
+      name: `typecheck ${pkg}`,
+      cwd: path.join(root, pkg),
+      command: [bin("tsc"), "-p", "."],
+    }),
+  ),
   vitestStep("cloud-init"),
   vitestStep("local-cloud"),
   vitestStep("workers"),
   bunStep("vm-agent"),
+  vitestStep("pages"),
+  vitestStep("deploy"),
   {
     name: "dev smoke (the README's first command: sign in, API key, /api/me)",
     cwd: root,
     command: [process.execPath, "scripts/dev.ts", "--smoke"],
   },
+  { ...vitestStep("e2e"), name: "e2e (the whole local system in Chromium)" },
 ].filter((s) => only.length === 0 || only.some((o) => s.name.startsWith(o)));
 
 let passed = 0;

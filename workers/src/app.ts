@@ -9,7 +9,6 @@ import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { authRoutes } from "./routes/auth-passthrough.ts";
 import { credentialRoutes } from "./routes/credentials.ts";
 import { healthRoutes, requireHealthyConfig } from "./routes/health.ts";
-import { homePage } from "./routes/home.ts";
 import { meRoutes } from "./routes/me.ts";
 import { vmCallbackRoutes } from "./routes/vm-callbacks.ts";
 import { workspaceRoutes } from "./routes/workspaces.ts";
@@ -55,7 +54,6 @@ export function createApp() {
     info: { title: "Berth API", version: "0.1.0", description: "Self-terminating cloud workspaces." },
   });
 
-  app.get("/", homePage);
   app.notFound((c) =>
     c.json(errorBody(errorCodes.notFound, `no route for ${c.req.method} ${c.req.path}`), 404),
   );

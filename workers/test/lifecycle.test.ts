@@ -72,6 +72,11 @@ describe("a workspace's life, driven by the API and the VM's callbacks", () => {
       idle: { idle_seconds: 0, warning: false, shutdown_at: null },
     };
     expect((await vmCall(body.id, "heartbeat", token, beat)).status).toBe(200);
+    const shutdownAt = new Date(Date.now() + 90_000).toISOString();
+    const warning = { ...beat, idle: { idle_seconds: 1800, warning: true, shutdown_at: shutdownAt } };
+    expect((await vmCall(body.id, "heartbeat", token, warning)).status).toBe(200);
+    expect((await load(body.id)).idleShutdownAt?.toISOString()).toBe(shutdownAt);
+    expect((await vmCall(body.id, "heartbeat", token, beat)).status).toBe(200);
 
     const detail = (await (await api(`/api/workspaces/${body.id}`, { headers: { cookie } })).json()) as {
       agent: Record<string, unknown>;

@@ -112,16 +112,19 @@ export async function markReady(deps: LifecycleDeps, ws: Workspace, runtime: str
 
 export async function recordHeartbeat(deps: LifecycleDeps, ws: Workspace, beat: HeartbeatRequest) {
   if (isTerminal(ws.state) || ws.state === "stopping") return { state: ws.state };
-  const date = (iso: string | null | undefined) =>
+  // Past events (last input) cannot be in the future; the shutdown deadline is, but within a day.
+  const past = (iso: string | null | undefined) =>
     iso ? new Date(Math.min(Date.parse(iso), deps.now())) : null;
+  const future = (iso: string | null | undefined) =>
+    iso ? new Date(Math.min(Date.parse(iso), deps.now() + 86_400_000)) : null;
   await updateWorkspace(deps.db, ws.id, {
     lastHeartbeatAt: new Date(deps.now()),
-    lastHumanInputAt: date(beat.last_human_input_at) ?? ws.lastHumanInputAt,
+    lastHumanInputAt: past(beat.last_human_input_at) ?? ws.lastHumanInputAt,
     claudeState: beat.claude.state,
     claudeWaitingReason: beat.claude.state === "waiting" ? (beat.claude.waiting_reason ?? null) : null,
     openTerminals: beat.open_terminals,
     idleWarning: beat.idle.warning,
-    idleShutdownAt: beat.idle.warning ? date(beat.idle.shutdown_at) : null,
+    idleShutdownAt: beat.idle.warning ? future(beat.idle.shutdown_at) : null,
   });
   return { state: ws.state };
 }

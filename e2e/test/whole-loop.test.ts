@@ -1,0 +1,108 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, screenshot } from "../src/browser.ts";
+import { type ServedRepo, serveGitRepo } from "../src/git-repo.ts";
+import { baseUrl, localCloud, type RunningSystem, startSystem } from "../src/system.ts";
+
+let system: RunningSystem;
+let repo: ServedRepo;
+let browser: Browser;
+
+beforeAll(async () => {
+  repo = await serveGitRepo({ "README.md": "# demo\n", "hello.sh": "echo hello from the repo\n" });
+  // Idle in seconds rather than half an hour, so the test can watch a workspace die.
+  system = await startSystem({ DEFAULT_IDLE_TIMEOUT_MINUTES: "0.5", IDLE_GRACE_MINUTES: "0.5" });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await system?.stop();
+  await repo?.stop();
+});
+
+async function signIn(page: Page, login: string) {
+  await page.goto(baseUrl);
+  await page.getByRole("button", { name: "Sign in with GitHub" }).click();
+  await page.locator(`button[data-login="${login}"]`).click();
+  await page.waitForURL(`${baseUrl}/**`);
+  await page.getByRole("button", { name: "Create workspace" }).waitFor();
+}
+
+const json = async <T>(url: string): Promise<T> => (await (await fetch(url)).json()) as T;
+
+describe("the whole loop on one machine", () => {
+  it("signs in, boots a workspace, types in its terminal, and watches it die when idle", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, "alice");
+    await screenshot(page, "signed-in");
+
+    await page.getByRole("link", { name: "Settings" }).click();
+    await page
+      .getByRole("textbox", { name: "Claude API key" })
+      .fill("sk-ant-api03-e2e-test-key-000000000000");
+    await page.getByRole("button", { name: "Save key" }).click();
+    await expect.poll(() => page.getByText(/0000/).count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await screenshot(page, "claude-key-set");
+
+    await page.goto(baseUrl);
+    await page.getByRole("textbox", { name: "Repository URL" }).fill(repo.url);
+    const created = Date.now();
+    await page.getByRole("button", { name: "Create workspace" }).click();
+    await page.waitForURL(/#\/w\/w[a-z0-9]+/);
+    const id = /#\/w\/(w[a-z0-9]+)/.exec(page.url())?.[1] ?? "";
+    expect(id).not.toBe("");
+    await page.getByText("[clone]", { exact: false }).first().waitFor({ timeout: 90_000 });
+    await screenshot(page, "booting");
+    const openTerminal = page.getByRole("button", { name: "Open terminal" });
+    await expect.poll(() => openTerminal.isEnabled(), { timeout: 120_000, interval: 500 }).toBe(true);
+    await screenshot(page, "ready");
+
+    // Someone else cannot see it, nor open its terminal.
+    const other = await browser.newContext();
+    const bob = await other.newPage();
+    await signIn(bob, "bob");
+    expect((await bob.request.get(`${baseUrl}/api/workspaces/${id}`)).status()).toBe(404);
+    expect((await bob.request.post(`${baseUrl}/api/workspaces/${id}/terminal-token`)).status()).toBe(404);
+    await other.close();
+
+    const [terminal] = await Promise.all([context.waitForEvent("page"), openTerminal.click()]);
+    await terminal.locator(".xterm-rows").waitFor({ timeout: 30_000 });
+    await terminal.locator(".xterm-helper-textarea").focus();
+    await terminal.keyboard.type("echo $((6*7))\n");
+    await expect
+      .poll(() => terminal.locator(".xterm-rows").innerText(), { timeout: 15_000 })
+      .toMatch(/^42$/m);
+    const firstPrompt = Date.now() - created;
+    console.log(`create -> terminal answering: ${(firstPrompt / 1000).toFixed(1)} s`);
+    await screenshot(terminal, "terminal-42");
+    await terminal.reload();
+    await expect
+      .poll(() => terminal.locator(".xterm-rows").innerText(), { timeout: 15_000 })
+      .toMatch(/^42$/m);
+    await screenshot(terminal, "terminal-replayed");
+    await terminal.close();
+
+    // Left alone: the warning, then the VM asks to be deleted.
+    await page.getByTestId("idle-countdown").waitFor({ timeout: 90_000 });
+    await screenshot(page, "idle-warning");
+    await page.locator('[data-state="deleted"]').first().waitFor({ timeout: 120_000 });
+    await screenshot(page, "deleted");
+
+    // The simulated VM's agent process is gone, and so are its server and DNS records.
+    const vms = await json<Array<{ name: string; state: string; pid: number | null }>>(
+      `${localCloud.hetzner}/__berth/vms`,
+    );
+    const vm = vms.find((v) => v.name === `berth-${id}`);
+    expect(vm === undefined || vm.state === "deleted").toBe(true);
+    if (vm?.pid) expect(() => process.kill(vm.pid ?? 0, 0)).toThrow();
+    const servers = await json<{ servers: Array<{ labels: Record<string, string> }> }>(
+      `${localCloud.hetzner}/__berth/state`,
+    );
+    expect(servers.servers.filter((s) => s.labels["berth.workspace"] === id)).toEqual([]);
+    const dns = await json<{ records: Array<{ name: string }> }>(`${localCloud.cloudflare}/__berth/state`);
+    expect(dns.records.filter((r) => r.name.includes(id))).toEqual([]);
+    await context.close();
+  });
+});
