@@ -1,15 +1,9 @@
 /** Response shapes of the Berth REST API (see workers/src/routes and /api/openapi.json). */
 
-export const workspaceStates = [
-  "creating",
-  "provisioning",
-  "booting",
-  "ready",
-  "stopping",
-  "deleted",
-  "failed",
-] as const;
-export type WorkspaceState = (typeof workspaceStates)[number];
+// The lifecycle's states come from the shared protocol package (zod-free entry), never a copy.
+export { type WorkspaceState, workspaceStates } from "@berth/protocol/workspace";
+
+import type { WorkspaceState } from "@berth/protocol/workspace";
 
 export interface Me {
   id: string;
