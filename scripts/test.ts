@@ -63,7 +63,7 @@ function bunStep(pkg: string): Step {
 
 const only = process.argv.slice(2);
 const steps: Step[] = [
-  { name: "lint + format (biome)", cwd: root, command: [bin("biome"), "check", "."] },
+  { name: "lint + format (biome)", cwd: root, command: [bin("biome"), "check", "--error-on-warnings", "."] },
   ...["protocol", "cloud-init", "local-cloud", "workers", "vm-agent", "pages", "deploy", "e2e"].map(
     (pkg) => ({
       name: `typecheck ${pkg}`,

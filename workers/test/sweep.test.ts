@@ -6,7 +6,6 @@ import { reconcileWorkspace } from "../src/workspaces/reconcile.ts";
 import { createWorkspace as createRow } from "../src/workspaces/service.ts";
 import {
   clearAllFaults,
-  cloudflare,
   depsAt,
   expectInvariants,
   hetzner,

@@ -172,9 +172,9 @@ describe("serve (host runtime, fake control plane and terminal)", () => {
     const beat = warned()[0]?.body as { idle: { shutdown_at: string | null } };
     expect(beat.idle.shutdown_at).not.toBeNull();
     http.type();
-    await until(
-      () => (s.cp.of("heartbeat").at(-1)?.body as { idle: { warning: boolean } }).idle.warning === false,
-    );
+    const lastWarning = () =>
+      (s.cp.of("heartbeat").at(-1)?.body as { idle?: { warning?: boolean } } | undefined)?.idle?.warning;
+    await until(() => lastWarning() === false);
   }, 10_000);
 
   test("a bad config is a clear error", async () => {
