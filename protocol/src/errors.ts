@@ -19,6 +19,8 @@ export const errorCodes = {
   rateLimited: "rate_limited",
   limitReached: "limit_reached",
   upstream: "upstream_error",
+  /** The control plane's own settings or secrets are missing or malformed (see GET /api/health). */
+  misconfigured: "misconfigured",
   internal: "internal_error",
 } as const;
 

@@ -1,3 +1,4 @@
+import { errorCodes } from "@berth/protocol";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { type ConfigProblem, checkConfig } from "../config/check.ts";
@@ -5,7 +6,7 @@ import type { Env } from "../env.ts";
 import { jsonResponse } from "../http/schemas.ts";
 
 /** The error code of every response refused because the configuration is broken. */
-export const misconfigured = "misconfigured";
+export const misconfigured = errorCodes.misconfigured;
 
 /** One check per env object: the bindings object lives as long as the isolate. */
 const cache = new WeakMap<object, ConfigProblem[]>();
