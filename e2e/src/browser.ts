@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { root } from "./system.ts";
@@ -19,6 +19,11 @@ export function launchChromium(): Promise<Browser> {
       "--disable-sync",
     ],
   });
+}
+
+/** Starts a run's screenshots afresh, so the folder never mixes two runs. */
+export function resetScreenshots() {
+  rmSync(screenshotDir, { recursive: true, force: true });
 }
 
 let shot = 0;

@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, screenshot } from "../src/browser.ts";
+import { launchChromium, resetScreenshots, screenshot } from "../src/browser.ts";
 import { type ServedRepo, serveGitRepo } from "../src/git-repo.ts";
 import { baseUrl, localCloud, type RunningSystem, startSystem } from "../src/system.ts";
 
@@ -13,6 +13,7 @@ beforeAll(async () => {
   // Idle in seconds rather than half an hour, so the test can watch a workspace die.
   system = await startSystem({ DEFAULT_IDLE_TIMEOUT_MINUTES: "0.5", IDLE_GRACE_MINUTES: "0.5" });
   browser = await launchChromium();
+  resetScreenshots();
 });
 
 afterAll(async () => {
@@ -43,6 +44,10 @@ describe("the whole loop on one machine", () => {
     const page = await context.newPage();
     await signIn(page, "alice");
     await screenshot(page, "signed-in");
+    await page.setViewportSize({ width: 375, height: 740 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await screenshot(page, "phone-size");
+    await page.setViewportSize({ width: 1280, height: 720 });
 
     await page.getByRole("link", { name: "Settings" }).click();
     await page
