@@ -12,6 +12,7 @@ export {
   caddyfilePath,
   devcontainerCliPackage,
   hetznerUserDataLimitBytes,
+  nodePackage,
   renderCloudInit,
 } from "./render.ts";
 export { agentBinaryPath, fetchAgentScriptPath, shellQuote } from "./scripts.ts";

@@ -17,6 +17,11 @@ export interface CloudInitInput {
 export const hetznerUserDataLimitBytes = 32768;
 export const caddyfilePath = "/etc/caddy/Caddyfile";
 export const devcontainerCliPackage = "@devcontainers/cli@0.89.0";
+/**
+ * The devcontainer CLI needs Node >= 20 and Ubuntu 24.04's apt has 18: Node 22 comes from the npm
+ * registry's `node` package, whose global install lands in /usr/local/bin, ahead of /usr/bin.
+ */
+export const nodePackage = "node@22.23.3";
 export const aptPackages = ["ca-certificates", "curl", "git", "docker.io", "caddy", "nodejs", "npm"];
 
 /** Thrown for input that cannot be rendered; the message names every problem. */
@@ -108,7 +113,7 @@ export function renderCloudInit(input: CloudInitInput): string {
     ],
     runcmd: [
       [fetchAgentScriptPath],
-      ["npm", "install", "--global", "--no-audit", "--no-fund", devcontainerCliPackage],
+      ["npm", "install", "--global", "--no-audit", "--no-fund", nodePackage, devcontainerCliPackage],
       ["systemctl", "daemon-reload"],
       ["systemctl", "enable", "docker.service", "caddy.service", "berth-agent.service"],
       // The caddy package already started with its default config: restart to load ours.

@@ -138,6 +138,8 @@ describe("content", () => {
     const at = (re: RegExp) => cmds.findIndex((c) => re.test(c));
     expect(at(/^\/usr\/local\/lib\/berth\/fetch-agent\.sh$/)).toBe(0);
     expect(at(/^npm install .*@devcontainers\/cli@0\.89\.0$/)).toBeGreaterThan(0);
+    // Node >= 20 for the devcontainer CLI, installed in the same step (apt's is 18 on Ubuntu 24.04).
+    expect(at(/^npm install .* node@22\.\d+\.\d+ @devcontainers\/cli/)).toBeGreaterThan(0);
     expect(at(/^systemctl daemon-reload$/)).toBeGreaterThan(at(/^npm install/));
     expect(at(/^systemctl enable .*caddy\.service.*berth-agent\.service/)).toBeGreaterThan(
       at(/daemon-reload/),
