@@ -1,6 +1,7 @@
 import { inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { type Workspace, workspaces } from "../src/db/schema/index.ts";
+import { newWorkspaceRow } from "../src/workspaces/new-row.ts";
 import { workspaceDnsNames } from "../src/workspaces/reconcile.ts";
 import { cloudflare, depsAt, hetzner, sweep } from "./support/lifecycle.ts";
 import { api, freshLogin, signIn } from "./support/session.ts";
@@ -24,43 +25,34 @@ describe("API budgets", () => {
         userData: "#cloud-config\n",
         labels: { "berth.managed-by": "berth", "berth.workspace": id, "berth.owner": ownerId },
       });
-      const ws = {
-        id,
-        ownerId,
-        name: id,
-        repoUrl: "https://example.test/r.git",
-        branch: null,
-        serverType: "cx23",
-        location: "fsn1",
-        idleTimeoutMinutes: 30,
-        hostname: `${id}.localhost`,
+      const ws: Workspace = {
+        ...newWorkspaceRow(
+          {
+            id,
+            ownerId,
+            name: id,
+            repoUrl: "https://example.test/r.git",
+            branch: null,
+            serverType: "cx23",
+            location: "fsn1",
+            idleTimeoutMinutes: 30,
+            hostname: `${id}.localhost`,
+            idempotencyKey: null,
+            hourlyPrice: 0.0096,
+          },
+          now,
+        ),
         state: "ready",
-        stateChangedAt: now,
         stateReason: "test fleet",
-        hidden: false,
-        idempotencyKey: null,
         serverId: server.id,
         ipv4: server.ipv4,
         serverCreatedAt: now,
-        hourlyPrice: 0.0096,
-        bootstrapTokenHash: null,
-        bootstrapExpiresAt: null,
         bootstrapRedeemedAt: now,
-        callbackTokenHash: null,
         runtime: "host",
         readyAt: now,
         lastHeartbeatAt: now,
-        lastHumanInputAt: null,
-        claudeState: null,
-        claudeWaitingReason: null,
         openTerminals: 0,
-        idleWarning: false,
-        idleShutdownAt: null,
-        endedAt: null,
-        lastError: null,
-        createdAt: now,
-        updatedAt: now,
-      } satisfies Workspace;
+      };
       await deps.dns.ensureWorkspaceRecords(id, workspaceDnsNames(ws), server.ipv4 ?? "");
       rows.push(ws);
     }

@@ -4,6 +4,7 @@ import { type Workspace, workspaces } from "../db/schema/index.ts";
 import { ApiError } from "../http/errors.ts";
 import { ProviderError } from "../providers/types.ts";
 import { randomWorkspaceId } from "../security/tokens.ts";
+import { newWorkspaceRow } from "./new-row.ts";
 import type { LifecycleDeps } from "./reconcile.ts";
 import { isStoppable } from "./state-machine.ts";
 import { recordEvent, transition, updateWorkspace } from "./store.ts";
@@ -93,43 +94,22 @@ export async function createWorkspace(
   const hourlyPrice = await priceOf(deps, serverType, location);
   const id = randomWorkspaceId();
   const now = new Date(deps.now());
-  const row: Workspace = {
-    id,
-    ownerId,
-    name: input.name ?? nameFromRepo(input.repo_url),
-    repoUrl: input.repo_url,
-    branch: input.branch ?? null,
-    serverType,
-    location,
-    idleTimeoutMinutes: input.idle_timeout_minutes ?? deps.settings.defaultIdleTimeoutMinutes,
-    hostname: `${id}.${deps.domain}`,
-    state: "creating",
-    stateChangedAt: now,
-    stateReason: "requested",
-    hidden: false,
-    idempotencyKey,
-    serverId: null,
-    ipv4: null,
-    serverCreatedAt: null,
-    hourlyPrice,
-    bootstrapTokenHash: null,
-    bootstrapExpiresAt: null,
-    bootstrapRedeemedAt: null,
-    callbackTokenHash: null,
-    runtime: null,
-    readyAt: null,
-    lastHeartbeatAt: null,
-    lastHumanInputAt: null,
-    claudeState: null,
-    claudeWaitingReason: null,
-    openTerminals: null,
-    idleWarning: false,
-    idleShutdownAt: null,
-    endedAt: null,
-    lastError: null,
-    createdAt: now,
-    updatedAt: now,
-  };
+  const row = newWorkspaceRow(
+    {
+      id,
+      ownerId,
+      name: input.name ?? nameFromRepo(input.repo_url),
+      repoUrl: input.repo_url,
+      branch: input.branch ?? null,
+      serverType,
+      location,
+      idleTimeoutMinutes: input.idle_timeout_minutes ?? deps.settings.defaultIdleTimeoutMinutes,
+      hostname: `${id}.${deps.domain}`,
+      idempotencyKey,
+      hourlyPrice,
+    },
+    now,
+  );
   try {
     // Insert and enforce the limit in one D1 batch (a transaction), so parallel creates cannot
     // all pass the count check above: whichever lands past the limit removes itself.

@@ -1,0 +1,48 @@
+import type { Workspace } from "../db/schema/index.ts";
+
+/** What a caller must decide about a new workspace; everything else starts empty. */
+export type NewWorkspaceFields = Pick<
+  Workspace,
+  | "id"
+  | "ownerId"
+  | "name"
+  | "repoUrl"
+  | "branch"
+  | "serverType"
+  | "location"
+  | "idleTimeoutMinutes"
+  | "hostname"
+  | "idempotencyKey"
+  | "hourlyPrice"
+>;
+
+/** A workspace row as it is first stored: `creating`, with nothing on Hetzner or Cloudflare yet. */
+export function newWorkspaceRow(fields: NewWorkspaceFields, now: Date): Workspace {
+  return {
+    ...fields,
+    state: "creating",
+    stateChangedAt: now,
+    stateReason: "requested",
+    hidden: false,
+    serverId: null,
+    ipv4: null,
+    serverCreatedAt: null,
+    bootstrapTokenHash: null,
+    bootstrapExpiresAt: null,
+    bootstrapRedeemedAt: null,
+    callbackTokenHash: null,
+    runtime: null,
+    readyAt: null,
+    lastHeartbeatAt: null,
+    lastHumanInputAt: null,
+    claudeState: null,
+    claudeWaitingReason: null,
+    openTerminals: null,
+    idleWarning: false,
+    idleShutdownAt: null,
+    endedAt: null,
+    lastError: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
