@@ -55,8 +55,11 @@ export const heartbeatRequestSchema = z.object({
 });
 export type HeartbeatRequest = z.infer<typeof heartbeatRequestSchema>;
 
-export const shutdownReasons = ["idle", "max_lifetime", "user"] as const;
+/** `boot_failed`: the agent could not bring the workspace up (e.g. the repo cannot be cloned). */
+export const shutdownReasons = ["idle", "max_lifetime", "user", "boot_failed"] as const;
 export const shutdownRequestSchema = z.object({
   reason: z.enum(shutdownReasons),
+  /** What went wrong, for `boot_failed`; shown to the user. */
+  detail: z.string().max(2000).optional(),
 });
 export type ShutdownRequest = z.infer<typeof shutdownRequestSchema>;

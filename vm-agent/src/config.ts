@@ -45,6 +45,8 @@ export interface AgentPaths {
   runDir: string;
   socketPath: string;
   idleStatePath: string;
+  /** Failed boots so far; after a few, the agent gives up and asks to be destroyed. */
+  bootAttemptsPath: string;
   /** CLAUDE_CONFIG_DIR for the host runtime. */
   claudeConfigDir: string;
 }
@@ -57,6 +59,7 @@ export function agentPaths(dataDir: string): AgentPaths {
     runDir,
     socketPath: join(runDir, "agent.sock"),
     idleStatePath: join(dataDir, "state", "idle.json"),
+    bootAttemptsPath: join(dataDir, "state", "boot-attempts"),
     claudeConfigDir: join(dataDir, "claude"),
   };
 }

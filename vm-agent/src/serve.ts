@@ -1,4 +1,5 @@
 import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
 import type { AgentConfig, ProgressRequest } from "@berth/protocol";
 import { BootError, type BootResult, bootWorkspace, type ShellSpec } from "./boot/boot.ts";
 import type { CommandRunner } from "./boot/exec.ts";
@@ -61,6 +62,22 @@ async function defaultStartHttpServer(): Promise<StartHttpServer> {
   // Assigned without a cast so tsc checks the two halves agree on the interface.
   const start: StartHttpServer = mod.startAgentHttpServer;
   return start;
+}
+
+/** Boots that may fail (each after a systemd restart) before the agent asks to be destroyed. */
+export const maxBootAttempts = 3;
+
+async function readBootAttempts(path: string): Promise<number> {
+  const text = await Bun.file(path)
+    .text()
+    .catch(() => "0");
+  const n = Number.parseInt(text, 10);
+  return Number.isFinite(n) && n >= 0 ? n : 0;
+}
+
+async function writeBootAttempts(path: string, attempts: number): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await Bun.write(path, String(attempts));
 }
 
 /** `berth-agent serve`: bootstrap, boot, terminal, hooks, idle and heartbeat loops. */
@@ -177,10 +194,20 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
     phase = "failed";
     error = err instanceof Error ? err.message : String(err);
     report(err instanceof BootError ? err.step : "boot", `failed: ${error}`);
+    // systemd restarts the agent, which retries the boot; a failure that keeps coming back (a repo
+    // that cannot be cloned) must not keep a VM billing until the control plane's deadline.
+    const attempts = (await readBootAttempts(paths.bootAttemptsPath)) + 1;
+    await writeBootAttempts(paths.bootAttemptsPath, attempts);
     await progressChain;
+    if (attempts >= maxBootAttempts) {
+      report("boot", `giving up after ${attempts} attempts; asking the control plane to delete this VM`);
+      await progressChain;
+      await shutdown.request("boot_failed", error);
+    }
     await hooks.stop();
     throw new ServeError(`boot failed: ${error}`);
   }
+  await writeBootAttempts(paths.bootAttemptsPath, 0);
   runtime = boot.runtime;
 
   const status = (): AgentStatus =>

@@ -11,6 +11,7 @@ import {
   recordsOf,
   serversOf,
   vmCall,
+  waitFor,
   waitForState,
 } from "./support/lifecycle.ts";
 import { api, freshLogin, signIn } from "./support/session.ts";
@@ -140,6 +141,24 @@ describe("a workspace's life, driven by the API and the VM's callbacks", () => {
       await api(`/api/workspaces/${id}`, { method: "DELETE", headers: { cookie } });
     await waitForState(a.body.id, "deleted");
     await waitForState(b.body.id, "deleted");
+  });
+
+  it("a VM that cannot boot fails its workspace with the reason and is deleted", async () => {
+    const cookie = await signIn(freshLogin("bootfail"));
+    const { body } = await createWorkspace(cookie);
+    const ws = await waitForState(body.id, "booting");
+    const redeemed = await vmCall(body.id, "bootstrap", await bootstrapTokenOf(ws.serverId ?? 0));
+    const { callback_token } = (await redeemed.json()) as { callback_token: string };
+    const detail = "git clone failed (exit 128): repository not found";
+    expect(
+      (await vmCall(body.id, "shutdown", callback_token, { reason: "boot_failed", detail })).status,
+    ).toBe(202);
+    const failed = await waitForState(body.id, "failed");
+    expect(failed.stateReason).toContain("repository not found");
+    await waitFor("its server and DNS records to go", async () =>
+      (await serversOf(body.id)).length === 0 && (await recordsOf(body.id)).length === 0 ? true : null,
+    );
+    await expectInvariants();
   });
 
   it("reconciling twice in a row changes nothing the second time", async () => {

@@ -9,7 +9,7 @@ export interface ShutdownRequester {
    * asked. Retries until it succeeds or the control plane refuses for good (a 4xx: the
    * workspace is already stopping or gone).
    */
-  request(reason: ShutdownRequest["reason"]): Promise<boolean>;
+  request(reason: ShutdownRequest["reason"], detail?: string): Promise<boolean>;
   readonly state: "none" | "pending" | "done" | "refused";
 }
 
@@ -25,10 +25,11 @@ export function createShutdownRequester(opts: {
   let state: ShutdownRequester["state"] = "none";
   let pending: Promise<boolean> | null = null;
 
-  async function run(reason: ShutdownRequest["reason"]): Promise<boolean> {
+  async function run(reason: ShutdownRequest["reason"], detail?: string): Promise<boolean> {
+    const body: ShutdownRequest = detail ? { reason, detail: detail.slice(0, 2000) } : { reason };
     for (let round = 0; ; round++) {
       // The client retries (honouring Retry-After) up to retry.attempts, by default forever.
-      const r = await opts.client.shutdown({ reason }, retry);
+      const r = await opts.client.shutdown(body, retry);
       if (r.ok) {
         state = "done";
         opts.log?.(`shutdown: requested (${reason})`);
@@ -45,10 +46,10 @@ export function createShutdownRequester(opts: {
   }
 
   return {
-    request(reason) {
+    request(reason, detail) {
       if (!pending) {
         state = "pending";
-        pending = run(reason);
+        pending = run(reason, detail);
       }
       return pending;
     },

@@ -177,6 +177,27 @@ describe("serve (host runtime, fake control plane and terminal)", () => {
     await until(() => lastWarning() === false);
   }, 10_000);
 
+  test("a boot that keeps failing asks to be destroyed on the third attempt, with the reason", async () => {
+    const s = await setup({ repo_url: "/nonexistent/berth-repo.git" });
+    const start = () =>
+      serve({
+        configPath: s.configPath,
+        startHttpServer: fakeHttp().start,
+        env: s.env,
+        tickMs: 50,
+        log: () => {},
+      });
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      expect(await start().catch((e: Error) => e.message)).toContain("boot failed");
+      expect(s.cp.of("shutdown")).toHaveLength(0); // a restart may still succeed
+    }
+    expect(await start().catch((e: Error) => e.message)).toContain("boot failed");
+    const asked = s.cp.of("shutdown").map((r) => r.body as { reason: string; detail?: string });
+    expect(asked.at(-1)?.reason).toBe("boot_failed");
+    expect(asked.at(-1)?.detail).toMatch(/clone/i);
+    expect(s.cp.of("bootstrap")).toHaveLength(1); // restarts reuse the stored secrets
+  }, 20_000);
+
   test("a bad config is a clear error", async () => {
     const s = await setup();
     await writeFile(s.configPath, JSON.stringify({ ...s.config, idle_timeout_seconds: -1 }));

@@ -130,12 +130,22 @@ export async function recordHeartbeat(deps: LifecycleDeps, ws: Workspace, beat: 
 }
 
 export async function requestShutdown(deps: LifecycleDeps, ws: Workspace, request: ShutdownRequest) {
-  await recordEvent(deps.db, ws.id, "shutdown_requested", `the agent asked to shut down (${request.reason})`);
-  const reason =
-    request.reason === "idle"
-      ? "idle"
-      : request.reason === "max_lifetime"
-        ? "maximum lifetime reached"
-        : "requested on the VM";
-  return stopWorkspace(deps, ws, `agent: ${reason}`);
+  const detail = request.detail ? `: ${request.detail.slice(0, 500)}` : "";
+  await recordEvent(
+    deps.db,
+    ws.id,
+    "shutdown_requested",
+    `the agent asked to shut down (${request.reason})${detail}`,
+  );
+  // A workspace that never came up failed; its VM goes all the same (the reconciler cleans up).
+  if (request.reason === "boot_failed" && ws.state === "booting") {
+    return (await transition(deps.db, ws, "failed", `boot failed${detail}`)) ?? ws;
+  }
+  const reasons: Record<ShutdownRequest["reason"], string> = {
+    idle: "idle",
+    max_lifetime: "maximum lifetime reached",
+    user: "requested on the VM",
+    boot_failed: "boot failed",
+  };
+  return stopWorkspace(deps, ws, `agent: ${reasons[request.reason]}${detail}`);
 }
