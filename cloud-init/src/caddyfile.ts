@@ -1,7 +1,8 @@
 /**
  * Caddyfiles for the VM's edge. Caddy terminates TLS for `<hostname>` and `*.<hostname>` with
  * on-demand certificates (approved by the agent's `ask` endpoint), proxies the bare hostname to the
- * agent, and `<port>.<hostname>` to 127.0.0.1:<port> (forwarded dev servers). cloud-init imports
+ * agent, and `<port>.<hostname>` to 127.0.0.1:<port> (forwarded dev servers) once the agent's
+ * `forward-auth` endpoint approves the request. cloud-init imports
  * `renderCaddyfile`; tests and local mode use `renderLocalCaddyfile` (plain http, no ACME).
  */
 
@@ -62,9 +63,15 @@ function routes(hostname: string, agentPort: number): string {
 		reverse_proxy 127.0.0.1:${agentPort}
 	}
 
-	# <port>.${hostname} -> a server the user runs on that port in the VM.
+	# <port>.${hostname} -> a server the user runs on that port in the VM, private to the
+	# workspace's owner: the agent checks its login cookie (or exchanges a ?token= for one).
+	# Without X-Forwarded-For the agent sees a direct loopback request, as for the ask check.
 	@port vars_regexp port {host} ${portRe}
 	handle @port {
+		forward_auth 127.0.0.1:${agentPort} {
+			uri /caddy/forward-auth
+			header_up -X-Forwarded-For
+		}
 		reverse_proxy 127.0.0.1:{re.port.1}
 	}
 

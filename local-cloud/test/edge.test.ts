@@ -220,3 +220,113 @@ describe("local edge", () => {
     expect(res.text).toContain("not a local");
   });
 });
+
+/** An agent stand-in for forward-auth: cookie `ok=1` passes, `?token=good` sets it; records checks. */
+async function fakeAgent(ip: string): Promise<{ port: number; checks: Array<Record<string, unknown>> }> {
+  const checks: Array<Record<string, unknown>> = [];
+  const server = createServer((req, res) => {
+    checks.push({ url: req.url, method: req.method, remote: req.socket.remoteAddress, headers: req.headers });
+    const uri = String(req.headers["x-forwarded-uri"] ?? "");
+    if (uri.includes("token=good")) {
+      res.writeHead(302, { location: "/after", "set-cookie": "ok=1; Domain=x.localhost" });
+      res.end();
+    } else if (req.headers.cookie === "ok=1") res.end();
+    else {
+      res.writeHead(401, { "content-type": "text/plain" });
+      res.end("private port ✓");
+    }
+  });
+  cleanup.push(() => server.closeAllConnections());
+  return { port: await listen(server, ip), checks };
+}
+
+describe("local edge: forwarded ports ask the agent first (like Caddy's forward_auth)", () => {
+  async function setup(ip: string) {
+    const cf = new CloudflareState([DEFAULT_ZONE]);
+    const agent = await fakeAgent(ip);
+    const appPort = await fakeVm(ip, "app");
+    const id = uniqueId();
+    addA(cf, `${id}.localhost`, ip);
+    addA(cf, `*.${id}.localhost`, ip);
+    const edge = await edgeFor(cf, { agentPort: agent.port });
+    return { agent, edge, host: `${appPort}.${id}.localhost:${edge.port}` };
+  }
+
+  function send(edge: Edge, host: string, path: string, headers: Record<string, string>, method = "GET") {
+    return new Promise<{ status: number; headers: Record<string, unknown>; text: string }>(
+      (resolve, reject) => {
+        const req = request(
+          { host: "127.0.0.1", port: edge.port, path, method, headers: { host, ...headers } },
+          (res) => {
+            let text = "";
+            res.setEncoding("utf8");
+            res.on("data", (d: string) => {
+              text += d;
+            });
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+          },
+        );
+        req.on("error", reject);
+        req.end(method === "GET" ? undefined : "body");
+      },
+    );
+  }
+
+  it("relays the agent's 401 and never reaches the port; a good cookie passes", async () => {
+    const { agent, edge, host } = await setup("127.0.20.6");
+    const denied = await send(edge, host, "/p?q=1", { cookie: "ok=0", accept: "text/html" }, "POST");
+    expect(denied.status).toBe(401);
+    expect(denied.text).toBe("private port ✓");
+    expect(agent.checks).toHaveLength(1);
+    expect(agent.checks[0]).toMatchObject({ url: "/caddy/forward-auth", method: "GET", remote: "127.0.0.1" });
+    const seen = agent.checks[0]?.headers as Record<string, string>;
+    expect(seen).toMatchObject({
+      "x-forwarded-host": host,
+      "x-forwarded-uri": "/p?q=1",
+      "x-forwarded-method": "POST",
+      cookie: "ok=0",
+      accept: "text/html",
+    });
+    // A direct loopback request for the agent: no X-Forwarded-For, no body.
+    expect(seen["x-forwarded-for"]).toBeUndefined();
+    expect(seen["content-length"]).toBeUndefined();
+
+    const ok = await send(edge, host, "/p?q=1", { cookie: "ok=1" }, "POST");
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.text)).toMatchObject({ tag: "app", method: "POST", url: "/p?q=1", body: "body" });
+  });
+
+  it("relays the agent's token exchange (302 + Set-Cookie) to the client", async () => {
+    const { edge, host } = await setup("127.0.20.7");
+    const res = await send(edge, host, "/x?token=good", {});
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe("/after");
+    expect(res.headers["set-cookie"]).toEqual(["ok=1; Domain=x.localhost"]);
+  });
+
+  it("the workspace host itself is not subject to forward-auth (the agent does its own login)", async () => {
+    const { agent, edge, host } = await setup("127.0.20.8");
+    const id = host.split(".")[1];
+    const res = await get(edge, `${id}.localhost`);
+    expect(res.status).toBe(401); // the fake agent's own answer to a plain request
+    expect(agent.checks[0]?.url).toBe("/");
+  });
+
+  it("WebSocket upgrades to a port host: the agent's refusal without the cookie", async () => {
+    const { edge, host } = await setup("127.0.20.9");
+    const ws = await wsEcho(edge, host, "x");
+    expect(ws.head).toMatch(/^HTTP\/1\.1 401/);
+    expect(ws.head).toContain("private port ✓");
+  });
+
+  it("a port host whose agent does not answer gets a 502 page, not the port", async () => {
+    const cf = new CloudflareState([DEFAULT_ZONE]);
+    const appPort = await fakeVm("127.0.20.10", "app");
+    const id = uniqueId();
+    addA(cf, `*.${id}.localhost`, "127.0.20.10");
+    const edge = await edgeFor(cf, { agentPort: 1 });
+    const res = await get(edge, `${appPort}.${id}.localhost`);
+    expect(res.status).toBe(502);
+    expect(res.text).not.toContain('"tag":"app"');
+  });
+});

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, request, type ServerResponse, STATUS_CODES } from "node:http";
 import { type AddressInfo, connect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { CloudflareState } from "../cloudflare/state.ts";
@@ -93,19 +93,114 @@ function connectTimer(sock: Socket, ms: number, fail: (err: Error) => void): voi
   sock.once("close", () => clearTimeout(t));
 }
 
+/** The agent's answer to a forward-auth check that was not a 2xx, relayed to the client as is. */
+interface Refusal {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: Buffer;
+}
+
+function rawRefusal(r: Refusal): Buffer {
+  let head = `HTTP/1.1 ${r.status} ${STATUS_CODES[r.status] ?? ""}\r\n`;
+  for (const [k, v] of Object.entries({ ...r.headers, "content-length": String(r.body.length) })) {
+    for (const one of Array.isArray(v) ? v : [v]) head += `${k}: ${one}\r\n`;
+  }
+  return Buffer.concat([Buffer.from(`${head}connection: close\r\n\r\n`, "latin1"), r.body]);
+}
+
+/**
+ * Like Caddy's `forward_auth` on the VM: asks the agent whether this request to a forwarded port
+ * may pass, with the client's headers plus X-Forwarded-Host/Uri/Method. No X-Forwarded-For and a
+ * 127.0.0.1 source address: the agent answers /caddy/* only to direct loopback requests.
+ * Resolves null when allowed, else the agent's answer (401, or a 302 setting its cookie).
+ */
+function forwardAuth(
+  req: IncomingMessage,
+  r: Extract<Route, { kind: "proxy" }>,
+  agentPort: number,
+  timeoutMs: number,
+): Promise<Refusal | null> {
+  const headers: string[] = [];
+  const raw = req.rawHeaders;
+  const skip = new Set([...HOP, ...OURS, "content-length", "x-forwarded-uri", "x-forwarded-method"]);
+  for (let i = 0; i < raw.length; i += 2) {
+    if (!skip.has((raw[i] as string).toLowerCase())) headers.push(raw[i] as string, raw[i + 1] as string);
+  }
+  headers.push("X-Forwarded-Proto", "http", "X-Forwarded-Host", req.headers.host ?? r.host);
+  headers.push("X-Forwarded-Uri", req.url ?? "/", "X-Forwarded-Method", req.method ?? "GET");
+  return new Promise((resolve, reject) => {
+    const check = request(
+      {
+        host: r.ip,
+        port: agentPort,
+        localAddress: "127.0.0.1",
+        method: "GET",
+        path: "/caddy/forward-auth",
+        headers,
+        setHost: false,
+        agent: false,
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const status = res.statusCode ?? 502;
+        const chunks: Buffer[] = [];
+        res.on("data", (d: Buffer) => chunks.push(d));
+        res.on("error", reject);
+        res.on("end", () => {
+          if (status >= 200 && status < 300) return resolve(null);
+          const out: Record<string, string | string[]> = {};
+          for (const [k, v] of Object.entries(res.headers)) {
+            if (v !== undefined && !HOP.has(k) && k !== "content-length") out[k] = v;
+          }
+          resolve({ status, headers: out, body: Buffer.concat(chunks) });
+        });
+      },
+    );
+    check.on("timeout", () => check.destroy(new Error("response timeout")));
+    check.on("error", reject);
+    check.end();
+  });
+}
+
 export function startEdge(opts: EdgeOptions): Promise<Edge> {
   const agentPort = opts.agentPort ?? 7681;
   const connectMs = opts.connectTimeoutMs ?? 5000;
   const responseMs = opts.responseTimeoutMs ?? 60_000;
   const upgrades = new Set<Duplex>();
 
-  const server = createServer((req, res) => {
+  /** Runs the agent's forward-auth for port hosts; false when the client was already answered. */
+  const authorized = async (
+    req: IncomingMessage,
+    r: Extract<Route, { kind: "proxy" }>,
+    answer: (p: Page | Refusal) => void,
+  ): Promise<boolean> => {
+    if (!r.portHost) return true;
+    try {
+      const refusal = await forwardAuth(req, r, agentPort, responseMs);
+      if (refusal) answer(refusal);
+      return refusal === null;
+    } catch (err) {
+      answer(failurePage({ ...r, port: agentPort }, err as Error));
+      return false;
+    }
+  };
+
+  const server = createServer(async (req, res) => {
     const r = route(req.headers.host, req.url ?? "/", opts.cloudflare, agentPort);
     if (r.kind !== "proxy") {
       req.resume();
       sendPage(res, routePage(r));
       return;
     }
+    const ok = await authorized(req, r, (p) => {
+      req.resume();
+      if (typeof p.body === "string") sendPage(res, p as Page);
+      else {
+        res.writeHead(p.status, { ...p.headers, "content-length": String(p.body.length) });
+        res.end(p.body);
+      }
+    });
+    if (!ok) return;
     const up = request({
       host: r.ip,
       port: r.port,
@@ -144,7 +239,7 @@ export function startEdge(opts: EdgeOptions): Promise<Edge> {
     req.pipe(up);
   });
 
-  server.on("upgrade", (req: IncomingMessage, client: Duplex, head: Buffer) => {
+  server.on("upgrade", async (req: IncomingMessage, client: Duplex, head: Buffer) => {
     upgrades.add(client);
     client.on("close", () => upgrades.delete(client));
     client.on("error", () => client.destroy());
@@ -153,6 +248,10 @@ export function startEdge(opts: EdgeOptions): Promise<Edge> {
       client.end(rawPage(routePage(r)));
       return;
     }
+    const ok = await authorized(req, r, (p) =>
+      client.end(typeof p.body === "string" ? rawPage(p as Page) : rawRefusal(p as Refusal)),
+    );
+    if (!ok || client.destroyed) return;
     const up = connect({ host: r.ip, port: r.port });
     let answered = false; // the VM sent bytes (or we answered for it)
     let piped = false;

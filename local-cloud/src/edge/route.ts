@@ -1,7 +1,8 @@
 import type { CloudflareState } from "../cloudflare/state.ts";
 
 export type Route =
-  | { kind: "proxy"; host: string; ip: string; port: number }
+  /** `portHost`: a forwarded port `<port>.<id>`, which the agent's forward-auth must approve. */
+  | { kind: "proxy"; host: string; ip: string; port: number; portHost: boolean }
   | { kind: "not-found"; host: string; why: string }
   | { kind: "refused"; host: string; why: string };
 
@@ -43,5 +44,5 @@ export function route(
   // The agent's Caddy-only endpoints are not reachable from outside the VM (as Caddy answers).
   if (port === agentPort && labels.length === 1 && /^\/caddy(\/|$)/.test(path))
     return { kind: "not-found", host, why: "not served publicly" };
-  return { kind: "proxy", host, ip, port };
+  return { kind: "proxy", host, ip, port, portHost: labels.length === 2 };
 }

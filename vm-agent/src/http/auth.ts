@@ -21,6 +21,11 @@ const clockToleranceSeconds = 30;
 
 export interface AuthOptions {
   workspaceId: string;
+  /**
+   * The workspace hostname, set as the cookie's Domain so the browser also sends it to the
+   * forwarded-port hosts `<port>.<hostname>` (Caddy's forward_auth asks us about those).
+   */
+  cookieDomain: string;
   publicJwk: Record<string, unknown>;
   secureCookies: boolean;
   now: () => number;
@@ -65,6 +70,7 @@ export async function createAuth(opts: AuthOptions): Promise<Auth> {
       const attrs = [
         `${terminalCookieName}=${payload}.${sign(payload)}`,
         "Path=/",
+        `Domain=${opts.cookieDomain}`,
         "HttpOnly",
         "SameSite=Lax",
         `Max-Age=${cookieTtlSeconds}`,

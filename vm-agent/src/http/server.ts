@@ -1,6 +1,6 @@
 /**
  * The agent's HTTP server (behind Caddy): the terminal page, the sessions API, the terminal
- * WebSockets, the loopback-only `/status` and Caddy `ask` endpoints. Auth: `?token=` (ES256 JWT)
+ * WebSockets, the loopback-only `/status`, Caddy `ask` and `forward-auth` endpoints. Auth: `?token=` (ES256 JWT)
  * is exchanged for an agent cookie; everything else needs that cookie.
  */
 import type { AgentConfig } from "@berth/protocol";
@@ -11,6 +11,7 @@ import { parseClientMessage, type SessionInfo, wsQuery } from "../terminal/wire.
 import { getAsset } from "../web/assets.ts";
 import { isAllowedCertDomain } from "./ask.ts";
 import { createAuth, isDirectLoopback, isLocalHostname, isOwnOrigin, takeToken } from "./auth.ts";
+import { forwardAuth } from "./forward-auth.ts";
 import { forbidden, json, notFound, unauthorized } from "./respond.ts";
 import { handleSessionsApi, parseSessionPath } from "./sessions-api.ts";
 
@@ -55,6 +56,7 @@ export async function startAgentHttpServer(opts: AgentHttpServerOptions): Promis
   const hostname = config.hostname.toLowerCase();
   const auth = await createAuth({
     workspaceId: config.workspace_id,
+    cookieDomain: hostname,
     publicJwk: config.terminal_token_public_key,
     secureCookies: opts.secureCookies ?? !isLocalHostname(hostname),
     now,
@@ -76,6 +78,10 @@ export async function startAgentHttpServer(opts: AgentHttpServerOptions): Promis
         return isAllowedCertDomain(url.searchParams.get("domain"), hostname)
           ? new Response("ok")
           : notFound("not this workspace's name");
+      }
+      if (url.pathname === "/caddy/forward-auth") {
+        if (!direct) return notFound();
+        return forwardAuth(req, auth, hostname);
       }
       if (url.pathname === "/status" && direct) return json(opts.getStatus());
 

@@ -46,6 +46,8 @@ describe("token exchange", () => {
     expect(cookie.startsWith(`${terminalCookieName}=`)).toBe(true);
     expect(cookie).toContain("HttpOnly");
     expect(cookie).toContain("SameSite=Lax");
+    // Domain=<hostname>: the browser also sends it to <port>.<hostname> (forwarded ports).
+    expect(cookie).toContain(`Domain=${hostname}`);
     expect(cookie).not.toContain("Secure");
     // The cookie is the agent's own value, not the JWT.
     expect(cookie).not.toContain(token);

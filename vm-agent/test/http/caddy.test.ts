@@ -98,19 +98,69 @@ describe("through a running Caddy", () => {
     expect((await fetch(`${caddy.url}/status`, { headers: { cookie } })).status).toBe(200);
   });
 
-  test("<port>.<hostname> reaches a server on that port; unknown hosts get 404", async () => {
-    const app = Bun.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      fetch: () => new Response("hello from the dev server"),
+  test("forward-auth is not reachable from outside, even with spoofed X-Forwarded-* headers", async () => {
+    expect((await fetch(`${caddy.url}/caddy/forward-auth`, { headers: { cookie } })).status).toBe(404);
+    const spoofed = { cookie, "x-forwarded-host": `3000.${hostname}`, "x-forwarded-uri": "/" };
+    expect((await fetch(`${caddy.url}/caddy/forward-auth`, { headers: spoofed })).status).toBe(404);
+  });
+
+  describe("forwarded ports are private to the workspace's owner", () => {
+    let app: ReturnType<typeof Bun.serve>;
+    let portUrl: string;
+    beforeAll(() => {
+      app = Bun.serve({
+        hostname: "127.0.0.1",
+        port: 0,
+        fetch: (req) => new Response(`hello from the dev server: ${req.method} ${new URL(req.url).pathname}`),
+      });
+      portUrl = `http://${app.port}.${hostname}:${caddy.port}`;
     });
-    try {
-      const res = await fetch(`http://${app.port}.${hostname}:${caddy.port}/`);
-      expect(await res.text()).toBe("hello from the dev server");
+    afterAll(() => app?.stop(true));
+
+    test("no cookie: 401 from the agent, and the dev server is not reached", async () => {
+      const res = await fetch(`${portUrl}/`);
+      expect(res.status).toBe(401);
+      expect(await res.text()).not.toContain("dev server");
+      const page = await fetch(`${portUrl}/`, { headers: { accept: "text/html" } });
+      expect(page.status).toBe(401);
+      expect(await page.text()).toContain("private to the workspace's owner");
+    });
+
+    test("the owner's cookie reaches the server on that port, for any method", async () => {
+      const res = await fetch(`${portUrl}/x`, { headers: { cookie } });
+      expect(await res.text()).toBe("hello from the dev server: GET /x");
+      const post = await fetch(`${portUrl}/y`, { method: "POST", headers: { cookie }, body: "z" });
+      expect(await post.text()).toBe("hello from the dev server: POST /y");
+    });
+
+    test("another workspace's cookie (another agent's key) gets 401", async () => {
+      const other = await startTestAgent();
+      try {
+        const res = await fetch(`${portUrl}/`, { headers: { cookie: other.cookie } });
+        expect(res.status).toBe(401);
+      } finally {
+        await other.server.stop();
+      }
+    });
+
+    test("a token on the port host is exchanged for a cookie via Caddy, then the port opens", async () => {
+      const token = await mintToken(agent.keys.privateKey);
+      const res = await fetch(`${portUrl}/a?b=1&token=${token}`, { redirect: "manual" });
+      expect(res.status).toBe(302);
+      expect(res.headers.get("location")).toBe("/a?b=1");
+      const setCookie = res.headers.get("set-cookie") ?? "";
+      expect(setCookie).toContain(`Domain=${hostname}`);
+      const fresh = setCookie.split(";")[0] ?? "";
+      expect(await (await fetch(`${portUrl}/a?b=1`, { headers: { cookie: fresh } })).text()).toBe(
+        "hello from the dev server: GET /a",
+      );
+      // One login covers the terminal host as well (the cookie's Domain is the workspace host).
+      expect((await fetch(`${caddy.url}/api/sessions`, { headers: { cookie: fresh } })).status).toBe(200);
+    });
+
+    test("unknown hosts under the workspace get 404", async () => {
       const other = await fetch(`http://127.0.0.1:${caddy.port}/`, { headers: { host: `x.${hostname}` } });
       expect(other.status).toBe(404);
-    } finally {
-      app.stop(true);
-    }
+    });
   });
 });

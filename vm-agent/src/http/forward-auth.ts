@@ -1,0 +1,61 @@
+/**
+ * Caddy's `forward_auth` check for forwarded ports: before proxying `<port>.<hostname>` to the
+ * user's dev server, Caddy asks us (GET /caddy/forward-auth, with the client's headers plus
+ * X-Forwarded-Host/Uri/Method). A 2xx lets the request through; anything else Caddy sends to the
+ * client as is — so a `?token=` on a port host is exchanged here for our cookie, exactly like on
+ * the terminal host. Our cookie carries `Domain=<hostname>`, so one login covers every port.
+ */
+import { errorCodes } from "@berth/protocol";
+import { isAllowedCertDomain } from "./ask.ts";
+import { type Auth, takeToken } from "./auth.ts";
+import { errorResponse, unauthorized } from "./respond.ts";
+
+/** Whether `host` (a Host header value, maybe with :port) is `<port>.<hostname>`. */
+export function isPortHost(host: string | null, hostname: string): boolean {
+  if (!host) return false;
+  const name = host.trim().toLowerCase().replace(/:\d*$/, "").replace(/\.$/, "");
+  return name !== hostname && isAllowedCertDomain(name, hostname);
+}
+
+const loginPage = `<!doctype html>
+<meta charset="utf-8">
+<title>Private port</title>
+<p>This forwarded port is private to the workspace's owner.</p>
+<p>Open it from the workspace terminal or the Berth dashboard (your login may have expired).</p>
+`;
+
+export async function forwardAuth(req: Request, auth: Auth, hostname: string): Promise<Response> {
+  const h = req.headers;
+  const host = h.get("x-forwarded-host") ?? h.get("host");
+  if (!isPortHost(host, hostname)) {
+    return errorResponse(403, errorCodes.forbidden, "not a forwarded-port host of this workspace");
+  }
+  const method = (h.get("x-forwarded-method") ?? "GET").toUpperCase();
+  const uri = h.get("x-forwarded-uri") ?? "/";
+  // A relative URL resolved against a dummy base: only the path and query matter here.
+  const original = new URL(uri.startsWith("/") ? uri : `/${uri}`, "http://port.invalid");
+
+  const taken = takeToken(original);
+  if (taken) {
+    if (method !== "GET") return unauthorized("tokens are only accepted on GET");
+    const result = await auth.verifyToken(taken.token);
+    if (!result.ok) return unauthorized(`terminal token rejected: ${result.reason}`);
+    return new Response(null, {
+      status: 302,
+      headers: {
+        location: taken.rest,
+        "set-cookie": auth.issueCookie(result.sub),
+        "cache-control": "no-store",
+      },
+    });
+  }
+
+  if (auth.cookieUser(req) !== null) return new Response(null, { status: 200 });
+  if (method === "GET" && (h.get("accept") ?? "").includes("text/html")) {
+    return new Response(loginPage, {
+      status: 401,
+      headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
+    });
+  }
+  return unauthorized("this forwarded port is private: open it from the workspace terminal or dashboard");
+}
