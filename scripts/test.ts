@@ -71,6 +71,12 @@ const steps: Step[] = [
       command: [bin("tsc"), "-p", "."],
     }),
   ),
+  // The simulator's tests (local-cloud) boot the real compiled agent: build it first.
+  {
+    name: "build berth-agent (x64)",
+    cwd: path.join(root, "vm-agent"),
+    command: [bin("bun", "vm-agent"), "run", "scripts/build.ts", "--target", "x64"],
+  },
   vitestStep("cloud-init"),
   vitestStep("local-cloud"),
   vitestStep("workers"),
