@@ -10,6 +10,7 @@ import { authRoutes } from "./routes/auth-passthrough.ts";
 import { credentialRoutes } from "./routes/credentials.ts";
 import { healthRoutes, requireHealthyConfig } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
+import { serverTypeRoutes } from "./routes/server-types.ts";
 import { vmCallbackRoutes } from "./routes/vm-callbacks.ts";
 import { workspaceRoutes } from "./routes/workspaces.ts";
 
@@ -40,6 +41,7 @@ export function createApp() {
   mount("/api/keys", apiKeyRoutes);
   mount("/api/credentials", credentialRoutes);
   mount("/api/workspaces", workspaceRoutes);
+  mount("/api/server-types", serverTypeRoutes);
   mount("/api/vm/workspaces", vmCallbackRoutes);
   app.route("/agent", agentDownloadRoutes);
 

@@ -56,9 +56,23 @@ interface TypeSpec {
   architecture: "x86" | "arm";
   monthlyNet: number;
   description: string;
+  /** Hetzner keeps discontinued types listed, marked with a deprecation notice. */
+  deprecation?: { announced: string; unavailable_after: string };
 }
 
 const TYPE_SPECS: TypeSpec[] = [
+  {
+    id: 104,
+    name: "cx22",
+    cores: 2,
+    memory: 4,
+    disk: 40,
+    cpu_type: "shared",
+    architecture: "x86",
+    monthlyNet: 3.79,
+    description: "CX22",
+    deprecation: { announced: "2025-10-01T00:00:00Z", unavailable_after: "2026-01-01T00:00:00Z" },
+  },
   {
     id: 114,
     name: "cx23",
@@ -146,8 +160,8 @@ export function serverTypeObject(t: TypeSpec): Record<string, unknown> {
     cores: t.cores,
     memory: t.memory,
     disk: t.disk,
-    deprecated: false,
-    deprecation: null,
+    deprecated: Boolean(t.deprecation),
+    deprecation: t.deprecation ?? null,
     storage_type: "local",
     cpu_type: t.cpu_type,
     architecture: t.architecture,

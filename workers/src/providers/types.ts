@@ -30,6 +30,10 @@ export interface ServerTypePrice {
   /** Gross hourly price in EUR, as Hetzner prices it. */
   hourlyGross: number;
   architecture: "x86" | "arm";
+  cores: number;
+  memoryGb: number;
+  /** Hetzner no longer sells it (e.g. CX22 since January 2026). */
+  deprecated: boolean;
 }
 
 export interface ServerProvider {

@@ -36,8 +36,15 @@ async function priceOf(deps: LifecycleDeps, serverType: string, location: string
     );
   }
   const match = prices.find((p) => p.serverType === serverType && p.location === location);
+  if (match?.deprecated) {
+    const detail = `server type '${serverType}' is no longer sold by Hetzner; see GET /api/server-types`;
+    throw new ApiError(422, errorCodes.validation, detail, {
+      details: [{ path: "server_type", message: detail }],
+    });
+  }
   if (match) return match.hourlyGross;
-  const types = [...new Set(prices.filter((p) => p.location === location).map((p) => p.serverType))];
+  const onSale = prices.filter((p) => p.location === location && !p.deprecated);
+  const types = [...new Set(onSale.map((p) => p.serverType))];
   const detail = types.length
     ? `server type '${serverType}' is not offered in ${location}; available there: ${types.sort().join(", ")}`
     : `unknown location '${location}'`;

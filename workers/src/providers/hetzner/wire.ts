@@ -19,6 +19,9 @@ export interface WirePrice {
 export interface WireServerType {
   name: string;
   architecture?: string;
+  cores?: number;
+  memory?: number;
+  deprecation?: unknown;
   prices?: WirePrice[];
 }
 
@@ -45,7 +48,15 @@ export function toPrices(t: WireServerType): ServerTypePrice[] {
   for (const p of t.prices ?? []) {
     const hourlyGross = Number.parseFloat(p.price_hourly.gross);
     if (!Number.isFinite(hourlyGross)) continue;
-    out.push({ serverType: t.name, location: p.location, hourlyGross, architecture });
+    out.push({
+      serverType: t.name,
+      location: p.location,
+      hourlyGross,
+      architecture,
+      cores: t.cores ?? 0,
+      memoryGb: t.memory ?? 0,
+      deprecated: Boolean(t.deprecation),
+    });
   }
   return out;
 }

@@ -1,0 +1,72 @@
+import { defaultLocation, defaultServerType } from "@berth/protocol";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { type AuthedEnv, requireUser } from "../auth/current-user.ts";
+import type { Env } from "../env.ts";
+import { errorResponses, jsonResponse, userSecurity } from "../http/schemas.ts";
+import { validationHook } from "../http/validation.ts";
+import type { ServerTypePrice } from "../providers/types.ts";
+import { lifecycleDeps } from "../workspaces/deps.ts";
+
+const serverTypeSchema = z
+  .object({
+    name: z.string(),
+    architecture: z.enum(["x86", "arm"]),
+    cores: z.number(),
+    memory_gb: z.number(),
+    prices: z.array(z.object({ location: z.string(), hourly_eur: z.number() })),
+  })
+  .openapi("ServerType");
+
+const listServerTypes = createRoute({
+  method: "get",
+  path: "/",
+  tags: ["workspaces"],
+  summary: "The server types and locations a workspace can use, with Hetzner's hourly prices",
+  security: userSecurity,
+  middleware: [requireUser],
+  responses: {
+    200: jsonResponse(
+      z.object({
+        server_types: z.array(serverTypeSchema),
+        default_server_type: z.string(),
+        default_location: z.string(),
+      }),
+      "Types on sale, cheapest first",
+    ),
+    401: errorResponses[401],
+  },
+});
+
+/** Hetzner's catalog changes rarely; one lookup per isolate every ten minutes keeps the budget. */
+const cacheMs = 10 * 60_000;
+const cache = new WeakMap<Env, { at: number; prices: ServerTypePrice[] }>();
+
+export const serverTypeRoutes = new OpenAPIHono<AuthedEnv>({ defaultHook: validationHook }).openapi(
+  listServerTypes,
+  async (c) => {
+    let cached = cache.get(c.env);
+    if (!cached || Date.now() - cached.at > cacheMs) {
+      cached = { at: Date.now(), prices: await lifecycleDeps(c.env).servers.listServerTypePrices() };
+      cache.set(c.env, cached);
+    }
+    const byType = new Map<string, z.infer<typeof serverTypeSchema>>();
+    for (const p of cached.prices) {
+      if (p.deprecated) continue;
+      const entry = byType.get(p.serverType) ?? {
+        name: p.serverType,
+        architecture: p.architecture,
+        cores: p.cores,
+        memory_gb: p.memoryGb,
+        prices: [],
+      };
+      entry.prices.push({ location: p.location, hourly_eur: p.hourlyGross });
+      byType.set(p.serverType, entry);
+    }
+    const cheapest = (t: z.infer<typeof serverTypeSchema>) => Math.min(...t.prices.map((p) => p.hourly_eur));
+    const server_types = [...byType.values()].sort((a, b) => cheapest(a) - cheapest(b));
+    return c.json(
+      { server_types, default_server_type: defaultServerType, default_location: defaultLocation },
+      200,
+    );
+  },
+);
