@@ -5,6 +5,7 @@ import type {
   CreateWorkspaceInput,
   CredentialStatus,
   Me,
+  ServerTypeCatalog,
   TerminalToken,
   Workspace,
   WorkspaceDetail,
@@ -94,6 +95,7 @@ export function createClient(options: ClientOptions = {}) {
     terminalToken: (id: string) =>
       request<TerminalToken>("POST", `/api/workspaces/${enc(id)}/terminal-token`),
 
+    serverTypes: () => request<ServerTypeCatalog>("GET", "/api/server-types"),
     credentials: () => request<CredentialStatus>("GET", "/api/credentials"),
     setClaudeKey: (apiKey: string) =>
       request<CredentialStatus>("PUT", "/api/credentials/claude", { body: { api_key: apiKey } }),

@@ -106,3 +106,16 @@ export interface ErrorDetail {
   path: string;
   message: string;
 }
+
+/** GET /api/server-types: what Hetzner sells now, cheapest first. */
+export interface ServerTypeCatalog {
+  server_types: Array<{
+    name: string;
+    architecture: "x86" | "arm";
+    cores: number;
+    memory_gb: number;
+    prices: Array<{ location: string; hourly_eur: number }>;
+  }>;
+  default_server_type: string;
+  default_location: string;
+}

@@ -1,9 +1,16 @@
-/** The sizes and locations the create form offers (any Hetzner type works through the API). */
+import type { ServerTypeCatalog } from "../api/types.ts";
+
+/**
+ * The sizes and locations the create form offers. The list below is only what shows before
+ * GET /api/server-types answers with what Hetzner sells now, and its prices.
+ */
 export interface ServerType {
   id: string;
   vcpus: number;
   ramGb: number;
   arch: "x86" | "Arm64";
+  /** The cheapest location's gross hourly price, when known. */
+  fromEurPerHour?: number;
 }
 
 export const serverTypes: readonly ServerType[] = [
@@ -17,7 +24,18 @@ export const serverTypes: readonly ServerType[] = [
 export const defaultServerType = "cx23";
 
 export function serverTypeLabel(t: ServerType): string {
-  return `${t.id} — ${t.vcpus} vCPU, ${t.ramGb} GB RAM, ${t.arch}`;
+  const price = t.fromEurPerHour === undefined ? "" : ` · from €${t.fromEurPerHour.toFixed(4)}/h`;
+  return `${t.id} — ${t.vcpus} vCPU, ${t.ramGb} GB RAM, ${t.arch}${price}`;
+}
+
+export function serverTypesFromCatalog(catalog: ServerTypeCatalog): ServerType[] {
+  return catalog.server_types.map((t) => ({
+    id: t.name,
+    vcpus: t.cores,
+    ramGb: t.memory_gb,
+    arch: t.architecture === "arm" ? "Arm64" : "x86",
+    fromEurPerHour: Math.min(...t.prices.map((p) => p.hourly_eur)),
+  }));
 }
 
 export const locations = [

@@ -7,9 +7,10 @@ import { ErrorMessage } from "../components/Status.tsx";
 import {
   defaultLocation,
   defaultServerType,
+  serverTypes as knownServerTypes,
   locations,
+  type ServerType,
   serverTypeLabel,
-  serverTypes,
 } from "../lib/catalog.ts";
 import {
   type CreateField,
@@ -30,7 +31,14 @@ const emptyForm: CreateForm = {
   idleTimeout: "",
 };
 
-export function CreateWorkspaceForm({ onCreated }: { onCreated: (ws: Workspace) => void }) {
+export function CreateWorkspaceForm({
+  onCreated,
+  serverTypes = knownServerTypes,
+}: {
+  onCreated: (ws: Workspace) => void;
+  /** What Hetzner sells now (GET /api/server-types); a built-in list until it answers. */
+  serverTypes?: readonly ServerType[];
+}) {
   const [form, setForm] = useState<CreateForm>(emptyForm);
   const [errors, setErrors] = useState<FieldErrors<CreateField>>({});
   const [otherErrors, setOtherErrors] = useState<string[]>([]);
