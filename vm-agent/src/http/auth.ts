@@ -13,6 +13,7 @@ import {
   terminalTokenQueryParam,
 } from "@berth/protocol";
 import { importJWK, type JWK, jwtVerify } from "jose";
+import { unauthorized } from "./respond.ts";
 
 /** Cookie lifetime; longer than any VM's usual life, shorter than forever. */
 export const cookieTtlSeconds = 12 * 60 * 60;
@@ -111,6 +112,27 @@ export function takeToken(url: URL): { token: string; rest: string } | null {
   params.delete(terminalTokenQueryParam);
   const query = params.toString();
   return { token, rest: `${url.pathname}${query ? `?${query}` : ""}` };
+}
+
+/**
+ * The first request carries `?token=<terminal token>`: verify it, answer with our own cookie and a
+ * redirect to the same URL without the token. Null when the URL carries no token. Shared by the
+ * terminal host and the forwarded-port check, so both log people in the same way.
+ */
+export async function exchangeToken(auth: Auth, method: string, url: URL): Promise<Response | null> {
+  const taken = takeToken(url);
+  if (!taken) return null;
+  if (method.toUpperCase() !== "GET") return unauthorized("tokens are only accepted on GET");
+  const result = await auth.verifyToken(taken.token);
+  if (!result.ok) return unauthorized(`terminal token rejected: ${result.reason}`);
+  return new Response(null, {
+    status: 302,
+    headers: {
+      location: taken.rest,
+      "set-cookie": auth.issueCookie(result.sub),
+      "cache-control": "no-store",
+    },
+  });
 }
 
 export function isLocalHostname(hostname: string): boolean {

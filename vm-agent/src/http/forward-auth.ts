@@ -7,7 +7,7 @@
  */
 import { errorCodes } from "@berth/protocol";
 import { isAllowedCertDomain } from "./ask.ts";
-import { type Auth, takeToken } from "./auth.ts";
+import { type Auth, exchangeToken } from "./auth.ts";
 import { errorResponse, unauthorized } from "./respond.ts";
 
 /** Whether `host` (a Host header value, maybe with :port) is `<port>.<hostname>`. */
@@ -35,20 +35,8 @@ export async function forwardAuth(req: Request, auth: Auth, hostname: string): P
   // A relative URL resolved against a dummy base: only the path and query matter here.
   const original = new URL(uri.startsWith("/") ? uri : `/${uri}`, "http://port.invalid");
 
-  const taken = takeToken(original);
-  if (taken) {
-    if (method !== "GET") return unauthorized("tokens are only accepted on GET");
-    const result = await auth.verifyToken(taken.token);
-    if (!result.ok) return unauthorized(`terminal token rejected: ${result.reason}`);
-    return new Response(null, {
-      status: 302,
-      headers: {
-        location: taken.rest,
-        "set-cookie": auth.issueCookie(result.sub),
-        "cache-control": "no-store",
-      },
-    });
-  }
+  const exchanged = await exchangeToken(auth, method, original);
+  if (exchanged) return exchanged;
 
   if (auth.cookieUser(req) !== null) return new Response(null, { status: 200 });
   if (method === "GET" && (h.get("accept") ?? "").includes("text/html")) {

@@ -10,7 +10,7 @@ import type { Attachment, ClientSink, Session } from "../terminal/session.ts";
 import { parseClientMessage, type SessionInfo, wsQuery } from "../terminal/wire.ts";
 import { getAsset } from "../web/assets.ts";
 import { isAllowedCertDomain } from "./ask.ts";
-import { createAuth, isDirectLoopback, isLocalHostname, isOwnOrigin, takeToken } from "./auth.ts";
+import { createAuth, exchangeToken, isDirectLoopback, isLocalHostname, isOwnOrigin } from "./auth.ts";
 import { forwardAuth } from "./forward-auth.ts";
 import { forbidden, json, notFound, unauthorized } from "./respond.ts";
 import { handleSessionsApi, parseSessionPath } from "./sessions-api.ts";
@@ -85,21 +85,8 @@ export async function startAgentHttpServer(opts: AgentHttpServerOptions): Promis
       }
       if (url.pathname === "/status" && direct) return json(opts.getStatus());
 
-      // Token exchange: verify, set our cookie, redirect to the same URL without the token.
-      const taken = takeToken(url);
-      if (taken) {
-        if (req.method !== "GET") return unauthorized("tokens are only accepted on GET");
-        const result = await auth.verifyToken(taken.token);
-        if (!result.ok) return unauthorized(`terminal token rejected: ${result.reason}`);
-        return new Response(null, {
-          status: 302,
-          headers: {
-            location: taken.rest,
-            "set-cookie": auth.issueCookie(result.sub),
-            "cache-control": "no-store",
-          },
-        });
-      }
+      const exchanged = await exchangeToken(auth, req.method, url);
+      if (exchanged) return exchanged;
 
       if (auth.cookieUser(req) === null) {
         return unauthorized("open this terminal from the Berth dashboard (missing or expired login)");
