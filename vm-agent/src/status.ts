@@ -1,18 +1,14 @@
 import type { AgentConfig } from "@berth/protocol";
 import type { Runtime } from "./boot/boot.ts";
 import type { IdleReport } from "./idle/report.ts";
+import type { SessionInfo as WireSessionInfo } from "./terminal/wire.ts";
 
 export const agentVersion = "0.1.0";
 
 export type AgentPhase = "starting" | "booting" | "ready" | "failed" | "shutting_down";
 
-export interface SessionInfo {
-  id: string;
-  name: string;
-  createdAt: string;
-  clients: number;
-  pid: number;
-}
+/** What the status snapshot shows of a terminal session (the wire protocol's listing has more). */
+export type SessionInfo = Pick<WireSessionInfo, "id" | "name" | "createdAt" | "clients" | "pid">;
 
 /** What GET /status serves (loopback only) and `berth-agent status` prints. Holds no secret. */
 export interface AgentStatus {
