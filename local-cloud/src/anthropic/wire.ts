@@ -58,7 +58,6 @@ export function anthropicError(
   const requestId = newId("req");
   const headers: Record<string, string> = { "request-id": requestId, ...opts.headers };
   if (status === 429 || opts.retryAfter !== undefined) headers["retry-after"] = String(opts.retryAfter ?? 1);
-  if (status === 529 || status >= 500) headers["x-should-retry"] = "true";
   return {
     status,
     headers,
