@@ -35,6 +35,8 @@ export function testVarsFor(base: number) {
     WORKSPACE_DOMAIN: testZone.name,
     WORKSPACE_SCHEME: "http",
     WORKSPACE_PORT: "8788",
+    // As in local mode: Claude Code on the (simulated) VMs talks to the Anthropic stand-in.
+    ANTHROPIC_BASE_URL: `http://127.0.0.1:${ports.anthropic}`,
     MAX_LIVE_WORKSPACES_PER_USER: "3",
   };
 }
