@@ -1,7 +1,7 @@
 // The real Claude Code CLI (its native binary, from the devDependency) against the stand-in.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -44,6 +44,14 @@ interface Run {
   lines: any[];
   stderr: string;
   cwd: string;
+}
+
+async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** Runs `claude -p` to its exit with a clean environment: nothing of ours leaks in. */
@@ -145,5 +153,64 @@ describe("the real Claude Code CLI against the Messages stand-in", () => {
     const result = run.lines.find((l) => l.type === "result");
     expect(result).toMatchObject({ is_error: true, api_error_status: 401 });
     expect(run.code).not.toBe(0);
+  }, 180_000);
+
+  it("runs an interactive session in a terminal; its title request is a side request", async () => {
+    await ctl.script([
+      { tool: "Bash", input: { command: "echo interactive > tty-proof.txt", description: "Write" } },
+      { text: "Wrote tty-proof.txt." },
+    ]);
+    const home = temp("berth-claude-home-");
+    const cwd = temp("berth-claude-work-");
+    const configDir = join(home, ".claude");
+    mkdirSync(configDir);
+    // What a person would have clicked through once: onboarding, the key, trusting the folder.
+    writeFileSync(
+      join(configDir, ".claude.json"),
+      JSON.stringify({
+        hasCompletedOnboarding: true,
+        customApiKeyResponses: { approved: [KEY.slice(-20)], rejected: [] },
+        projects: { [cwd]: { hasTrustDialogAccepted: true } },
+      }),
+    );
+    writeFileSync(join(configDir, "settings.json"), JSON.stringify({ permissions: { allow: ["Bash"] } }));
+    // `script` gives Claude Code the terminal it needs for its interactive UI.
+    const child = spawn("script", ["-qfec", `'${claudeBin}' 'Please write tty-proof.txt'`, "/dev/null"], {
+      cwd,
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: home,
+        TERM: "xterm-256color",
+        CLAUDE_CONFIG_DIR: configDir,
+        ANTHROPIC_BASE_URL: cloud.urls.anthropic,
+        ANTHROPIC_API_KEY: KEY,
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      },
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
+    });
+    let screen = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      screen += d.toString();
+    });
+    const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
+    try {
+      await waitFor("the scripted turn to finish", async () =>
+        (await ctl.messages()).some((r) => r.kind === "main" && r.answer === "text"),
+      );
+      await waitFor("the final answer on screen", () => screen.includes("Wrote tty-proof.txt."));
+      expect(existsSync(join(cwd, "tty-proof.txt"))).toBe(true);
+      const reqs = await ctl.messages();
+      expect(reqs.filter((r) => r.kind === "main").map((r) => r.answer)).toEqual(["tool", "text"]);
+      // Interactive mode asks for a session title even so: a side request (no tools), answered
+      // with JSON that fits its schema, which Claude Code shows as the terminal title.
+      await waitFor("the title request", async () => (await ctl.messages()).some((r) => r.kind === "side"));
+      const sides = (await ctl.messages()).filter((r) => r.kind === "side");
+      expect(sides.every((r) => r.toolCount === 0 && r.answer === "side")).toBe(true);
+      await waitFor("the scripted title on screen", () => screen.includes("Scripted session"));
+    } finally {
+      if (child.pid) process.kill(-child.pid, "SIGKILL");
+      await exited;
+    }
   }, 180_000);
 });
