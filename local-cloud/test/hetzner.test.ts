@@ -209,11 +209,15 @@ describe("hetzner listing", () => {
   });
 
   it("filters by name and status", async () => {
+    // Statuses pinned: the timed initializing -> running (200 ms here) races a loaded machine.
+    for (let id = 1; id <= 7; id++) cloud.hetzner.setServerStatus(id, "initializing");
     expect(await names("name=s4")).toEqual(["s4"]);
     expect(await names("status=running")).toEqual([]);
     expect((await names("status=initializing")).length).toBe(7);
     cloud.hetzner.setServerStatus(5, "off");
+    cloud.hetzner.setServerStatus(2, "running");
     expect(await names("status=off")).toEqual(["s5"]);
+    expect(await names("status=running")).toEqual(["s2"]);
   });
 });
 
