@@ -27,5 +27,14 @@ export const agentConfigSchema = z.object({
   listen: z.object({ host: z.string(), port: z.number().int().positive() }),
   /** Directory for the clone and agent state. */
   data_dir: z.string().min(1),
+  /**
+   * Where Claude Code on the VM sends its Messages API calls (`ANTHROPIC_BASE_URL`). Absent in
+   * production (Claude Code's default, api.anthropic.com); local mode points it at the stand-in.
+   * Not a secret: it never carries credentials.
+   */
+  anthropic_base_url: z
+    .url({ protocol: /^https?$/ })
+    .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), "must not carry credentials")
+    .optional(),
 });
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
