@@ -49,6 +49,7 @@ const cloud = await startLocalCloud({
   hetznerPort: devPorts.hetzner,
   cloudflarePort: devPorts.cloudflare,
   githubPort: devPorts.github,
+  anthropicPort: devPorts.anthropic,
   ...(smoke
     ? {}
     : {
@@ -132,6 +133,7 @@ if (smoke) {
   Open ${devPublicUrl} and sign in with the GitHub stand-in.
 
   Stand-ins: Hetzner ${cloud.urls.hetzner}  Cloudflare ${cloud.urls.cloudflare}  GitHub ${cloud.urls.github}
+  Anthropic (for Claude Code): ${cloud.urls.anthropic}
   Workspaces: http://<id>.localhost:${devPorts.edge} (simulated VMs in ${vmDir})
   API docs:  ${devPublicUrl}/api/openapi.json      Stop with Ctrl-C.
 `);

@@ -165,6 +165,31 @@ describe("content", () => {
     const { sshAuthorizedKeys: _, ...noKeys } = typicalInput();
     expect(renderCloudInit(noKeys)).not.toContain("ssh_authorized_keys");
   });
+  it("carries the Messages API base URL for Claude Code only when it is set", () => {
+    const input = typicalInput();
+    expect(JSON.parse(file(renderCloudInit(input), agentConfigPath).content)).not.toHaveProperty(
+      "anthropic_base_url",
+    );
+    input.agentConfig.anthropic_base_url = "http://127.0.0.1:8704";
+    const out = renderCloudInit(input);
+    expect(JSON.parse(file(out, agentConfigPath).content).anthropic_base_url).toBe("http://127.0.0.1:8704");
+    expect(schemaCheck(out, "anthropic.yaml").status).toBe(0);
+  });
+  it.each([
+    ["https://user:sk-ant-secret@gateway.test", /must not carry credentials/],
+    ["ftp://gateway.test", /anthropic_base_url/],
+    ["not a url", /anthropic_base_url/],
+  ])("refuses anthropic_base_url %j, without quoting it", (url, message) => {
+    const input = typicalInput();
+    input.agentConfig.anthropic_base_url = url;
+    expect(() => renderCloudInit(input)).toThrow(CloudInitInputError);
+    expect(() => renderCloudInit(input)).toThrow(message);
+    try {
+      renderCloudInit(input);
+    } catch (err) {
+      expect(String(err)).not.toContain("sk-ant-secret");
+    }
+  });
   it("carries no secret field besides the bootstrap token", () => {
     const out = renderCloudInit(worstCaseInput());
     expect(out).not.toMatch(/callback[_-]?token|claude[_-]?api[_-]?key|anthropic|api[_-]?key|sk-ant-/i);

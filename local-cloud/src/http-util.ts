@@ -17,6 +17,8 @@ export interface ServiceResponse {
   headers?: Record<string, string>;
   json?: unknown;
   text?: string;
+  /** A streamed body (e.g. server-sent events), written chunk by chunk; wins over json and text. */
+  stream?: () => AsyncIterable<string>;
 }
 
 export function readRaw(req: IncomingMessage, limit = 1024 * 1024): Promise<string> {

@@ -1,3 +1,5 @@
+import { anthropicService } from "./anthropic/routes.ts";
+import { AnthropicState } from "./anthropic/script.ts";
 import { cloudflareService } from "./cloudflare/routes.ts";
 import { CloudflareState, type Zone } from "./cloudflare/state.ts";
 import { type Edge, startEdge } from "./edge/edge.ts";
@@ -10,6 +12,8 @@ import { type RunningService, type ServiceDef, startService } from "./service.ts
 import { vmControl } from "./vm/control.ts";
 import { startVmSimulator, type VmSimulator, type VmSimulatorOptions } from "./vm/simulator.ts";
 
+export type { AnthropicRequestRecord, Step as AnthropicStep } from "./anthropic/script.ts";
+export { AnthropicState } from "./anthropic/script.ts";
 export type { DnsRecord, Zone } from "./cloudflare/state.ts";
 export { CloudflareState } from "./cloudflare/state.ts";
 export type { Edge, EdgeOptions } from "./edge/edge.ts";
@@ -27,10 +31,15 @@ export type { VmInfo, VmSimulator, VmSimulatorOptions, VmState } from "./vm/simu
 export { startVmSimulator } from "./vm/simulator.ts";
 
 export interface LocalCloudOptions {
-  /** 0 = ephemeral. Defaults 8701 / 8702 / 8703. */
+  /** 0 = ephemeral. Defaults 8701 / 8702 / 8703 / 8704. */
   hetznerPort?: number;
   cloudflarePort?: number;
   githubPort?: number;
+  anthropicPort?: number;
+  /** Keys the Anthropic stand-in accepts; default any non-empty key. */
+  anthropicApiKeys?: string[];
+  /** Anthropic requests per minute; default 4000. */
+  anthropicRateLimit?: { limit: number };
   host?: string;
   hetznerToken?: string;
   cloudflareToken?: string;
@@ -56,12 +65,14 @@ export interface LocalCloudOptions {
 }
 
 export interface LocalCloud {
-  urls: { hetzner: string; cloudflare: string; github: string; edge?: string };
+  /** `anthropic` is the base URL for `ANTHROPIC_BASE_URL` (no /v1). */
+  urls: { hetzner: string; cloudflare: string; github: string; anthropic: string; edge?: string };
   hetzner: HetznerState;
   /** The VM simulator when `vms` was given, else null. */
   vms: VmSimulator | null;
   cloudflare: CloudflareState;
   github: GithubState;
+  anthropic: AnthropicState;
   stop(): Promise<void>;
 }
 
@@ -76,6 +87,8 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
   const hetzner = new HetznerState({ bootMs: opts.hetznerBootMs ?? 1000 });
   const cloudflare = new CloudflareState(opts.zones ?? [DEFAULT_ZONE]);
   const github = new GithubState(opts.githubClients ?? [DEFAULT_GITHUB_CLIENT]);
+  const anthropic = new AnthropicState();
+  const anLimit = opts.anthropicRateLimit?.limit ?? 4000;
   const hLimit = opts.hetznerRateLimit?.limit ?? 3600;
   const cfLimit = opts.cloudflareRateLimit?.limit ?? 1200;
   const ghLimit = opts.githubRateLimit?.limit ?? 5000;
@@ -110,6 +123,14 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
       }),
       opts.githubPort ?? 8703,
     ],
+    [
+      anthropicService({
+        state: anthropic,
+        bucket: new TokenBucket({ limit: anLimit, refillPerSecond: anLimit / 60 }),
+        ...(opts.anthropicApiKeys ? { apiKeys: opts.anthropicApiKeys } : {}),
+      }),
+      opts.anthropicPort ?? 8704,
+    ],
   ];
 
   const running: RunningService[] = [];
@@ -127,19 +148,21 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
     await Promise.all([...running.map((r) => r.close()), vms?.stop()]);
     throw err;
   }
-  const [h, c, g] = running as [RunningService, RunningService, RunningService];
+  const [h, c, g, a] = running as [RunningService, RunningService, RunningService, RunningService];
   origins.github = g.origin;
   return {
     urls: {
       hetzner: `${h.origin}/v1`,
       cloudflare: `${c.origin}/client/v4`,
       github: g.origin,
+      anthropic: a.origin,
       ...(edge ? { edge: edge.url } : {}),
     },
     hetzner,
     vms,
     cloudflare,
     github,
+    anthropic,
     async stop() {
       await Promise.all([...running.map((r) => r.close()), edge?.stop(), vms?.stop()]);
     },

@@ -26,6 +26,7 @@ const opts: LocalCloudOptions = {
   hetznerPort: port("LOCAL_CLOUD_HETZNER_PORT", 8701),
   cloudflarePort: port("LOCAL_CLOUD_CLOUDFLARE_PORT", 8702),
   githubPort: port("LOCAL_CLOUD_GITHUB_PORT", 8703),
+  anthropicPort: port("LOCAL_CLOUD_ANTHROPIC_PORT", 8704),
   host: process.env.LOCAL_CLOUD_HOST || "127.0.0.1",
   ...(process.env.LOCAL_CLOUD_HETZNER_BOOT_MS
     ? { hetznerBootMs: Number(process.env.LOCAL_CLOUD_HETZNER_BOOT_MS) }
@@ -50,6 +51,7 @@ try {
 console.log(`local-cloud hetzner    ${cloud.urls.hetzner}`);
 console.log(`local-cloud cloudflare ${cloud.urls.cloudflare}`);
 console.log(`local-cloud github     ${cloud.urls.github}`);
+console.log(`local-cloud anthropic  ${cloud.urls.anthropic}`);
 if (cloud.urls.edge) console.log(`local-cloud edge       ${cloud.urls.edge}`);
 if (vmDir) console.log(`local-cloud vms        ${vmDir}`);
 

@@ -14,7 +14,7 @@ export interface RecordedRequest {
   fault?: string;
 }
 
-const HIDDEN_HEADERS = new Set(["authorization"]);
+const HIDDEN_HEADERS = new Set(["authorization", "x-api-key"]);
 
 export function publicHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};

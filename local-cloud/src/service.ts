@@ -19,6 +19,8 @@ export interface ServiceDef {
   faultResponse(status: number): ServiceResponse;
   reset(): void;
   dump(): unknown;
+  /** Largest request body accepted; default 1 MiB. */
+  maxBodyBytes?: number;
   /** Extra `/__berth/` control routes (e.g. the VM simulator's); undefined = not mine. */
   control?(req: ServiceRequest): ServiceResponse | undefined | Promise<ServiceResponse | undefined>;
 }
@@ -33,7 +35,18 @@ export interface RunningService {
 
 const CONTROL_PREFIX = "/__berth/";
 
-function write(res: ServerResponse, r: ServiceResponse): void {
+async function writeStream(res: ServerResponse, r: ServiceResponse, body: AsyncIterable<string>) {
+  res.writeHead(r.status, { ...r.headers, "transfer-encoding": "chunked" });
+  res.flushHeaders();
+  for await (const chunk of body) {
+    if (res.destroyed) return;
+    res.write(chunk);
+  }
+  res.end();
+}
+
+function write(res: ServerResponse, r: ServiceResponse): void | Promise<void> {
+  if (r.stream) return writeStream(res, r, r.stream());
   const headers: Record<string, string> = { ...(r.headers ?? {}) };
   let payload = "";
   if (r.json !== undefined) {
@@ -88,7 +101,7 @@ async function handle(
 ): Promise<void> {
   const at = new Date().toISOString();
   const url = new URL(req.url ?? "/", "http://local");
-  const rawBody = await readRaw(req);
+  const rawBody = await readRaw(req, def.maxBodyBytes);
   const sreq: ServiceRequest = {
     method: (req.method ?? "GET").toUpperCase(),
     url,
@@ -136,7 +149,7 @@ async function handle(
   const r = await def.handle(sreq);
   if (rule?.headers) r.headers = { ...r.headers, ...rule.headers };
   record(r.status, rule ? (rule.delayMs ? "delay" : "headers") : undefined);
-  write(res, r);
+  await write(res, r);
 }
 
 export function startService(def: ServiceDef, host: string, port: number): Promise<RunningService> {

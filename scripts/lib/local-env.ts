@@ -4,7 +4,14 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { generateEncryptionKey, generateSigningJwk } from "./keys.ts";
 
-export const devPorts = { worker: 8787, edge: 8788, hetzner: 8701, cloudflare: 8702, github: 8703 } as const;
+export const devPorts = {
+  worker: 8787,
+  edge: 8788,
+  hetzner: 8701,
+  cloudflare: 8702,
+  github: 8703,
+  anthropic: 8704,
+} as const;
 export const devPublicUrl = `http://localhost:${devPorts.worker}`;
 
 const tunable = [
@@ -48,6 +55,8 @@ export function writeDevVars(root: string): Record<string, string> {
     WORKSPACE_DOMAIN: "localhost",
     WORKSPACE_SCHEME: "http",
     WORKSPACE_PORT: String(devPorts.edge),
+    // Claude Code on the VMs talks to the local Messages API stand-in; unset in production.
+    ANTHROPIC_BASE_URL: `http://127.0.0.1:${devPorts.anthropic}`,
     ENCRYPTION_KEY: previous.ENCRYPTION_KEY ?? generateEncryptionKey(),
     TERMINAL_SIGNING_KEY: previous.TERMINAL_SIGNING_KEY ?? generateSigningJwk(),
   };

@@ -31,6 +31,11 @@ export interface Env {
   WORKSPACE_PORT?: string;
   /** Caddy's certificate issuer on VMs: acme (Let's Encrypt), zerossl or internal. */
   WORKSPACE_TLS_ISSUER?: string;
+  /**
+   * Messages API base URL for Claude Code on the VMs (its ANTHROPIC_BASE_URL). Unset in production
+   * (Claude Code talks to api.anthropic.com); local mode sets the Anthropic stand-in's URL.
+   */
+  ANTHROPIC_BASE_URL?: string;
 
   /** 32 bytes, base64: AES-256-GCM key for user secrets. */
   ENCRYPTION_KEY: string;

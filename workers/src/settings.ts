@@ -16,6 +16,8 @@ export interface Settings {
   workspaceScheme: string;
   workspacePort: string | null;
   tlsIssuer: "acme" | "zerossl" | "internal";
+  /** ANTHROPIC_BASE_URL for Claude Code on the VMs; null = Claude Code's default. */
+  anthropicBaseUrl: string | null;
 }
 
 function positive(value: string | undefined, fallback: number): number {
@@ -39,5 +41,6 @@ export function settingsFrom(env: Env): Settings {
     workspaceScheme: env.WORKSPACE_SCHEME ?? "https",
     workspacePort: env.WORKSPACE_PORT || null,
     tlsIssuer: issuer === "zerossl" || issuer === "internal" ? issuer : "acme",
+    anthropicBaseUrl: env.ANTHROPIC_BASE_URL?.trim() || null,
   };
 }

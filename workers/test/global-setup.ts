@@ -8,6 +8,7 @@ export default async function setup() {
     hetznerPort: ports.hetzner,
     cloudflarePort: ports.cloudflare,
     githubPort: ports.github,
+    anthropicPort: ports.anthropic,
     // The whole suite shares one stand-in; its real limits would make tests depend on each other.
     // 429s are tested by injecting them, and request budgets by counting what was received.
     hetznerRateLimit: { limit: 1_000_000 },

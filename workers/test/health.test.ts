@@ -69,6 +69,9 @@ const broken: Array<[string, string | undefined, RegExp]> = [
   ["HEARTBEAT_TIMEOUT_MINUTES", "NaN", /positive number/],
   ["AGENT_SHA256_X64", "abc", /SHA-256/],
   ["AGENT_URL_ARM64", "file:///agent", /absolute http\(s\) URL/],
+  ["ANTHROPIC_BASE_URL", "api.anthropic.com", /absolute http\(s\) URL/],
+  ["ANTHROPIC_BASE_URL", "https://user:sk-ant-secret-value@gateway.test", /must not contain credentials/],
+  ["ANTHROPIC_BASE_URL", "https://gateway.test/?key=abc", /no query or fragment/],
 ];
 
 describe("checkConfig", () => {

@@ -52,6 +52,9 @@ describe("a workspace's life, driven by the API and the VM's callbacks", () => {
     const userData = state.servers.find((s) => s.id === server?.id)?.user_data ?? "";
     expect(userData.startsWith("#cloud-config")).toBe(true);
     expect(userData).not.toContain(claudeKey);
+    // Claude Code on the VM is pointed at the Messages API stand-in, as configured.
+    expect(env.ANTHROPIC_BASE_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(userData).toContain(`${env.ANTHROPIC_BASE_URL}`);
     expect(userData).not.toContain("cb_");
 
     const redeemed = await vmCall(body.id, "bootstrap", bootstrapToken);

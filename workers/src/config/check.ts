@@ -202,6 +202,15 @@ interface Optional {
   validate: (value: string) => string | null;
 }
 
+/** It is written into user_data (Hetzner keeps it), so it must not carry credentials. */
+function anthropicBaseUrlProblem(value: string): string | null {
+  const url = httpUrl(value);
+  if (!url) return "must be an absolute http(s) URL such as http://127.0.0.1:8704 (unset in production)";
+  if (url.username || url.password) return "must not contain credentials (it is written into VM user_data)";
+  if (url.search || url.hash) return "must have no query or fragment";
+  return null;
+}
+
 const positiveNumber = (value: string): string | null => {
   const n = Number(value);
   return Number.isFinite(n) && n > 0 ? null : "must be a positive number";
@@ -224,6 +233,7 @@ const optional: Optional[] = [
       return Number.isInteger(n) && n > 0 && n < 65536 ? null : "must be a port number (1-65535)";
     },
   },
+  { name: "ANTHROPIC_BASE_URL", validate: anthropicBaseUrlProblem },
   { name: "MAX_LIVE_WORKSPACES_PER_USER", validate: positiveNumber },
   { name: "DEFAULT_IDLE_TIMEOUT_MINUTES", validate: positiveNumber },
   { name: "IDLE_GRACE_MINUTES", validate: positiveNumber },

@@ -40,6 +40,7 @@ export function agentConfigFor(
     heartbeat_interval_seconds: 60,
     listen: { host: "127.0.0.1", port: agentPort },
     data_dir: "/var/lib/berth",
+    ...(settings.anthropicBaseUrl ? { anthropic_base_url: settings.anthropicBaseUrl } : {}),
   };
 }
 

@@ -1,13 +1,13 @@
 /**
  * Test settings, computed in Node (vitest config, global setup) and handed to workerd as bindings.
  * local-cloud listens on loopback ports from BERTH_TEST_PORT_BASE (default 28700): +1 Hetzner,
- * +2 Cloudflare, +3 GitHub, so two test runs on one machine can use different bases.
+ * +2 Cloudflare, +3 GitHub, +4 Anthropic, so two test runs on one machine can use different bases.
  */
 export const testPublicUrl = "http://localhost:8787";
 export const testZone = { id: "023e105f4ecef8ad9ca31a8372d0c353", name: "localhost" } as const;
 
 export function testPortsFrom(base: number) {
-  return { hetzner: base + 1, cloudflare: base + 2, github: base + 3 } as const;
+  return { hetzner: base + 1, cloudflare: base + 2, github: base + 3, anthropic: base + 4 } as const;
 }
 
 export function testPortBase(env: Record<string, string | undefined>): number {
@@ -35,6 +35,8 @@ export function testVarsFor(base: number) {
     WORKSPACE_DOMAIN: testZone.name,
     WORKSPACE_SCHEME: "http",
     WORKSPACE_PORT: "8788",
+    // As in local mode: Claude Code on the (simulated) VMs talks to the Anthropic stand-in.
+    ANTHROPIC_BASE_URL: `http://127.0.0.1:${ports.anthropic}`,
     MAX_LIVE_WORKSPACES_PER_USER: "3",
   };
 }
