@@ -3,11 +3,13 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import path from "node:path";
-import { startLocalCloud } from "@berth/local-cloud";
+import { containersDown, startLocalCloud, type VmDocker } from "@berth/local-cloud";
+import { type DockerEngine, ensureDockerEngine } from "./lib/docker-engine.ts";
 import { devPorts, devPublicUrl, writeDevVars } from "./lib/local-env.ts";
 import { buildDashboard, publishAgentLocally } from "./lib/publish-agent.ts";
 import { smokeTest } from "./lib/smoke.ts";
 import { smokeLifecycle } from "./lib/smoke-lifecycle.ts";
+import { ensureWorkspaceImage } from "./lib/workspace-image.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const wrangler = path.join(root, "workers/node_modules/.bin/wrangler");
@@ -29,6 +31,19 @@ if (migrate.status !== 0) throw new Error("applying D1 migrations failed");
 // Servers boot as simulated VMs (the real agent as a local process on 127.0.10.N) behind the local
 // edge, which makes <id>.localhost:8788 reach them. The smoke run plays the VM itself with curl.
 const vmDir = path.join(root, ".state/vms");
+// VMs run real devcontainers on the project's own Docker engine (started here when none answers).
+let engine: DockerEngine | null = null;
+let docker: VmDocker | undefined;
+if (!smoke) {
+  engine = await ensureDockerEngine(root);
+  console.log(`Docker engine ${engine.started ? "started" : "already running"} at ${engine.host}`);
+  const image = await ensureWorkspaceImage({ root, dockerHost: engine.host, log: (l) => console.log(l) });
+  console.log(
+    `workspace image ${image.tag} ${image.built ? "built" : "cached"} in ${image.seconds.toFixed(1)} s`,
+  );
+  docker = { host: engine.host, defaultImage: image.tag };
+  await containersDown(engine.host, vmDir, "remove"); // containers of VMs from an earlier run
+}
 rmSync(vmDir, { recursive: true, force: true }); // disks of VMs from an earlier run are gone with it
 const cloud = await startLocalCloud({
   hetznerPort: devPorts.hetzner,
@@ -38,7 +53,7 @@ const cloud = await startLocalCloud({
   ...(smoke
     ? {}
     : {
-        vms: { rootDir: vmDir, log: (line: string) => console.log(`[vm] ${line}`) },
+        vms: { rootDir: vmDir, docker, log: (line: string) => console.log(`[vm] ${line}`) },
         edgePort: devPorts.edge,
       }),
 });
@@ -56,6 +71,8 @@ async function stop(code: number) {
   stopping = true;
   if (worker.pid) process.kill(-worker.pid, "SIGTERM");
   await cloud.stop();
+  if (engine?.started && docker) await containersDown(engine.host, vmDir, "remove").catch(() => 0);
+  await engine?.stop();
   process.exit(code);
 }
 process.on("SIGINT", () => void stop(0));

@@ -4,7 +4,7 @@
 set -euo pipefail
 wanted=("$@")
 if [ ${#wanted[@]} -eq 0 ]; then
-  wanted=(caddy chromium cloud-init websocketd git)
+  wanted=(caddy chromium cloud-init websocketd git docker.io debootstrap)
 fi
 missing=()
 for pkg in "${wanted[@]}"; do

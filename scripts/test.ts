@@ -7,6 +7,8 @@ import path from "node:path";
 const root = path.resolve(import.meta.dirname, "..");
 
 import { existsSync } from "node:fs";
+import { type DockerEngine, ensureDockerEngine } from "./lib/docker-engine.ts";
+import { ensureWorkspaceImage } from "./lib/workspace-image.ts";
 
 /** A package's own node_modules/.bin first, then the root's. */
 const bin = (name: string, pkg = ".") =>
@@ -19,6 +21,8 @@ interface Step {
   name: string;
   cwd: string;
   command: string[];
+  /** Runs in this process instead of a command; false is a failure. */
+  run?: () => Promise<boolean>;
   /** Reads passed/failed counts from the runner's machine-readable report. */
   counts?: () => { passed: number; failed: number };
 }
@@ -77,6 +81,19 @@ const steps: Step[] = [
     cwd: path.join(root, "vm-agent"),
     command: [bin("bun", "vm-agent"), "run", "scripts/build.ts", "--target", "x64"],
   },
+  // Local mode's devcontainers: the project's Docker engine and the workspace image it runs.
+  {
+    name: "workspace image (Docker engine, debootstrap, Node 22, Claude Code)",
+    cwd: root,
+    command: [],
+    run: async () => {
+      const image = await ensureWorkspaceImage({ root, dockerHost: (await engine()).host, log: console.log });
+      console.log(
+        `workspace image ${image.tag}: ${image.built ? "built" : "cached"} in ${image.seconds.toFixed(1)} s`,
+      );
+      return true;
+    },
+  },
   vitestStep("cloud-init"),
   vitestStep("local-cloud"),
   vitestStep("workers"),
@@ -91,13 +108,33 @@ const steps: Step[] = [
   { ...vitestStep("e2e"), name: "e2e (the whole local system in Chromium)" },
 ].filter((s) => only.length === 0 || only.some((o) => s.name.startsWith(o)));
 
+// Started once, when a step first needs it (a dockerd already answering is reused), and stopped
+// at the end: the e2e's `scripts/dev.ts` finds it running.
+const docker: { engine: DockerEngine | null } = { engine: null };
+async function engine(): Promise<DockerEngine> {
+  docker.engine ??= await ensureDockerEngine(root);
+  return docker.engine;
+}
+if (steps.some((s) => s.name.startsWith("e2e"))) await engine();
+
+async function runInProcess(run: () => Promise<boolean>): Promise<boolean> {
+  try {
+    return await run();
+  } catch (err) {
+    console.error(String(err));
+    return false;
+  }
+}
+
 let passed = 0;
 let failed = 0;
 const failures: string[] = [];
 for (const step of steps) {
   console.log(`\n=== ${step.name}`);
   const started = Date.now();
-  const result = spawnSync(step.command[0] ?? "", step.command.slice(1), { cwd: step.cwd, stdio: "inherit" });
+  const result = step.run
+    ? { status: (await runInProcess(step.run)) ? 0 : 1 }
+    : spawnSync(step.command[0] ?? "", step.command.slice(1), { cwd: step.cwd, stdio: "inherit" });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   let counts = { passed: 0, failed: 0 };
   try {
@@ -114,6 +151,7 @@ for (const step of steps) {
   console.log(`=== ${step.name}: ${result.status === 0 ? "ok" : "FAILED"} in ${seconds}s`);
 }
 
+await docker.engine?.stop();
 if (failures.length > 0) console.log(`\nFailed: ${failures.join(", ")}`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failures.length > 0 ? 1 : 0);

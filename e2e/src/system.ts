@@ -46,7 +46,7 @@ export async function startSystem(env: Record<string, string>): Promise<RunningS
       if (child.exitCode !== null || !child.pid) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));
       process.kill(-child.pid, "SIGTERM");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
       if (child.exitCode === null) process.kill(-child.pid, "SIGKILL");
     },
   };

@@ -86,6 +86,13 @@ describe("the whole loop on one machine", () => {
     const firstPrompt = Date.now() - created;
     console.log(`create -> terminal answering: ${(firstPrompt / 1000).toFixed(1)} s`);
     await screenshot(terminal, "terminal-42");
+    // The terminal is a shell inside the workspace image's devcontainer, in the repo's folder.
+    await terminal.keyboard.type('. /etc/os-release; echo "os=$VERSION_CODENAME"; echo "cwd=$(pwd)"; ls\n');
+    await expect.poll(() => terminalRows(terminal), { timeout: 15_000 }).toContain("os=bookworm");
+    const rows = await terminalRows(terminal);
+    expect(rows).toContain("cwd=/workspaces/workspace");
+    expect(rows.some((r) => /README\.md\s+hello\.sh/.test(r))).toBe(true);
+    await screenshot(terminal, "terminal-in-container");
     await terminal.reload();
     await expect.poll(() => terminalRows(terminal), { timeout: 15_000 }).toContain("42");
     await screenshot(terminal, "terminal-replayed");

@@ -26,6 +26,7 @@ export { LOCATIONS, SERVER_TYPES } from "./hetzner/catalog.ts";
 export type { HetznerServer, ServerCreatedEvent, ServerDeletedEvent, ServerStatus } from "./hetzner/state.ts";
 export { HetznerState } from "./hetzner/state.ts";
 export type { RecordedRequest } from "./recorder.ts";
+export { containersDown, type VmDocker } from "./vm/containers.ts";
 export type { VmInfo, VmSimulator, VmSimulatorOptions, VmState } from "./vm/simulator.ts";
 export { startVmSimulator } from "./vm/simulator.ts";
 

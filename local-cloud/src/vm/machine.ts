@@ -3,6 +3,7 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { access, chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import type { HetznerState } from "../hetzner/state.ts";
+import { containersDown, type VmDocker } from "./containers.ts";
 import {
   type DownloadOptions,
   fetchVerified,
@@ -44,6 +45,8 @@ export interface MachineDeps {
   download: DownloadOptions;
   /** The unit's RestartSec. */
   restartMs: number;
+  /** The machine's Docker engine, when its agents run real devcontainers. */
+  docker: VmDocker | null;
 }
 
 export class Machine {
@@ -234,11 +237,20 @@ export class Machine {
     }
   }
 
-  private async kill(): Promise<void> {
+  private async kill(containers: "stop" | "remove" = "stop"): Promise<void> {
     clearTimeout(this.restartTimer);
     this.signal("SIGKILL");
     const timeout = new Promise<void>((r) => setTimeout(r, 3000).unref());
     await Promise.race([this.exited, timeout]);
+    // The VM's containers go down with it (and are gone with its disk).
+    if (this.deps.docker) {
+      try {
+        const n = await containersDown(this.deps.docker.host, this.dir, containers);
+        if (n > 0) this.log(`${containers === "stop" ? "stopped" : "removed"} ${n} container(s)`);
+      } catch (err) {
+        this.log(`could not ${containers} its containers: ${(err as Error).message}`);
+      }
+    }
   }
 
   /** Like a kernel panic: the agent dies, the API still says "running". */
@@ -289,7 +301,7 @@ export class Machine {
     this.state = "deleted";
     this.abort.abort();
     await this.booting;
-    await this.kill();
+    await this.kill(removeDisk ? "remove" : "stop");
     if (removeDisk) await rm(this.dir, { recursive: true, force: true, maxRetries: 3 });
   }
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { HetznerState } from "../hetzner/state.ts";
+import { dockerEnv, type VmDocker } from "./containers.ts";
 import type { DownloadOptions } from "./disk.ts";
 import { Machine, type VmInfo } from "./machine.ts";
 
@@ -17,6 +18,12 @@ export interface VmSimulatorOptions {
   download?: Partial<Omit<DownloadOptions, "signal">>;
   /** Delay before restarting an agent that exited on its own (the unit's RestartSec=5). */
   restartMs?: number;
+  /**
+   * The machine's Docker engine: agents get DOCKER_HOST (and the devcontainer CLI, and the
+   * default image) and run real devcontainers; a deleted VM's containers are removed. Without
+   * it, agents run their shells on the host.
+   */
+  docker?: VmDocker;
 }
 
 export interface VmSimulator {
@@ -39,7 +46,8 @@ export function startVmSimulator(opts: VmSimulatorOptions): VmSimulator {
   const pending = new Set<Promise<void>>();
   const deps = {
     hetzner: opts.hetzner,
-    env: opts.env ?? {},
+    env: { ...(opts.docker ? dockerEnv(opts.docker) : {}), ...opts.env },
+    docker: opts.docker ?? null,
     log,
     download: { timeoutMs: 30_000, attempts: 3, retryDelayMs: 1000, ...opts.download },
     restartMs: opts.restartMs ?? 5000,

@@ -1,7 +1,18 @@
+import { mkdir } from "node:fs/promises";
+import { join, relative } from "node:path";
 import type { AgentConfig } from "@berth/protocol";
 import type { AgentPaths } from "../config.ts";
 import type { AgentSecrets } from "../control-plane/secrets.ts";
 import { writeContainerClaudeSettings, writeHostClaudeSettings } from "./claude-settings.ts";
+import {
+  configuredImage,
+  ensureImage,
+  giveEnvFileTo,
+  imageSettings,
+  withEnvFile,
+  workspaceEnv,
+  writeEnvFile,
+} from "./container.ts";
 import {
   containerAgentPath,
   containerRunDir,
@@ -9,6 +20,8 @@ import {
   devcontainerExec,
   devcontainerUpArgs,
   findDevcontainerConfig,
+  localDefaultDevcontainer,
+  parseUpResult,
   writeDefaultDevcontainer,
 } from "./devcontainer.ts";
 import { type CommandRunner, runCommand, tail } from "./exec.ts";
@@ -66,32 +79,46 @@ export async function bootWorkspace(opts: BootOptions): Promise<BootResult> {
     report: opts.report,
   });
 
-  const apiKey = opts.secrets.claude_api_key;
-  if (!apiKey) opts.report("claude", "No Claude API key is set: log in to Claude Code in the terminal");
-
-  if (!(await dockerWorks(run, env))) {
-    opts.report("runtime", "no Docker engine: running the shell on the host");
-    await writeHostClaudeSettings(opts.paths.claudeConfigDir, opts.agentCommand);
-    opts.report("claude", "Claude Code hooks installed (host)");
-    const shellEnv: Record<string, string> = {
-      ...env,
-      BERTH_AGENT_SOCKET: opts.paths.socketPath,
-      CLAUDE_CONFIG_DIR: opts.paths.claudeConfigDir,
-    };
-    if (apiKey) shellEnv.ANTHROPIC_API_KEY = apiKey;
-    return {
-      runtime: "host",
-      workspaceDir: dir,
-      shell: { command: ["bash", "-l"], cwd: dir, env: shellEnv },
-    };
+  if (!opts.secrets.claude_api_key) {
+    opts.report("claude", "No Claude API key is set: log in to Claude Code in the terminal");
   }
+  if (!(await dockerWorks(run, env))) return bootOnHost(opts, env, dir);
+  return bootDevcontainer(opts, run, env, dir);
+}
 
+async function bootOnHost(opts: BootOptions, env: Record<string, string>, dir: string): Promise<BootResult> {
+  opts.report("runtime", "no Docker engine: running the shell on the host");
+  await writeHostClaudeSettings(opts.paths.claudeConfigDir, opts.agentCommand);
+  opts.report("claude", "Claude Code hooks installed (host)");
+  // The key is in the shell's environment (not on its command line), as in the container.
+  const shellEnv: Record<string, string> = {
+    ...env,
+    ...workspaceEnv(opts.config, opts.secrets, opts.paths.socketPath),
+    CLAUDE_CONFIG_DIR: opts.paths.claudeConfigDir,
+  };
+  return { runtime: "host", workspaceDir: dir, shell: { command: ["bash", "-l"], cwd: dir, env: shellEnv } };
+}
+
+async function bootDevcontainer(
+  opts: BootOptions,
+  run: CommandRunner,
+  env: Record<string, string>,
+  dir: string,
+): Promise<BootResult> {
   opts.report("runtime", "Docker engine found: starting the devcontainer");
+  const images = imageSettings(env);
   let found = await findDevcontainerConfig(dir);
   if (!found) {
-    const path = await writeDefaultDevcontainer(dir);
-    opts.report("devcontainer", "The repo has no devcontainer: using the default (Debian bookworm + Node)");
+    const path = images.defaultImage
+      ? await writeDefaultDevcontainer(dir, localDefaultDevcontainer(images.defaultImage))
+      : await writeDefaultDevcontainer(dir);
+    opts.report(
+      "devcontainer",
+      `The repo has no devcontainer: using the default (${images.defaultImage ?? "Debian bookworm + Node + Claude Code"})`,
+    );
     found = { path, explicit: false };
+  } else {
+    opts.report("devcontainer", `Using the repo's ${relative(dir, found.path)}`);
   }
   const dc: DevcontainerArgs = {
     workspaceDir: dir,
@@ -99,26 +126,53 @@ export async function bootWorkspace(opts: BootOptions): Promise<BootResult> {
     runDir: opts.paths.runDir,
     agentBinary: opts.agentBinary,
   };
-  opts.report("devcontainer", "devcontainer up (building the image can take a few minutes)");
+  const image = await configuredImage(run, env, dc);
+  if (image) await ensureImage({ run, env, image, settings: images, report: opts.report });
+  else opts.report("image", "The devcontainer builds its own image (this can take a few minutes)");
+
+  // The key reaches the container's processes through this file (0600), never an argument.
+  await mkdir(opts.paths.runDir, { recursive: true });
+  await writeEnvFile(
+    join(opts.paths.runDir, envFileName),
+    workspaceEnv(opts.config, opts.secrets, `${containerRunDir}/agent.sock`),
+  );
+  const envFile = `${containerRunDir}/${envFileName}`;
+
+  opts.report("container", "devcontainer up");
   const started = Date.now();
-  const up = await run(devcontainerUpArgs(dc), { env, cwd: dir, timeoutMs: 45 * 60_000 });
-  if (up.code !== 0) {
+  const up = await run(devcontainerUpArgs(dc, { claudeFeature: !images.localImagesOnly }), {
+    env,
+    cwd: dir,
+    timeoutMs: 45 * 60_000,
+  });
+  const result = up.code === 0 ? parseUpResult(up.stdout) : null;
+  if (!result) {
     throw new BootError(
-      "devcontainer",
+      "container",
       `devcontainer up failed (exit ${up.code}): ${tail(up.stderr || up.stdout)}`,
     );
   }
-  opts.report("devcontainer", `Devcontainer up in ${Math.round((Date.now() - started) / 1000)} s`);
+  opts.report(
+    "container",
+    `Container ${result.containerId.slice(0, 12)} up in ${Math.round((Date.now() - started) / 1000)} s (user ${result.remoteUser}, folder ${result.remoteWorkspaceFolder})`,
+  );
+  const owned = await giveEnvFileTo({
+    run,
+    env,
+    containerId: result.containerId,
+    user: result.remoteUser,
+    path: envFile,
+  });
+  if (!owned.ok)
+    opts.report("container", `The workspace environment is not readable in the container: ${owned.error}`);
 
-  const remoteEnv: Record<string, string> = { BERTH_AGENT_SOCKET: `${containerRunDir}/agent.sock` };
-  if (apiKey) remoteEnv.ANTHROPIC_API_KEY = apiKey;
   if (!opts.agentBinary) {
     opts.report("claude", "berth-agent is not a compiled binary: Claude's hooks cannot run in the container");
   }
   const written = await writeContainerClaudeSettings({
     run,
     env,
-    exec: (command) => devcontainerExec(dc, {}, command),
+    exec: (command) => devcontainerExec(dc, command),
     agentCommand: [containerAgentPath],
   });
   opts.report(
@@ -130,8 +184,11 @@ export async function bootWorkspace(opts: BootOptions): Promise<BootResult> {
   return {
     runtime: "devcontainer",
     workspaceDir: dir,
-    shell: { command: devcontainerExec(dc, remoteEnv, ["bash", "-l"]), cwd: dir, env },
+    shell: { command: devcontainerExec(dc, withEnvFile(envFile, ["bash", "-l"])), cwd: dir, env },
   };
 }
+
+/** In the agent's run directory, which the container sees as /run/berth. */
+const envFileName = "workspace.env";
 
 export { BootError };

@@ -18,6 +18,15 @@ export const defaultDevcontainer = {
 };
 
 /**
+ * The default devcontainer on a machine that supplies its own image (local mode): that image
+ * carries Node and Claude Code, and the container shares the host's network (the machine's
+ * Docker engine has no bridge; the stand-ins listen on loopback).
+ */
+export function localDefaultDevcontainer(image: string) {
+  return { name: "Berth workspace", image, runArgs: ["--network=host"] };
+}
+
+/**
  * The repo's devcontainer config, as the devcontainer CLI looks for it: `.devcontainer/
  * devcontainer.json`, `.devcontainer.json`, or `.devcontainer/<name>/devcontainer.json` (the
  * first by name, which then needs `--config`). Null when there is none.
@@ -44,10 +53,13 @@ export async function findDevcontainerConfig(
 }
 
 /** Writes the default config and hides it from `git status`, so the person's tree looks clean. */
-export async function writeDefaultDevcontainer(dir: string): Promise<string> {
+export async function writeDefaultDevcontainer(
+  dir: string,
+  config: object = defaultDevcontainer,
+): Promise<string> {
   const path = join(dir, ".devcontainer", "devcontainer.json");
   await mkdir(join(dir, ".devcontainer"), { recursive: true });
-  await writeFile(path, `${JSON.stringify(defaultDevcontainer, null, 2)}\n`);
+  await writeFile(path, `${JSON.stringify(config, null, 2)}\n`);
   const exclude = join(dir, ".git", "info", "exclude");
   try {
     const current = existsSync(exclude) ? await readFile(exclude, "utf8") : "";
@@ -71,27 +83,48 @@ export interface DevcontainerArgs {
   agentBinary: string | null;
 }
 
-/**
- * `devcontainer up` with Claude Code added as a feature (a no-op when the repo already has it),
- * the agent's socket directory and binary mounted so Claude's hooks reach the daemon.
- */
-export function devcontainerUpArgs(a: DevcontainerArgs): string[] {
-  const args = ["devcontainer", "up", "--workspace-folder", a.workspaceDir];
+/** `devcontainer <subcommand>` for this workspace (and its config, when not found by the CLI). */
+export function devcontainerBase(subcommand: string, a: DevcontainerArgs): string[] {
+  const args = ["devcontainer", subcommand, "--workspace-folder", a.workspaceDir];
   if (a.configPath) args.push("--config", a.configPath);
-  args.push("--additional-features", JSON.stringify({ [claudeCodeFeature]: {} }));
+  return args;
+}
+
+/**
+ * `devcontainer up` with Claude Code added as a feature (a no-op when the repo already has it;
+ * left out where features cannot be fetched), and the agent's socket directory and binary
+ * mounted so Claude's hooks reach the daemon.
+ */
+export function devcontainerUpArgs(a: DevcontainerArgs, opts: { claudeFeature: boolean }): string[] {
+  const args = devcontainerBase("up", a);
+  if (opts.claudeFeature) args.push("--additional-features", JSON.stringify({ [claudeCodeFeature]: {} }));
   args.push("--mount", `type=bind,source=${a.runDir},target=${containerRunDir}`);
   if (a.agentBinary) args.push("--mount", `type=bind,source=${a.agentBinary},target=${containerAgentPath}`);
   return args;
 }
 
-/** `devcontainer exec` with the environment every process in the workspace gets. */
-export function devcontainerExec(
-  a: DevcontainerArgs,
-  env: Record<string, string>,
-  command: string[],
-): string[] {
-  const args = ["devcontainer", "exec", "--workspace-folder", a.workspaceDir];
-  if (a.configPath) args.push("--config", a.configPath);
-  for (const [k, v] of Object.entries(env)) args.push("--remote-env", `${k}=${v}`);
-  return [...args, ...command];
+/**
+ * `devcontainer exec`. Nothing secret goes here: every argument is on a command line that any
+ * process on the host can read. The workspace's environment comes from its env file.
+ */
+export function devcontainerExec(a: DevcontainerArgs, command: string[]): string[] {
+  return [...devcontainerBase("exec", a), ...command];
+}
+
+/** What `devcontainer up` prints on success (its last line of stdout). */
+export function parseUpResult(
+  stdout: string,
+): { containerId: string; remoteUser: string; remoteWorkspaceFolder: string } | null {
+  const line = stdout.trim().split("\n").at(-1) ?? "";
+  try {
+    const r = JSON.parse(line) as Record<string, unknown>;
+    if (r.outcome !== "success" || typeof r.containerId !== "string") return null;
+    return {
+      containerId: r.containerId,
+      remoteUser: typeof r.remoteUser === "string" ? r.remoteUser : "root",
+      remoteWorkspaceFolder: typeof r.remoteWorkspaceFolder === "string" ? r.remoteWorkspaceFolder : "",
+    };
+  } catch {
+    return null;
+  }
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BootError, bootWorkspace } from "../../src/boot/boot.ts";
 import { agentPaths } from "../../src/config.ts";
@@ -105,32 +105,54 @@ describe("boot, host runtime (no Docker engine)", () => {
   });
 });
 
-describe("boot, devcontainer runtime (fake docker and devcontainer)", () => {
+// The real devcontainer path runs in devcontainer-real.test.ts; these fakes stand for what this
+// machine cannot do: registries (pulls, features) and failures on demand.
+describe("boot, devcontainer runtime (fake docker and devcontainer: registries and failures)", () => {
   /** Logs each call; `exec` runs the command on the host with HOME pointing at a fake home. */
   const fakeDevcontainer = `
 cmd=$1; shift
-echo "$cmd $*" >> "$FAKE_LOG"
+echo "devcontainer $cmd $*" >> "$FAKE_LOG"
 if [ "$cmd" = exec ]; then
-  while [ $# -gt 0 ]; do case "$1" in --workspace-folder|--config|--remote-env) shift 2;; *) break;; esac; done
+  while [ $# -gt 0 ]; do case "$1" in --workspace-folder|--config) shift 2;; *) break;; esac; done
   HOME="$FAKE_HOME" exec "$@"
 fi
-if [ -n "$FAKE_UP_FAIL" ]; then echo "image pull failed" >&2; exit 1; fi
-exit 0`;
+if [ "$cmd" = read-configuration ]; then
+  echo "{\\"configuration\\":{\\"image\\":\\"\${FAKE_IMAGE:-mcr.microsoft.com/devcontainers/base:bookworm}\\"}}"; exit 0
+fi
+if [ -n "$FAKE_UP_FAIL" ]; then echo "container start failed" >&2; exit 1; fi
+echo '{"outcome":"success","containerId":"0123456789abcdef","remoteUser":"vscode","remoteWorkspaceFolder":"/workspaces/workspace"}'`;
+  const fakeDocker = `
+echo "docker $*" >> "$FAKE_LOG"
+case "$1 $2" in
+  "image inspect") [ -z "$FAKE_IMAGE_MISSING" ];;
+  "pull --quiet") if [ -n "$FAKE_PULL_FAIL" ]; then echo "manifest unknown" >&2; exit 1; fi;;
+  *) exit 0;;
+esac`;
 
-  test("writes a default devcontainer, runs devcontainer up with Claude Code, installs hooks", async () => {
+  async function devSetup(extra: Record<string, string> = {}) {
     const s = await setup(0);
     await fakeBin(s.bin, "devcontainer", fakeDevcontainer);
-    const log = join(s.root, "dc.log");
+    await fakeBin(s.bin, "docker", fakeDocker);
+    const log = join(s.root, "calls.log");
     const home = join(s.root, "home");
-    const r = await bootWorkspace({
-      config: testConfig(s.dataDir, { repo_url: s.repo }),
-      secrets,
-      paths: s.paths,
-      agentCommand: ["/opt/berth-agent"],
-      agentBinary: "/opt/berth-agent",
-      report: s.report,
-      env: { ...s.env, FAKE_LOG: log, FAKE_HOME: home },
-    });
+    const env = { ...s.env, FAKE_LOG: log, FAKE_HOME: home, ...extra };
+    const boot = (agentBinary: string | null = "/opt/berth-agent") =>
+      bootWorkspace({
+        config: testConfig(s.dataDir, { repo_url: s.repo, anthropic_base_url: "http://127.0.0.1:8704" }),
+        secrets,
+        paths: s.paths,
+        agentCommand: ["/opt/berth-agent"],
+        agentBinary,
+        report: s.report,
+        env,
+      });
+    const calls = async () => (await readFile(log, "utf8")).trim().split("\n");
+    return { ...s, home, boot, calls };
+  }
+
+  test("production default: pulls the image, adds Claude Code as a feature, key only in a 0600 env file", async () => {
+    const s = await devSetup({ FAKE_IMAGE_MISSING: "1" });
+    const r = await s.boot();
     expect(r.runtime).toBe("devcontainer");
     const dc = JSON.parse(
       await readFile(join(s.paths.workspaceDir, ".devcontainer/devcontainer.json"), "utf8"),
@@ -140,69 +162,68 @@ exit 0`;
     // The default config does not show up as an untracked change.
     expect((await git(s.paths.workspaceDir, "status", "--porcelain")).trim()).toBe("");
 
-    const calls = (await readFile(log, "utf8")).trim().split("\n");
-    expect(calls[0]).toBe(
-      `up --workspace-folder ${s.paths.workspaceDir} --additional-features {"ghcr.io/anthropics/devcontainer-features/claude-code:1":{}} ` +
+    const calls = await s.calls();
+    expect(calls).toContain("docker pull --quiet mcr.microsoft.com/devcontainers/base:bookworm");
+    expect(calls.find((c) => c.startsWith("devcontainer up"))).toBe(
+      `devcontainer up --workspace-folder ${s.paths.workspaceDir} --additional-features {"ghcr.io/anthropics/devcontainer-features/claude-code:1":{}} ` +
         `--mount type=bind,source=${s.paths.runDir},target=/run/berth --mount type=bind,source=/opt/berth-agent,target=/usr/local/bin/berth-agent`,
     );
-    const settings = JSON.parse(await readFile(join(home, ".claude/settings.json"), "utf8"));
+    // The container's user (not root) owns the env file inside the container.
+    expect(calls).toContain("docker exec -u root 0123456789abcdef chown vscode /run/berth/workspace.env");
+    const settings = JSON.parse(await readFile(join(s.home, ".claude/settings.json"), "utf8"));
     expect(settings.hooks.PreToolUse[0]).toEqual({
       matcher: "*",
       hooks: [{ type: "command", command: "/usr/local/bin/berth-agent hook PreToolUse", timeout: 5 }],
     });
-    expect(r.shell.command).toEqual([
+    const envFile = join(s.paths.runDir, "workspace.env");
+    expect((await stat(envFile)).mode & 0o777).toBe(0o600);
+    expect(await readFile(envFile, "utf8")).toBe(
+      "BERTH_AGENT_SOCKET='/run/berth/agent.sock'\nANTHROPIC_API_KEY='sk-ant-test'\n" +
+        "ANTHROPIC_BASE_URL='http://127.0.0.1:8704'\nCLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC='1'\n",
+    );
+    expect(r.shell.command.slice(0, 4)).toEqual([
       "devcontainer",
       "exec",
       "--workspace-folder",
       s.paths.workspaceDir,
-      "--remote-env",
-      "BERTH_AGENT_SOCKET=/run/berth/agent.sock",
-      "--remote-env",
-      "ANTHROPIC_API_KEY=sk-ant-test",
-      "bash",
-      "-l",
     ]);
-    expect(s.lines).toContain("runtime: Docker engine found: starting the devcontainer");
+    expect(r.shell.command.slice(-2)).toEqual(["bash", "-l"]);
+    // No command line the agent ran, and no progress line, carries the key.
+    expect([...calls, ...r.shell.command, ...s.lines].join("\n")).not.toContain("sk-ant-test");
+    expect(s.lines).toContain("image: Pulled mcr.microsoft.com/devcontainers/base:bookworm in 0 s");
+    expect(s.lines.some((l) => l.startsWith("container: Container 0123456789ab up in"))).toBe(true);
     expect(s.lines).toContain("claude: Claude Code hooks installed (devcontainer)");
-    expect(s.lines.join("\n")).not.toContain("sk-ant-test");
   });
 
   test("a repo's own devcontainer in a subfolder is used with --config", async () => {
-    const s = await setup(0);
-    await fakeBin(s.bin, "devcontainer", fakeDevcontainer);
-    const { mkdir, writeFile } = await import("node:fs/promises");
+    const s = await devSetup({ FAKE_IMAGE: "python:3" });
     await mkdir(join(s.repo, ".devcontainer", "python"), { recursive: true });
     await writeFile(join(s.repo, ".devcontainer", "python", "devcontainer.json"), '{"image":"python:3"}');
     await git(s.repo, "add", ".");
     await git(s.repo, "commit", "-q", "-m", "dc");
-    const log = join(s.root, "dc.log");
-    await bootWorkspace({
-      config: testConfig(s.dataDir, { repo_url: s.repo }),
-      secrets,
-      paths: s.paths,
-      agentCommand: ["/opt/berth-agent"],
-      agentBinary: null,
-      report: s.report,
-      env: { ...s.env, FAKE_LOG: log, FAKE_HOME: join(s.root, "home") },
-    });
-    const up = (await readFile(log, "utf8")).split("\n")[0] ?? "";
+    await s.boot(null);
+    const up = (await s.calls()).find((c) => c.startsWith("devcontainer up")) ?? "";
     expect(up).toContain(`--config ${join(s.paths.workspaceDir, ".devcontainer/python/devcontainer.json")}`);
     expect(existsSync(join(s.paths.workspaceDir, ".devcontainer/devcontainer.json"))).toBe(false);
+    expect(s.lines).toContain("image: Image python:3 is on this machine");
+  });
+
+  test("an image that cannot be pulled fails the boot at the image step, before devcontainer up", async () => {
+    const s = await devSetup({ FAKE_IMAGE_MISSING: "1", FAKE_PULL_FAIL: "1" });
+    const err = await s.boot().catch((e) => e);
+    expect(err).toBeInstanceOf(BootError);
+    expect(err.step).toBe("image");
+    expect(err.message).toContain(
+      "Image mcr.microsoft.com/devcontainers/base:bookworm is not available on this machine and pulling it failed: manifest unknown",
+    );
+    expect((await s.calls()).some((c) => c.startsWith("devcontainer up"))).toBe(false);
   });
 
   test("devcontainer up failing is a BootError with its output", async () => {
-    const s = await setup(0);
-    await fakeBin(s.bin, "devcontainer", fakeDevcontainer);
-    const err = await bootWorkspace({
-      config: testConfig(s.dataDir, { repo_url: s.repo }),
-      secrets,
-      paths: s.paths,
-      agentCommand: ["/opt/berth-agent"],
-      agentBinary: null,
-      report: s.report,
-      env: { ...s.env, FAKE_LOG: join(s.root, "dc.log"), FAKE_HOME: s.root, FAKE_UP_FAIL: "1" },
-    }).catch((e) => e);
+    const s = await devSetup({ FAKE_UP_FAIL: "1" });
+    const err = await s.boot(null).catch((e) => e);
     expect(err).toBeInstanceOf(BootError);
-    expect(err.message).toContain("image pull failed");
+    expect(err.step).toBe("container");
+    expect(err.message).toContain("container start failed");
   });
 });
