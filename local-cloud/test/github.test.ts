@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalCloud } from "../src/index.ts";
 import { startEphemeral } from "./helpers.ts";
@@ -22,8 +23,8 @@ function authorizeUrl(extra: Record<string, string> = {}): string {
   return `${cloud.urls.github}/login/oauth/authorize?${q}`;
 }
 
-async function codeFor(login: string): Promise<string> {
-  const res = await fetch(authorizeUrl({ login }), { redirect: "manual" });
+async function codeFor(login: string, extra: Record<string, string> = {}): Promise<string> {
+  const res = await fetch(authorizeUrl({ login, ...extra }), { redirect: "manual" });
   expect(res.status).toBe(302);
   const loc = new URL(res.headers.get("location") ?? "");
   expect(`${loc.origin}${loc.pathname}`).toBe(REDIRECT);
@@ -189,5 +190,93 @@ describe("github oauth stand-in", () => {
     } finally {
       Date.now = realNow;
     }
+  });
+});
+
+describe("github stand-in: PKCE, orgs, email verification", () => {
+  const control = (path: string, method: string, body?: unknown) =>
+    fetch(`${cloud.urls.github}/__berth/${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const verifier = "a-verifier-of-at-least-forty-three-characters-0123456789";
+  const challenge = createHash("sha256").update(verifier).digest("base64url");
+
+  async function exchangeWith(code: string, codeVerifier?: string) {
+    const res = await fetch(`${cloud.urls.github}/login/oauth/access_token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+      body: new URLSearchParams({
+        ...CLIENT,
+        code,
+        redirect_uri: REDIRECT,
+        ...(codeVerifier ? { code_verifier: codeVerifier } : {}),
+      }),
+    });
+    return (await res.json()) as Record<string, string>;
+  }
+
+  it("checks code_verifier against an S256 code_challenge, refusing a mismatch like GitHub", async () => {
+    const pkce = { code_challenge: challenge, code_challenge_method: "S256" };
+    const wrong = await exchangeWith(await codeFor("alice", pkce), "not-the-verifier");
+    expect(wrong).toMatchObject({ error: "bad_verification_code" });
+    expect(wrong.error_description).toMatch(/code_verifier/);
+    expect(await exchangeWith(await codeFor("alice", pkce))).toMatchObject({
+      error: "bad_verification_code",
+    });
+    const right = await exchangeWith(await codeFor("alice", pkce), verifier);
+    expect(right.access_token).toMatch(/^gho_/);
+  });
+
+  it("lists a user's orgs with GitHub's pagination, private memberships only with read:org", async () => {
+    for (let i = 0; i < 3; i++) expect((await control(`orgs/org-${i}/members/dora`, "PUT")).status).toBe(200);
+    await control("orgs/public-org/members/dora", "PUT", { public: true });
+    const full = cloud.github.mintToken("dora", "read:user,user:email,read:org");
+    const page1 = await fetch(`${cloud.urls.github}/user/orgs?per_page=2`, {
+      headers: { authorization: `Bearer ${full}` },
+    });
+    expect(page1.headers.get("x-ratelimit-remaining")).toMatch(/^\d+$/);
+    expect(((await page1.json()) as Array<{ login: string }>).map((o) => o.login)).toEqual([
+      "org-0",
+      "org-1",
+    ]);
+    const next = /<([^>]+)>; rel="next"/.exec(page1.headers.get("link") ?? "")?.[1];
+    expect(next).toContain("page=2");
+    const page2 = await fetch(next ?? "", { headers: { authorization: `Bearer ${full}` } });
+    expect(((await page2.json()) as Array<{ login: string }>).map((o) => o.login)).toEqual([
+      "org-2",
+      "public-org",
+    ]);
+    expect(page2.headers.get("link")).not.toContain('rel="next"');
+
+    const narrow = cloud.github.mintToken("dora", "read:user,user:email");
+    const publicOnly = await fetch(`${cloud.urls.github}/user/orgs`, {
+      headers: { authorization: `Bearer ${narrow}` },
+    });
+    expect(((await publicOnly.json()) as Array<{ login: string }>).map((o) => o.login)).toEqual([
+      "public-org",
+    ]);
+
+    await control("orgs/org-1/members/dora", "DELETE");
+    const after = await fetch(`${cloud.urls.github}/user/orgs`, {
+      headers: { authorization: `Bearer ${full}` },
+    });
+    expect(((await after.json()) as Array<{ login: string }>).map((o) => o.login)).not.toContain("org-1");
+  });
+
+  it("can make a user's primary email unverified (and then keeps it off /user)", async () => {
+    expect(
+      (await control("users/eve/email", "PUT", { email: "alice@example.test", verified: false })).status,
+    ).toBe(200);
+    const token = cloud.github.mintToken("eve");
+    const headers = { authorization: `Bearer ${token}` };
+    const emails = (await (await fetch(`${cloud.urls.github}/user/emails`, { headers })).json()) as Array<
+      Record<string, unknown>
+    >;
+    expect(emails.find((e) => e.primary)).toMatchObject({ email: "alice@example.test", verified: false });
+    expect(await (await fetch(`${cloud.urls.github}/user`, { headers })).json()).toMatchObject({
+      email: null,
+    });
   });
 });

@@ -18,6 +18,10 @@ export const errorCodes = {
   payloadTooLarge: "payload_too_large",
   rateLimited: "rate_limited",
   limitReached: "limit_reached",
+  /** The signed-in GitHub account is on neither ALLOWED_GITHUB_LOGINS nor ALLOWED_GITHUB_ORGS. */
+  notInvited: "not_invited",
+  /** This calendar month's workspaces already cost the user's MONTHLY_BUDGET_EUR. */
+  budgetExhausted: "budget_exhausted",
   upstream: "upstream_error",
   /** The control plane's own settings or secrets are missing or malformed (see GET /api/health). */
   misconfigured: "misconfigured",

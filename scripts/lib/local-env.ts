@@ -20,7 +20,15 @@ const tunable = [
   "HEARTBEAT_TIMEOUT_MINUTES",
   "MAX_LIFETIME_HOURS",
   "MAX_LIVE_WORKSPACES_PER_USER",
+  "MAX_LIVE_WORKSPACES",
+  "MONTHLY_BUDGET_EUR",
+  "ALLOWED_SERVER_TYPES",
+  "ALLOWED_GITHUB_LOGINS",
+  "ALLOWED_GITHUB_ORGS",
 ];
+
+/** The GitHub stand-in's sign-in page lists these users; local mode invites all of them. */
+export const localGithubLogins = "alice,bob,carol";
 
 function parseDevVars(file: string): Record<string, string> {
   if (!existsSync(file)) return {};
@@ -59,6 +67,7 @@ export function writeDevVars(root: string): Record<string, string> {
     ANTHROPIC_BASE_URL: `http://127.0.0.1:${devPorts.anthropic}`,
     ENCRYPTION_KEY: previous.ENCRYPTION_KEY ?? generateEncryptionKey(),
     TERMINAL_SIGNING_KEY: previous.TERMINAL_SIGNING_KEY ?? generateSigningJwk(),
+    ALLOWED_GITHUB_LOGINS: localGithubLogins,
   };
   // Policy settings can be tightened for a session (the end-to-end test idles out in seconds).
   for (const name of tunable) {

@@ -10,6 +10,7 @@ import { authRoutes } from "./routes/auth-passthrough.ts";
 import { credentialRoutes } from "./routes/credentials.ts";
 import { healthRoutes, requireHealthyConfig } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
+import { notInvitedRoutes } from "./routes/not-invited.ts";
 import { serverTypeRoutes } from "./routes/server-types.ts";
 import { vmCallbackRoutes } from "./routes/vm-callbacks.ts";
 import { workspaceRoutes } from "./routes/workspaces.ts";
@@ -37,6 +38,7 @@ export function createApp() {
   app.use("/api/*", requireHealthyConfig);
   mount("/api/health", healthRoutes);
   mount("/api/auth", authRoutes);
+  mount("/api/not-invited", notInvitedRoutes);
   mount("/api/me", meRoutes);
   mount("/api/keys", apiKeyRoutes);
   mount("/api/credentials", credentialRoutes);

@@ -48,6 +48,22 @@ export interface Env {
   AGENT_URL_ARM64?: string;
   AGENT_SHA256_ARM64?: string;
 
+  /** Who may sign in: GitHub logins and organizations, comma-separated. At least one must be set. */
+  ALLOWED_GITHUB_LOGINS?: string;
+  ALLOWED_GITHUB_ORGS?: string;
+  /** Server types a workspace may use, comma-separated (default: small, cheap types). */
+  ALLOWED_SERVER_TYPES?: string;
+  /** Live workspaces across all users (default 20). */
+  MAX_LIVE_WORKSPACES?: string;
+  /** Optional per-user spending limit in € per calendar month (UTC). */
+  MONTHLY_BUDGET_EUR?: string;
+  /** Most API keys one user may hold (default 25). */
+  MAX_API_KEYS_PER_USER?: string;
+  /** Workers Rate Limiting bindings: per user, per client IP, per workspace (VM callbacks). */
+  RATE_LIMIT_USER?: RateLimit;
+  RATE_LIMIT_IP?: RateLimit;
+  RATE_LIMIT_VM?: RateLimit;
+
   MAX_LIVE_WORKSPACES_PER_USER?: string;
   DEFAULT_IDLE_TIMEOUT_MINUTES?: string;
   IDLE_GRACE_MINUTES?: string;

@@ -3,6 +3,13 @@ import type { Env } from "./env.ts";
 /** Numbers and policies derived from the environment, with the defaults Berth ships with. */
 export interface Settings {
   maxLiveWorkspacesPerUser: number;
+  /** Live workspaces across all users. */
+  maxLiveWorkspaces: number;
+  /** Server types a workspace may use. */
+  allowedServerTypes: string[];
+  /** € a user's workspaces may cost per calendar month (UTC); null = no budget. */
+  monthlyBudgetEur: number | null;
+  maxApiKeysPerUser: number;
   defaultIdleTimeoutMinutes: number;
   idleGraceMinutes: number;
   maxLifetimeMs: number;
@@ -25,11 +32,26 @@ function positive(value: string | undefined, fallback: number): number {
   return value !== undefined && Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
+/** Small, cheap types (2-4 vCPU): a workspace runs a devcontainer and an agent, not a build farm. */
+export const defaultAllowedServerTypes = ["cx23", "cx33", "cax11", "cax21"];
+
+function names(value: string | undefined): string[] | null {
+  const list = (value ?? "")
+    .split(",")
+    .map((v) => v.trim().toLowerCase())
+    .filter(Boolean);
+  return list.length > 0 ? list : null;
+}
+
 export function settingsFrom(env: Env): Settings {
   const minute = 60_000;
   const issuer = env.WORKSPACE_TLS_ISSUER;
   return {
     maxLiveWorkspacesPerUser: positive(env.MAX_LIVE_WORKSPACES_PER_USER, 5),
+    maxLiveWorkspaces: positive(env.MAX_LIVE_WORKSPACES, 20),
+    allowedServerTypes: names(env.ALLOWED_SERVER_TYPES) ?? defaultAllowedServerTypes,
+    monthlyBudgetEur: env.MONTHLY_BUDGET_EUR ? positive(env.MONTHLY_BUDGET_EUR, 0) || null : null,
+    maxApiKeysPerUser: positive(env.MAX_API_KEYS_PER_USER, 25),
     defaultIdleTimeoutMinutes: positive(env.DEFAULT_IDLE_TIMEOUT_MINUTES, 30),
     idleGraceMinutes: positive(env.IDLE_GRACE_MINUTES, 2),
     maxLifetimeMs: positive(env.MAX_LIFETIME_HOURS, 12) * 60 * minute,

@@ -120,6 +120,7 @@ describe("checkConfig", () => {
     expect(new Set(settings).size).toBe(settings.length);
     expect(settings.sort()).toEqual(
       [
+        "ALLOWED_GITHUB_LOGINS",
         "BERTH_PUBLIC_URL",
         "BETTER_AUTH_SECRET",
         "CLOUDFLARE_API_TOKEN",

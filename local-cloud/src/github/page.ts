@@ -21,7 +21,7 @@ function layout(title: string, body: string): string {
 
 /** The authorize page: one button per test user, each POSTing to /login/oauth/authorize/approve. */
 export function authorizePage(params: URLSearchParams, users: GithubUser[]): string {
-  const hidden = ["client_id", "redirect_uri", "state", "scope"]
+  const hidden = ["client_id", "redirect_uri", "state", "scope", "code_challenge", "code_challenge_method"]
     .filter((k) => params.get(k) !== null)
     .map((k) => `<input type="hidden" name="${k}" value="${escapeHtml(params.get(k) ?? "")}">`)
     .join("");

@@ -26,6 +26,11 @@ const OAUTH_ERRORS: Record<string, { description: string; uri: string }> = {
     description: "The client_id and/or client_secret passed are incorrect.",
     uri: `${TROUBLE}/#incorrect-client-credentials`,
   },
+  // GitHub answers a failed PKCE check like any other unusable code.
+  pkce_mismatch: {
+    description: "The code_verifier does not match the code_challenge sent to authorize.",
+    uri: `${TROUBLE}/#bad-verification-code`,
+  },
   redirect_uri_mismatch: {
     description: "The redirect_uri MUST match the registered callback URL for this application.",
     uri: `${TROUBLE}/#redirect-uri-mismatch`,
@@ -57,16 +62,28 @@ function checkAuthorize(
   return { clientId, redirectUri };
 }
 
+/** The PKCE challenge of an authorize request, if any (GitHub supports S256 and plain). */
+function pkceOf(p: URLSearchParams): { challenge: string; method: "S256" | "plain" } | undefined | string {
+  const challenge = p.get("code_challenge");
+  if (!challenge) return undefined;
+  const method = p.get("code_challenge_method") ?? "plain";
+  if (method !== "S256" && method !== "plain") return `Unsupported code_challenge_method '${method}'.`;
+  return { challenge, method };
+}
+
 function approve(state: GithubState, p: URLSearchParams): ServiceResponse {
   const checked = checkAuthorize(state, p);
   if ("status" in checked) return checked;
   const user = findUser(p.get("login") ?? "");
   if (!user) return html(400, errorPage(`Unknown test user '${p.get("login") ?? ""}'.`));
+  const pkce = pkceOf(p);
+  if (typeof pkce === "string") return html(400, errorPage(pkce));
   const code = state.issueCode(
     checked.clientId,
     checked.redirectUri,
     normalizeScope(p.get("scope")),
     user.login,
+    pkce,
   );
   const target = new URL(checked.redirectUri);
   target.searchParams.set("code", code);
@@ -111,8 +128,21 @@ function accessToken(state: GithubState, req: ServiceRequest): ServiceResponse {
   };
   const client = state.client(p.get("client_id"));
   if (!client || client.clientSecret !== p.get("client_secret")) return fail("incorrect_client_credentials");
-  const result = state.redeem(p.get("code") ?? "", client.clientId, p.get("redirect_uri") ?? undefined);
-  if ("error" in result) return fail(result.error);
+  const result = state.redeem(
+    p.get("code") ?? "",
+    client.clientId,
+    p.get("redirect_uri") ?? undefined,
+    p.get("code_verifier") ?? undefined,
+  );
+  if ("error" in result) {
+    if (result.error !== "pkce_mismatch") return fail(result.error);
+    const e = OAUTH_ERRORS.pkce_mismatch;
+    return answer({
+      error: "bad_verification_code",
+      error_description: e?.description ?? "",
+      error_uri: e?.uri ?? "",
+    });
+  }
   return answer({ access_token: result.token, token_type: "bearer", scope: result.record.scope });
 }
 
@@ -153,12 +183,93 @@ function api(opts: GithubServiceOptions, req: ServiceRequest): ServiceResponse {
       `${DOCS}/overview/rate-limits-for-the-rest-api`,
     );
   else if (req.method !== "GET") res = apiError(404, "Not Found");
-  else if (req.path === "/user") res = { status: 200, json: userObject(user, origin(opts, req)) };
+  else if (req.path === "/user")
+    res = {
+      status: 200,
+      json: userObject(user, origin(opts, req), opts.state.emailOverride(user.login)),
+    };
+  else if (req.path === "/user/orgs") res = userOrgs(opts, req, user.login, scopes);
   else if (!scopes.includes("user:email") && !scopes.includes("user"))
     res = apiError(404, "Not Found", `${DOCS}/users/emails#list-email-addresses-for-the-authenticated-user`);
-  else res = { status: 200, json: emailsOf(user) };
+  else res = { status: 200, json: emailsOf(user, opts.state.emailOverride(user.login)) };
   res.headers = { ...headers, ...res.headers };
   return res;
+}
+
+/**
+ * GET /user/orgs: paged like GitHub (per_page up to 100, default 30; a Link header with next/last).
+ * Without read:org (or user, admin:org) GitHub lists only public memberships.
+ */
+function userOrgs(
+  opts: GithubServiceOptions,
+  req: ServiceRequest,
+  login: string,
+  scopes: string[],
+): ServiceResponse {
+  const full = scopes.some((s) => s === "read:org" || s === "user" || s === "admin:org" || s === "write:org");
+  const all = opts.state.orgsOf(login, !full);
+  const q = req.url.searchParams;
+  const perPage = Math.min(100, Math.max(1, Number(q.get("per_page") ?? 30) || 30));
+  const page = Math.max(1, Number(q.get("page") ?? 1) || 1);
+  const base = origin(opts, req);
+  const items = all.slice((page - 1) * perPage, page * perPage).map((org) => orgObject(org, base));
+  const last = Math.max(1, Math.ceil(all.length / perPage));
+  const link = (p: number, rel: string) => `<${base}/user/orgs?per_page=${perPage}&page=${p}>; rel="${rel}"`;
+  const links: string[] = [];
+  if (page < last) links.push(link(page + 1, "next"), link(last, "last"));
+  if (page > 1) links.push(link(1, "first"), link(page - 1, "prev"));
+  return {
+    status: 200,
+    json: items,
+    headers: links.length ? { Link: links.join(", ") } : ({} as Record<string, string>),
+  };
+}
+
+function orgObject(org: string, base: string): Record<string, unknown> {
+  let hash = 0;
+  for (const ch of org) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  const id = 9_000_000 + (hash % 1_000_000);
+  const url = `${base}/orgs/${org}`;
+  return {
+    login: org,
+    id,
+    node_id: Buffer.from(`04:Organization${id}`).toString("base64"),
+    url,
+    repos_url: `${url}/repos`,
+    events_url: `${url}/events`,
+    hooks_url: `${url}/hooks`,
+    issues_url: `${url}/issues`,
+    members_url: `${url}/members{/member}`,
+    public_members_url: `${url}/public_members{/member}`,
+    avatar_url: `${base}/avatars/${org}.svg`,
+    description: null,
+  };
+}
+
+/**
+ * Stand-in controls (no GitHub equivalent): put users in orgs, change a user's primary email.
+ *   PUT|DELETE /__berth/orgs/<org>/members/<login>   body {"public": true} optional
+ *   PUT /__berth/users/<login>/email                 body {"email"?: string, "verified": boolean}
+ */
+function control(opts: GithubServiceOptions, req: ServiceRequest): ServiceResponse | undefined {
+  const member = /^\/__berth\/orgs\/([A-Za-z0-9-]+)\/members\/([A-Za-z0-9-]+)$/.exec(req.path);
+  const body = isRecord(req.body) ? req.body : {};
+  if (member?.[1] && member[2]) {
+    if (req.method === "PUT") opts.state.addOrgMember(member[1], member[2], body.public === true);
+    else if (req.method === "DELETE") opts.state.removeOrgMember(member[1], member[2]);
+    else return undefined;
+    return { status: 200, json: { ok: true } };
+  }
+  const email = /^\/__berth\/users\/([A-Za-z0-9-]+)\/email$/.exec(req.path);
+  if (email?.[1] && req.method === "PUT") {
+    if (typeof body.verified !== "boolean")
+      return { status: 400, json: { error: "verified must be a boolean" } };
+    if (body.email !== undefined && typeof body.email !== "string")
+      return { status: 400, json: { error: "email must be a string" } };
+    opts.state.setEmail(email[1], { verified: body.verified, ...(body.email ? { email: body.email } : {}) });
+    return { status: 200, json: { ok: true } };
+  }
+  return undefined;
 }
 
 function route(opts: GithubServiceOptions, req: ServiceRequest): ServiceResponse {
@@ -174,7 +285,7 @@ function route(opts: GithubServiceOptions, req: ServiceRequest): ServiceResponse
   if (path === "/login/oauth/authorize/approve" && (req.method === "POST" || req.method === "GET"))
     return approve(state, formParams(req));
   if (path === "/login/oauth/access_token" && req.method === "POST") return accessToken(state, req);
-  if (path === "/user" || path === "/user/emails") return api(opts, req);
+  if (path === "/user" || path === "/user/emails" || path === "/user/orgs") return api(opts, req);
   const avatar = /^\/avatars\/([a-z0-9-]+)\.svg$/.exec(path);
   const u = avatar?.[1] ? findUser(avatar[1]) : undefined;
   if (u) return { status: 200, text: avatarSvg(u), headers: { "content-type": "image/svg+xml" } };
@@ -185,6 +296,7 @@ export function githubService(opts: GithubServiceOptions): ServiceDef {
   return {
     name: "github",
     handle: (req) => route(opts, req),
+    control: (req) => control(opts, req),
     faultResponse(status) {
       if (status === 429 || status === 403) {
         const r = apiError(

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 
 export interface GithubClient {
   clientId: string;
@@ -12,6 +12,20 @@ interface CodeRecord {
   login: string;
   expiresAt: number;
   used: boolean;
+  /** PKCE (RFC 7636): the challenge sent to authorize, checked against code_verifier on exchange. */
+  codeChallenge?: string;
+  codeChallengeMethod?: "S256" | "plain";
+}
+
+/** What a test can change about a stand-in user's primary email. */
+export interface EmailOverride {
+  email?: string;
+  verified: boolean;
+}
+
+/** S256: BASE64URL(SHA256(verifier)), without padding. */
+export function s256(verifier: string): string {
+  return createHash("sha256").update(verifier).digest("base64url");
 }
 
 export interface TokenRecord {
@@ -39,6 +53,9 @@ export class GithubState {
   readonly clients: GithubClient[];
   private codes = new Map<string, CodeRecord>();
   private tokens = new Map<string, TokenRecord>();
+  /** org (lowercase) -> member login -> whether the membership is public. */
+  private orgs = new Map<string, Map<string, boolean>>();
+  private emails = new Map<string, EmailOverride>();
   private readonly now: () => number;
 
   constructor(clients: GithubClient[], now: () => number = () => Date.now()) {
@@ -50,7 +67,13 @@ export class GithubState {
     return this.clients.find((c) => c.clientId === clientId);
   }
 
-  issueCode(clientId: string, redirectUri: string, scope: string, login: string): string {
+  issueCode(
+    clientId: string,
+    redirectUri: string,
+    scope: string,
+    login: string,
+    pkce?: { challenge: string; method: "S256" | "plain" },
+  ): string {
     const code = randomBytes(10).toString("hex");
     this.codes.set(code, {
       clientId,
@@ -59,8 +82,38 @@ export class GithubState {
       login,
       expiresAt: this.now() + CODE_TTL_MS,
       used: false,
+      ...(pkce ? { codeChallenge: pkce.challenge, codeChallengeMethod: pkce.method } : {}),
     });
     return code;
+  }
+
+  /** Puts a user in an organization (GitHub logins and org names are case-insensitive). */
+  addOrgMember(org: string, login: string, isPublic = false): void {
+    const key = org.toLowerCase();
+    const members = this.orgs.get(key) ?? new Map<string, boolean>();
+    members.set(login.toLowerCase(), isPublic);
+    this.orgs.set(key, members);
+  }
+
+  removeOrgMember(org: string, login: string): void {
+    this.orgs.get(org.toLowerCase())?.delete(login.toLowerCase());
+  }
+
+  /** The orgs a user belongs to, sorted by name; `publicOnly` without the read:org scope. */
+  orgsOf(login: string, publicOnly: boolean): string[] {
+    const name = login.toLowerCase();
+    return [...this.orgs.entries()]
+      .filter(([, members]) => members.has(name) && (!publicOnly || members.get(name) === true))
+      .map(([org]) => org)
+      .sort();
+  }
+
+  setEmail(login: string, override: EmailOverride): void {
+    this.emails.set(login.toLowerCase(), override);
+  }
+
+  emailOverride(login: string): EmailOverride | undefined {
+    return this.emails.get(login.toLowerCase());
   }
 
   /** Redeems a code once; returns the error GitHub would answer or the new token. */
@@ -68,11 +121,18 @@ export class GithubState {
     code: string,
     clientId: string,
     redirectUri: string | undefined,
-  ): { token: string; record: TokenRecord } | { error: "bad_verification_code" | "redirect_uri_mismatch" } {
+    codeVerifier?: string,
+  ):
+    | { token: string; record: TokenRecord }
+    | { error: "bad_verification_code" | "redirect_uri_mismatch" | "pkce_mismatch" } {
     const c = this.codes.get(code);
     if (!c || c.used || c.expiresAt < this.now() || c.clientId !== clientId)
       return { error: "bad_verification_code" };
     if (redirectUri && redirectUri !== c.redirectUri) return { error: "redirect_uri_mismatch" };
+    if (c.codeChallenge !== undefined) {
+      const derived = c.codeChallengeMethod === "plain" ? codeVerifier : s256(codeVerifier ?? "");
+      if (!codeVerifier || derived !== c.codeChallenge) return { error: "pkce_mismatch" };
+    }
     c.used = true;
     const token = `gho_${alnum(36)}`;
     const record = { login: c.login, scope: c.scope, clientId };
@@ -98,6 +158,8 @@ export class GithubState {
   reset(): void {
     this.codes.clear();
     this.tokens.clear();
+    this.orgs.clear();
+    this.emails.clear();
   }
 
   dump(): Record<string, unknown> {
@@ -105,6 +167,7 @@ export class GithubState {
       clients: this.clients.map((c) => ({ clientId: c.clientId })),
       codes: [...this.codes.entries()].map(([code, c]) => ({ code, ...c })),
       tokens: [...this.tokens.values()].map((t) => ({ ...t })),
+      orgs: Object.fromEntries([...this.orgs.entries()].map(([org, m]) => [org, [...m.keys()].sort()])),
     };
   }
 }

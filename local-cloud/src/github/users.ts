@@ -65,8 +65,18 @@ export function findUser(login: string): GithubUser | undefined {
 }
 
 /** The GET /user body, shaped like api.github.com's. */
-export function userObject(u: GithubUser, origin: string): Record<string, unknown> {
+export function userObject(
+  u: GithubUser,
+  origin: string,
+  override?: { email?: string; verified: boolean },
+): Record<string, unknown> {
   const api = `${origin}/users/${u.login}`;
+  // GitHub only lets a verified address be the public one.
+  const email = override
+    ? override.verified && u.publicEmail
+      ? (override.email ?? u.email)
+      : null
+    : u.email;
   return {
     login: u.login,
     id: u.id,
@@ -91,11 +101,11 @@ export function userObject(u: GithubUser, origin: string): Record<string, unknow
     company: null,
     blog: "",
     location: null,
-    email: u.publicEmail ? u.email : null,
+    email: u.publicEmail ? email : null,
     hireable: null,
     bio: null,
     twitter_username: null,
-    notification_email: u.publicEmail ? u.email : null,
+    notification_email: u.publicEmail ? email : null,
     public_repos: 3,
     public_gists: 0,
     followers: 1,
@@ -105,9 +115,17 @@ export function userObject(u: GithubUser, origin: string): Record<string, unknow
   };
 }
 
-export function emailsOf(u: GithubUser): Array<Record<string, unknown>> {
+export function emailsOf(
+  u: GithubUser,
+  override?: { email?: string; verified: boolean },
+): Array<Record<string, unknown>> {
   return [
-    { email: u.email, primary: true, verified: true, visibility: u.publicEmail ? "public" : "private" },
+    {
+      email: override?.email ?? u.email,
+      primary: true,
+      verified: override?.verified ?? true,
+      visibility: u.publicEmail ? "public" : "private",
+    },
     {
       email: `${u.id}+${u.login}@users.noreply.github.com`,
       primary: false,

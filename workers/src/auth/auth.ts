@@ -22,7 +22,17 @@ function buildAuth(env: Env) {
     database: drizzleAdapter(createDatabase(env.DB), { provider: "sqlite", schema }),
     // Only GitHub logs people in; email/password stays off.
     emailAndPassword: { enabled: false },
-    account: { accountLinking: { enabled: true, trustedProviders: ["github"] } },
+    // An existing user is linked to a GitHub account only on an email GitHub says is verified
+    // (no trusted providers: better-auth then demands emailVerified on both sides).
+    account: { accountLinking: { enabled: true } },
+    user: {
+      additionalFields: {
+        githubLogin: { type: "string", required: false, input: true, fieldName: "githubLogin" },
+        githubOrgs: { type: "string", required: false, input: true, fieldName: "githubOrgs" },
+      },
+    },
+    // The login and orgs decide who is invited: users must never set them through update-user.
+    disabledPaths: ["/update-user", "/change-email", "/delete-user"],
     plugins: [
       genericOAuth({ config: [githubProvider(env)] }),
       apiKey({

@@ -3,6 +3,7 @@
  * message, so a half-configured deployment says what is wrong instead of failing with a 500 on first
  * use. Pure (no I/O) and never quotes a value: the messages are served by an unauthenticated route.
  */
+import { accessPolicy, isClosed } from "../auth/access.ts";
 import type { Env } from "../env.ts";
 import { parseSigningJwk } from "../security/terminal-tokens.ts";
 
@@ -235,6 +236,16 @@ const optional: Optional[] = [
   },
   { name: "ANTHROPIC_BASE_URL", validate: anthropicBaseUrlProblem },
   { name: "MAX_LIVE_WORKSPACES_PER_USER", validate: positiveNumber },
+  { name: "MAX_LIVE_WORKSPACES", validate: positiveNumber },
+  { name: "MONTHLY_BUDGET_EUR", validate: positiveNumber },
+  { name: "MAX_API_KEYS_PER_USER", validate: positiveNumber },
+  {
+    name: "ALLOWED_SERVER_TYPES",
+    validate: (value) =>
+      value.split(",").every((t) => /^[a-z0-9-]+$/i.test(t.trim()))
+        ? null
+        : "must be Hetzner server type names, comma-separated (e.g. cx23,cax11)",
+  },
   { name: "DEFAULT_IDLE_TIMEOUT_MINUTES", validate: positiveNumber },
   { name: "IDLE_GRACE_MINUTES", validate: positiveNumber },
   { name: "MAX_LIFETIME_HOURS", validate: positiveNumber },
@@ -293,6 +304,14 @@ export function checkConfig(env: Env): ConfigProblem[] {
     }
     const problem = setting.validate?.(raw);
     if (problem) problems.push({ setting: setting.name, problem });
+  }
+
+  if (isClosed(accessPolicy(env))) {
+    problems.push({
+      setting: "ALLOWED_GITHUB_LOGINS",
+      problem:
+        "is not set, and neither is ALLOWED_GITHUB_ORGS: nobody could sign in; set the GitHub logins (comma-separated), or the organizations whose members may use this Berth, in wrangler.toml [vars]",
+    });
   }
 
   for (const setting of optional) {

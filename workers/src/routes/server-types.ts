@@ -1,7 +1,6 @@
 import { defaultLocation, defaultServerType } from "@berth/protocol";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { type AuthedEnv, requireUser } from "../auth/current-user.ts";
-import type { Env } from "../env.ts";
 import { errorResponses, jsonResponse, userSecurity } from "../http/schemas.ts";
 import { validationHook } from "../http/validation.ts";
 import type { ServerTypePrice } from "../providers/types.ts";
@@ -31,27 +30,22 @@ const listServerTypes = createRoute({
         default_server_type: z.string(),
         default_location: z.string(),
       }),
-      "Types on sale, cheapest first",
+      "Types on sale that this Berth allows (ALLOWED_SERVER_TYPES), cheapest first",
     ),
     401: errorResponses[401],
   },
 });
 
-/** Hetzner's catalog changes rarely; one lookup per isolate every ten minutes keeps the budget. */
-const cacheMs = 10 * 60_000;
-const cache = new WeakMap<Env, { at: number; prices: ServerTypePrice[] }>();
-
 export const serverTypeRoutes = new OpenAPIHono<AuthedEnv>({ defaultHook: validationHook }).openapi(
   listServerTypes,
   async (c) => {
-    let cached = cache.get(c.env);
-    if (!cached || Date.now() - cached.at > cacheMs) {
-      cached = { at: Date.now(), prices: await lifecycleDeps(c.env).servers.listServerTypePrices() };
-      cache.set(c.env, cached);
-    }
+    // Cached per isolate (see lifecycleDeps): the list and every create share one catalog fetch.
+    const deps = lifecycleDeps(c.env);
+    const prices: ServerTypePrice[] = await deps.servers.listServerTypePrices();
+    const allowed = new Set(deps.settings.allowedServerTypes);
     const byType = new Map<string, z.infer<typeof serverTypeSchema>>();
-    for (const p of cached.prices) {
-      if (p.deprecated) continue;
+    for (const p of prices) {
+      if (p.deprecated || !allowed.has(p.serverType)) continue;
       const entry = byType.get(p.serverType) ?? {
         name: p.serverType,
         architecture: p.architecture,

@@ -1,18 +1,34 @@
 import { agentDownload } from "../agent-binaries.ts";
 import { createDatabase } from "../db/client.ts";
 import type { Env } from "../env.ts";
+import { type CatalogStore, withCachedCatalog } from "../providers/catalog-cache.ts";
 import { createCloudflareDnsProvider } from "../providers/cloudflare-dns/index.ts";
 import { createHetznerProvider } from "../providers/hetzner/index.ts";
 import { parseSigningJwk, publicJwk } from "../security/terminal-tokens.ts";
 import { settingsFrom } from "../settings.ts";
 import type { LifecycleDeps } from "./reconcile.ts";
 
+/** The price catalog cache, one per Worker environment (bindings live as long as the isolate). */
+const catalogs = new WeakMap<Env, CatalogStore>();
+
+function catalogStore(env: Env) {
+  let store = catalogs.get(env);
+  if (!store) {
+    store = {} as CatalogStore;
+    catalogs.set(env, store);
+  }
+  return store;
+}
+
 /** Everything the lifecycle needs, built from the Worker's bindings. */
 export function lifecycleDeps(env: Env): LifecycleDeps {
   const settings = settingsFrom(env);
   return {
     db: createDatabase(env.DB),
-    servers: createHetznerProvider({ baseUrl: env.HETZNER_API_URL, token: env.HETZNER_TOKEN }),
+    servers: withCachedCatalog(
+      createHetznerProvider({ baseUrl: env.HETZNER_API_URL, token: env.HETZNER_TOKEN }),
+      catalogStore(env),
+    ),
     dns: createCloudflareDnsProvider({
       baseUrl: env.CLOUDFLARE_API_URL,
       apiToken: env.CLOUDFLARE_API_TOKEN,

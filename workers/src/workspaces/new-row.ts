@@ -27,6 +27,7 @@ export function newWorkspaceRow(fields: NewWorkspaceFields, now: Date): Workspac
     serverId: null,
     ipv4: null,
     serverCreatedAt: null,
+    cleanedUpAt: null,
     bootstrapTokenHash: null,
     bootstrapExpiresAt: null,
     bootstrapRedeemedAt: null,

@@ -8,6 +8,7 @@ import { newWorkspaceRow } from "./new-row.ts";
 import type { LifecycleDeps } from "./reconcile.ts";
 import { isStoppable } from "./state-machine.ts";
 import { recordEvent, transition, updateWorkspace } from "./store.ts";
+import { monthlyUsage } from "./usage.ts";
 
 export interface CreateWorkspaceInput {
   repo_url: string;
@@ -61,21 +62,49 @@ async function findByIdempotencyKey(deps: LifecycleDeps, ownerId: string, key: s
   return row ?? null;
 }
 
-function liveCountQuery(deps: LifecycleDeps, ownerId: string) {
+const live = notInArray(workspaces.state, ["deleted", "failed"]);
+
+/** Live workspaces of one owner, or of everyone when ownerId is null. */
+function liveCountQuery(deps: LifecycleDeps, ownerId: string | null) {
   return deps.db
     .select({ n: sql<number>`count(*)` })
     .from(workspaces)
-    .where(and(eq(workspaces.ownerId, ownerId), notInArray(workspaces.state, ["deleted", "failed"])));
+    .where(ownerId === null ? live : and(eq(workspaces.ownerId, ownerId), live));
 }
 
-async function liveCount(deps: LifecycleDeps, ownerId: string): Promise<number> {
+async function liveCount(deps: LifecycleDeps, ownerId: string | null): Promise<number> {
   const [row] = await liveCountQuery(deps, ownerId);
   return row?.n ?? 0;
 }
 
-const limitReached = (limit: number) =>
+const userLimitReached = (limit: number) =>
   new ApiError(409, errorCodes.limitReached, `you already have ${limit} live workspaces; stop one first`);
+const globalLimitReached = (limit: number) =>
+  new ApiError(
+    409,
+    errorCodes.limitReached,
+    `this Berth already runs its maximum of ${limit} live workspaces (MAX_LIVE_WORKSPACES); try again later`,
+  );
 
+function assertAllowedType(deps: LifecycleDeps, serverType: string) {
+  const allowed = deps.settings.allowedServerTypes;
+  if (allowed.includes(serverType)) return;
+  const detail = `server type '${serverType}' is not allowed on this Berth; allowed: ${allowed.join(", ")}`;
+  throw new ApiError(422, errorCodes.validation, detail, {
+    details: [{ path: "server_type", message: detail }],
+  });
+}
+
+/** Refuses a create once this month's workspaces have cost the user's budget. */
+async function assertWithinBudget(deps: LifecycleDeps, ownerId: string) {
+  const usage = await monthlyUsage(deps, ownerId);
+  if (usage.budgetEur === null || usage.spentEur < usage.budgetEur) return;
+  throw new ApiError(
+    409,
+    errorCodes.budgetExhausted,
+    `your workspaces cost €${usage.spentEur.toFixed(2)} in ${usage.month}, which uses up the monthly budget of €${usage.budgetEur.toFixed(2)}`,
+  );
+}
 /**
  * Records a new workspace in `creating`; the reconciler does the rest. With an idempotency key, a
  * retried request returns the workspace the first one made instead of making another.
@@ -89,15 +118,13 @@ export async function createWorkspace(
   const earlier = idempotencyKey ? await findByIdempotencyKey(deps, ownerId, idempotencyKey) : null;
   if (earlier) return { workspace: earlier, created: false };
   const limit = deps.settings.maxLiveWorkspacesPerUser;
-  if ((await liveCount(deps, ownerId)) >= limit) {
-    throw new ApiError(
-      409,
-      errorCodes.limitReached,
-      `you already have ${limit} live workspaces; stop one first`,
-    );
-  }
+  const globalLimit = deps.settings.maxLiveWorkspaces;
   const serverType = input.server_type ?? defaultServerType;
   const location = input.location ?? defaultLocation;
+  assertAllowedType(deps, serverType);
+  if ((await liveCount(deps, ownerId)) >= limit) throw userLimitReached(limit);
+  if ((await liveCount(deps, null)) >= globalLimit) throw globalLimitReached(globalLimit);
+  await assertWithinBudget(deps, ownerId);
   const hourlyPrice = await priceOf(deps, serverType, location);
   const id = randomWorkspaceId();
   const now = new Date(deps.now());
@@ -118,16 +145,21 @@ export async function createWorkspace(
     now,
   );
   try {
-    // Insert and enforce the limit in one D1 batch (a transaction), so parallel creates cannot
-    // all pass the count check above: whichever lands past the limit removes itself.
-    const [, overLimit] = await deps.db.batch([
+    // Insert and enforce both limits in one D1 batch (a transaction), so parallel creates cannot
+    // all pass the count checks above: whichever lands past a limit removes itself.
+    const [, overUser, overGlobal] = await deps.db.batch([
       deps.db.insert(workspaces).values(row),
       deps.db
         .delete(workspaces)
         .where(and(eq(workspaces.id, id), sql`(${liveCountQuery(deps, ownerId)}) > ${limit}`))
         .returning({ id: workspaces.id }),
+      deps.db
+        .delete(workspaces)
+        .where(and(eq(workspaces.id, id), sql`(${liveCountQuery(deps, null)}) > ${globalLimit}`))
+        .returning({ id: workspaces.id }),
     ]);
-    if (overLimit.length > 0) throw limitReached(limit);
+    if (overUser.length > 0) throw userLimitReached(limit);
+    if (overGlobal.length > 0) throw globalLimitReached(globalLimit);
   } catch (err) {
     if (err instanceof ApiError) throw err;
     // Two concurrent requests with the same key: the unique index lets one win; return its row.

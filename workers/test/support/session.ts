@@ -1,5 +1,19 @@
 import { SELF } from "cloudflare:test";
-import { testPublicUrl } from "./test-env.ts";
+import { env } from "cloudflare:workers";
+import { testOrg, testPublicUrl } from "./test-env.ts";
+
+/** A control call on the GitHub stand-in (`/__berth/...`). */
+export async function githubControl(path: string, method: string, body?: unknown): Promise<void> {
+  const res = await fetch(`${new URL(env.GITHUB_API_URL).origin}/__berth/${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!res.ok) throw new Error(`github control ${method} ${path}: ${res.status}`);
+}
+
+/** Makes a stand-in user a member of the org the tests' allow-list names. */
+export const invite = (login: string) => githubControl(`orgs/${testOrg}/members/${login}`, "PUT");
 
 /** Cookie header value from a response's Set-Cookie headers (name=value pairs only). */
 export function cookiesFrom(response: Response): string {
@@ -18,10 +32,10 @@ export function api(path: string, init: RequestInit = {}): Promise<Response> {
 }
 
 /**
- * Signs in through the real OAuth round trip: Berth -> GitHub stand-in (over HTTP, choosing `login`)
- * -> Berth's callback. Returns the session cookie header.
+ * The OAuth round trip: Berth -> GitHub stand-in (over HTTP, choosing `login`) -> Berth's callback.
+ * Returns the callback's response, whatever it is.
  */
-export async function signIn(login: string): Promise<string> {
+export async function oauthRoundTrip(login: string): Promise<Response> {
   const start = await api("/api/auth/sign-in/social", {
     method: "POST",
     body: JSON.stringify({ provider: "github", callbackURL: "/" }),
@@ -33,7 +47,13 @@ export async function signIn(login: string): Promise<string> {
   const approved = await fetch(authorize, { redirect: "manual" });
   const callback = approved.headers.get("location");
   if (approved.status !== 302 || !callback) throw new Error(`authorize: ${approved.status}`);
-  const done = await SELF.fetch(callback, { redirect: "manual", headers: { cookie: cookiesFrom(start) } });
+  return SELF.fetch(callback, { redirect: "manual", headers: { cookie: cookiesFrom(start) } });
+}
+
+/** Signs in (as an invited member of the tests' org) and returns the session cookie header. */
+export async function signIn(login: string): Promise<string> {
+  await invite(login);
+  const done = await oauthRoundTrip(login);
   if (done.status !== 302) throw new Error(`callback: ${done.status} ${await done.text()}`);
   const cookie = cookiesFrom(done);
   if (!cookie.includes("session_token")) throw new Error(`no session cookie: ${cookie}`);

@@ -4,6 +4,8 @@
  * +2 Cloudflare, +3 GitHub, +4 Anthropic, so two test runs on one machine can use different bases.
  */
 export const testPublicUrl = "http://localhost:8787";
+/** Every user the tests sign in as joins this org in the GitHub stand-in first (see signIn). */
+export const testOrg = "berth-testers";
 export const testZone = { id: "023e105f4ecef8ad9ca31a8372d0c353", name: "localhost" } as const;
 
 export function testPortsFrom(base: number) {
@@ -38,5 +40,10 @@ export function testVarsFor(base: number) {
     // As in local mode: Claude Code on the (simulated) VMs talks to the Anthropic stand-in.
     ANTHROPIC_BASE_URL: `http://127.0.0.1:${ports.anthropic}`,
     MAX_LIVE_WORKSPACES_PER_USER: "3",
+    // Files share D1 (and the API budget test holds 200 live rows for a while): the Berth-wide cap
+    // is tested with an explicit, lower setting.
+    MAX_LIVE_WORKSPACES: "100000",
+    ALLOWED_GITHUB_LOGINS: "alice,bob,carol",
+    ALLOWED_GITHUB_ORGS: testOrg,
   };
 }

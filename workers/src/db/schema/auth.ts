@@ -12,6 +12,10 @@ export const user = sqliteTable("user", {
   email: text("email").notNull().unique(),
   emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
   image: text("image"),
+  /** The GitHub login and org memberships seen at the last sign-in: every request checks them
+   * against ALLOWED_GITHUB_LOGINS / ALLOWED_GITHUB_ORGS. Set by Berth only, never by the user. */
+  githubLogin: text("github_login"),
+  githubOrgs: text("github_orgs"),
   ...timestamps,
 });
 

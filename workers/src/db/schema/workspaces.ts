@@ -28,6 +28,9 @@ export const workspaces = sqliteTable(
     serverId: integer("server_id"),
     ipv4: text("ipv4"),
     serverCreatedAt: ms("server_created_at"),
+    /** When a deleted or failed workspace's server and DNS records were confirmed gone: after
+     * that nothing about it calls Hetzner or Cloudflare again. */
+    cleanedUpAt: ms("cleaned_up_at"),
     /** Gross EUR per hour of its server type at creation time. */
     hourlyPrice: real("hourly_price"),
     bootstrapTokenHash: text("bootstrap_token_hash"),
