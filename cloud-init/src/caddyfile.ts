@@ -6,6 +6,8 @@
  * `renderCaddyfile`; tests and local mode use `renderLocalCaddyfile` (plain http, no ACME).
  */
 
+import { berthCookieNames } from "@berth/protocol";
+
 export type CaddyIssuer = "acme" | "zerossl" | "internal";
 
 export interface CaddyfileOptions {
@@ -53,6 +55,20 @@ function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+/**
+ * `header_up` lines that take our login cookies out of the Cookie header before a request reaches
+ * a forwarded port's app: the app is arbitrary code, and must never hold a credential of ours.
+ * Caddy 2.6 reads an empty replacement as "set the header to the pattern", so the replacement is a
+ * reference to an always-empty group. The second line drops a separator left at the start.
+ */
+export function stripCookieLines(names: readonly string[] = berthCookieNames): string[] {
+  const alternatives = names.map(escapeRegex).join("|");
+  return [
+    `header_up Cookie "(?:^|;)\\s*(?:${alternatives})\\s*=[^;]*()" "$1"`,
+    `header_up Cookie "^[;\\s]+()" "$1"`,
+  ];
+}
+
 /** The routes shared by both variants: agent on the bare name, forwarded ports on `<port>.`. */
 function routes(hostname: string, agentPort: number): string {
   const portRe = `^([1-9][0-9]{0,4})\\.${escapeRegex(hostname)}$`;
@@ -64,7 +80,8 @@ function routes(hostname: string, agentPort: number): string {
 	}
 
 	# <port>.${hostname} -> a server the user runs on that port in the VM, private to the
-	# workspace's owner: the agent checks its login cookie (or exchanges a ?token= for one).
+	# workspace's owner: the agent checks the port host's own cookie (or exchanges a ?token= for
+	# one). Our cookies are taken out of what the app receives.
 	# Without X-Forwarded-For the agent sees a direct loopback request, as for the ask check.
 	@port vars_regexp port {host} ${portRe}
 	handle @port {
@@ -72,7 +89,11 @@ function routes(hostname: string, agentPort: number): string {
 			uri /caddy/forward-auth
 			header_up -X-Forwarded-For
 		}
-		reverse_proxy 127.0.0.1:{re.port.1}
+		reverse_proxy 127.0.0.1:{re.port.1} {
+${stripCookieLines()
+  .map((l) => `			${l}`)
+  .join("\n")}
+		}
 	}
 
 	handle {

@@ -230,7 +230,7 @@ async function fakeAgent(ip: string): Promise<{ port: number; checks: Array<Reco
     if (uri.includes("token=good")) {
       res.writeHead(302, { location: "/after", "set-cookie": "ok=1; Domain=x.localhost" });
       res.end();
-    } else if (req.headers.cookie === "ok=1") res.end();
+    } else if ((req.headers.cookie ?? "").split("; ").includes("ok=1")) res.end();
     else {
       res.writeHead(401, { "content-type": "text/plain" });
       res.end("private port ✓");
@@ -294,6 +294,22 @@ describe("local edge: forwarded ports ask the agent first (like Caddy's forward_
     const ok = await send(edge, host, "/p?q=1", { cookie: "ok=1" }, "POST");
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.text)).toMatchObject({ tag: "app", method: "POST", url: "/p?q=1", body: "body" });
+  });
+
+  it("the app on a port never sees Berth's login cookies (the agent does; other cookies pass)", async () => {
+    const { agent, edge, host } = await setup("127.0.20.11");
+    const cookie = "berth_terminal=T1; ok=1; theme=dark; berth_port=P1";
+    const res = await send(edge, host, "/c", { cookie });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text).headers.cookie).toBe("ok=1; theme=dark");
+    // forward-auth still gets them: the agent checks the port cookie.
+    expect(agent.checks[0]).toMatchObject({ headers: { cookie } });
+    const only = await send(edge, host, "/c", { cookie: "berth_port=P1; ok=1" });
+    expect(JSON.parse(only.text).headers.cookie).toBe("ok=1");
+    // The workspace host (the agent itself) keeps them.
+    const id = host.split(".")[1];
+    await send(edge, `${id}.localhost:${edge.port}`, "/", { cookie });
+    expect(agent.checks.at(-1)).toMatchObject({ url: "/", headers: { cookie } });
   });
 
   it("relays the agent's token exchange (302 + Set-Cookie) to the client", async () => {

@@ -70,6 +70,11 @@ describe("terminal tokens", () => {
     expect(payload.iat ?? 0).toBeGreaterThanOrEqual(before - 1);
     expect(payload.iat ?? 0).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 1);
     expect(Date.parse(body.expires_at)).toBe((payload.exp ?? 0) * 1000);
+    // A unique jti per token: the agent accepts each token once.
+    expect(payload.jti).toMatch(/^[0-9a-f-]{36}$/);
+    const again = (await (await askToken(alice.cookie, ready)).json()) as TerminalTokenJson;
+    const second = await jwtVerify(again.token, await publicKey(), { audience: ready });
+    expect(second.payload.jti).not.toBe(payload.jti);
     expect(body.url).toBe(`http://${ready}.localhost:8788/?token=${body.token}`);
     expect(new URL(body.url).searchParams.get("token")).toBe(body.token);
   });

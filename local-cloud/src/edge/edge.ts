@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, request, type ServerResponse, STATUS_CODES } from "node:http";
 import { type AddressInfo, connect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { berthCookieNames } from "@berth/protocol";
 import type { CloudflareState } from "../cloudflare/state.ts";
 import { type Page, page, rawPage } from "./pages.ts";
 import { type Route, route } from "./route.ts";
@@ -42,13 +43,32 @@ function clientIp(req: IncomingMessage): string {
   return (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
 }
 
-/** Raw header pairs minus hop-by-hop (unless kept) and our own, plus X-Forwarded-*. Host is kept. */
-function forwardHeaders(req: IncomingMessage, keepHop: boolean): string[] {
+const berthCookies = new Set<string>(berthCookieNames);
+
+/** A Cookie header without Berth's login cookies (as the VM's Caddy strips them), or null if empty. */
+export function withoutBerthCookies(header: string): string | null {
+  const kept = header
+    .split(";")
+    .map((pair) => pair.trim())
+    .filter((pair) => pair !== "" && !berthCookies.has(pair.slice(0, Math.max(0, pair.indexOf("="))).trim()));
+  return kept.length > 0 ? kept.join("; ") : null;
+}
+
+/**
+ * Raw header pairs minus hop-by-hop (unless kept) and our own, plus X-Forwarded-*. Host is kept.
+ * To a forwarded port's app (`portHost`) Berth's login cookies are never passed on.
+ */
+function forwardHeaders(req: IncomingMessage, keepHop: boolean, portHost: boolean): string[] {
   const out: string[] = [];
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = (raw[i] as string).toLowerCase();
     if ((!keepHop && HOP.has(name)) || OURS.has(name)) continue;
+    if (portHost && name === "cookie") {
+      const kept = withoutBerthCookies(raw[i + 1] as string);
+      if (kept !== null) out.push(raw[i] as string, kept);
+      continue;
+    }
     out.push(raw[i] as string, raw[i + 1] as string);
   }
   out.push("X-Forwarded-For", clientIp(req), "X-Forwarded-Proto", "http");
@@ -206,7 +226,7 @@ export function startEdge(opts: EdgeOptions): Promise<Edge> {
       port: r.port,
       method: req.method,
       path: req.url,
-      headers: forwardHeaders(req, false),
+      headers: forwardHeaders(req, false, r.portHost),
       setHost: false,
       agent: false, // no pooled sockets to a VM that may have been frozen or killed since
     });
@@ -266,7 +286,7 @@ export function startEdge(opts: EdgeOptions): Promise<Edge> {
     connectTimer(up, connectMs, fail);
     up.on("error", fail);
     up.on("connect", () => {
-      const h = forwardHeaders(req, true);
+      const h = forwardHeaders(req, true, r.portHost);
       let text = `${req.method} ${req.url} HTTP/1.1\r\n`;
       for (let i = 0; i < h.length; i += 2) text += `${h[i]}: ${h[i + 1]}\r\n`;
       up.write(`${text}\r\n`);

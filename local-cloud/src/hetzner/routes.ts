@@ -8,6 +8,7 @@ import {
 import type { TokenBucket } from "../rate-limit.ts";
 import type { ServiceDef } from "../service.ts";
 import { LOCATIONS, SERVER_TYPES } from "./catalog.ts";
+import { firewallRoute } from "./firewall-routes.ts";
 import {
   matchesRequirements,
   parseLabelSelector,
@@ -92,25 +93,30 @@ function pageParams(url: URL): { page: number; perPage: number } | ServiceRespon
   return { page: Number(page), perPage: Math.min(50, Number(perPage)) };
 }
 
-function listResponse(key: string, all: unknown[], url: URL): ServiceResponse {
+export function listResponse(key: string, all: unknown[], url: URL): ServiceResponse {
   const p = pageParams(url);
   if ("status" in p) return p;
   const items = all.slice((p.page - 1) * p.perPage, p.page * p.perPage);
   return { status: 200, json: { [key]: items, meta: paginationMeta(p.page, p.perPage, all.length) } };
 }
 
-function listServers(state: HetznerState, url: URL): ServiceResponse {
-  let reqs: Requirement[] = [];
+/** The `label_selector` query parameter, parsed; a 400 answer when it is malformed. */
+export function labelRequirements(url: URL): { requirements: Requirement[] } | ServiceResponse {
   const selector = url.searchParams.get("label_selector");
-  if (selector !== null) {
-    try {
-      reqs = parseLabelSelector(selector);
-    } catch (e) {
-      return hetznerError(400, "invalid_input", `label_selector: ${(e as Error).message}`, {
-        fields: [{ name: "label_selector", messages: [(e as Error).message] }],
-      });
-    }
+  if (selector === null) return { requirements: [] };
+  try {
+    return { requirements: parseLabelSelector(selector) };
+  } catch (e) {
+    return hetznerError(400, "invalid_input", `label_selector: ${(e as Error).message}`, {
+      fields: [{ name: "label_selector", messages: [(e as Error).message] }],
+    });
   }
+}
+
+function listServers(state: HetznerState, url: URL): ServiceResponse {
+  const parsed = labelRequirements(url);
+  if ("status" in parsed) return parsed;
+  const reqs = parsed.requirements;
   const name = url.searchParams.get("name");
   const statuses = url.searchParams.getAll("status");
   const servers = state
@@ -135,6 +141,12 @@ function createServer(opts: HetznerServiceOptions, req: ServiceRequest): Service
       `invalid input in field${names.length > 1 ? "s" : ""} ${names.map((n) => `'${n}'`).join(", ")}`,
       { fields: v.fields },
     );
+  }
+  const missing = v.input.firewalls.find((id) => !opts.state.firewalls.get(id));
+  if (missing !== undefined) {
+    return hetznerError(400, "invalid_input", `firewall with ID '${missing}' not found`, {
+      fields: [{ name: "firewalls", messages: [`firewall with ID '${missing}' not found`] }],
+    });
   }
   if (opts.state.nameTaken(v.input.name)) {
     return hetznerError(409, "uniqueness_error", "server name is already used", {
@@ -187,6 +199,8 @@ function updateServer(state: HetznerState, id: number, req: ServiceRequest): Ser
 
 function route(opts: HetznerServiceOptions, req: ServiceRequest): ServiceResponse {
   const { state } = opts;
+  const firewall = firewallRoute(state, req);
+  if (firewall) return firewall;
   const pm = /^\/v1\/servers\/(\d+)\/actions\/([a-z_]+)\/?$/.exec(req.path);
   if (pm?.[1] && pm[2] && req.method === "POST") {
     const power = POWER[pm[2]];

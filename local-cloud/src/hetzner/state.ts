@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { datacenterObject, type Location } from "./catalog.ts";
+import { type Firewall, FirewallStore } from "./firewalls.ts";
 
 export type ServerStatus =
   | "initializing"
@@ -61,6 +62,8 @@ export interface CreateServerInput {
   userData: string | null;
   labels: Record<string, string>;
   startAfterCreate: boolean;
+  /** Firewall ids to apply at create (`firewalls: [{firewall: id}]`). */
+  firewalls: number[];
 }
 
 const IP_BASE = (127 << 24) | (0 << 16) | (10 << 8); // 127.0.10.0
@@ -80,6 +83,7 @@ export class HetznerState {
   private nextActionId = 1;
   private nextIpIndex = 0;
   private readonly events = new EventEmitter();
+  readonly firewalls = new FirewallStore();
 
   constructor(opts: { bootMs?: number } = {}) {
     this.bootMs = opts.bootMs ?? 1000;
@@ -103,7 +107,9 @@ export class HetznerState {
   }
 
   private view(r: ServerRecord, now = Date.now()): HetznerServer {
-    return { ...structuredClone(r.server), status: this.status(r, now) } as HetznerServer;
+    const server = { ...structuredClone(r.server), status: this.status(r, now) } as HetznerServer;
+    server.public_net.firewalls = this.firewalls.appliedTo(r.server.id);
+    return server;
   }
 
   nameTaken(name: string): boolean {
@@ -111,17 +117,23 @@ export class HetznerState {
     return false;
   }
 
-  private addAction(command: string, resourceId: number, durationMs: number): number {
+  private addAction(
+    command: string,
+    resourceId: number,
+    durationMs: number,
+    resources = [{ id: resourceId, type: "server" }],
+  ): number {
     const now = Date.now();
     const id = this.nextActionId++;
-    this.actions.set(id, {
-      id,
-      command,
-      startedAt: now,
-      doneAt: now + durationMs,
-      resources: [{ id: resourceId, type: "server" }],
-    });
+    this.actions.set(id, { id, command, startedAt: now, doneAt: now + durationMs, resources });
     return id;
+  }
+
+  /** An action on a firewall (and the server it concerns, if any), as Hetzner's action object. */
+  firewallAction(command: string, firewallId: number, serverId: number | null): Record<string, unknown> {
+    const resources = [{ id: firewallId, type: "firewall" }];
+    if (serverId !== null) resources.push({ id: serverId, type: "server" });
+    return this.getAction(this.addAction(command, firewallId, 0, resources)) ?? {};
   }
 
   createServer(input: CreateServerInput): { server: HetznerServer; actionId: number } {
@@ -169,6 +181,7 @@ export class HetznerState {
       statusOverride: null,
     };
     this.servers.set(id, rec);
+    for (const fw of input.firewalls) this.firewalls.apply(fw, id);
     const actionId = this.addAction("create_server", id, this.bootMs);
     const server = this.view(rec, now);
     this.events.emit("created", { server, userData: rec.userData, ip } satisfies ServerCreatedEvent);
@@ -180,6 +193,7 @@ export class HetznerState {
     if (!rec) return null;
     const server = this.view(rec);
     this.servers.delete(id);
+    this.firewalls.forgetServer(id);
     const actionId = this.addAction("delete_server", id, Math.min(this.bootMs, 500));
     this.events.emit("deleted", {
       server,
@@ -259,12 +273,14 @@ export class HetznerState {
     this.nextServerId = 1;
     this.nextActionId = 1;
     this.nextIpIndex = 0;
+    this.firewalls.reset();
   }
 
-  dump(): { servers: Array<HetznerServer & { user_data: string | null }> } {
+  dump(): { servers: Array<HetznerServer & { user_data: string | null }>; firewalls: Firewall[] } {
     const now = Date.now();
     return {
       servers: [...this.servers.values()].map((r) => ({ ...this.view(r, now), user_data: r.userData })),
+      firewalls: this.firewalls.list(),
     };
   }
 }

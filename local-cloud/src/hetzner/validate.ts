@@ -84,8 +84,24 @@ export function validateCreateServer(
     else startAfterCreate = body.start_after_create;
   }
 
+  const firewalls: number[] = [];
+  if (body.firewalls !== undefined && body.firewalls !== null) {
+    const list = Array.isArray(body.firewalls) ? (body.firewalls as Array<Record<string, unknown>>) : null;
+    for (const f of list ?? [null]) {
+      const id = f?.firewall;
+      if (typeof id !== "number" || !Number.isInteger(id)) {
+        fail("firewalls", "Must be a list of {firewall: <id>}.");
+        break;
+      }
+      firewalls.push(id);
+    }
+  }
+
   if (fields.length > 0 || !serverType || !location || !image || typeof name !== "string") {
     return { ok: false, fields };
   }
-  return { ok: true, input: { name, serverType, location, image, userData, labels, startAfterCreate } };
+  return {
+    ok: true,
+    input: { name, serverType, location, image, userData, labels, startAfterCreate, firewalls },
+  };
 }

@@ -9,7 +9,7 @@ import { SessionRegistry } from "../terminal/registry.ts";
 import type { Attachment, ClientSink, Session } from "../terminal/session.ts";
 import { parseClientMessage, type SessionInfo, wsQuery } from "../terminal/wire.ts";
 import { getAsset } from "../web/assets.ts";
-import { isAllowedCertDomain } from "./ask.ts";
+import { createCertAsk } from "./ask.ts";
 import { createAuth, exchangeToken, isDirectLoopback, isLocalHostname, isOwnOrigin } from "./auth.ts";
 import { forwardAuth } from "./forward-auth.ts";
 import { forbidden, json, notFound, unauthorized } from "./respond.ts";
@@ -29,6 +29,8 @@ export interface AgentHttpServerOptions {
   now?: () => number;
   /** WebSocket ping interval; default 25 s (keeps proxies from dropping quiet terminals). */
   pingIntervalMs?: number;
+  /** TCP ports something listens on (the ask check); default: the kernel's /proc/net/tcp{,6}. */
+  listeningPorts?: () => Promise<Set<number>>;
   /** Scrollback ring per session; default 1 MiB. */
   scrollbackBytes?: number;
 }
@@ -56,10 +58,14 @@ export async function startAgentHttpServer(opts: AgentHttpServerOptions): Promis
   const hostname = config.hostname.toLowerCase();
   const auth = await createAuth({
     workspaceId: config.workspace_id,
-    cookieDomain: hostname,
+    hostname,
     publicJwk: config.terminal_token_public_key,
     secureCookies: opts.secureCookies ?? !isLocalHostname(hostname),
     now,
+  });
+  const askCert = createCertAsk({
+    hostname,
+    ...(opts.listeningPorts ? { listeningPorts: opts.listeningPorts } : {}),
   });
   const registry = new SessionRegistry(opts.shell, opts.scrollbackBytes);
   const sockets = new Set<ServerWebSocket<SocketData>>();
@@ -75,7 +81,7 @@ export async function startAgentHttpServer(opts: AgentHttpServerOptions): Promis
       // Loopback-only endpoints; through Caddy they do not exist.
       if (url.pathname === "/caddy/ask") {
         if (!direct) return notFound();
-        return isAllowedCertDomain(url.searchParams.get("domain"), hostname)
+        return (await askCert(url.searchParams.get("domain")))
           ? new Response("ok")
           : notFound("not this workspace's name");
       }
@@ -85,10 +91,10 @@ export async function startAgentHttpServer(opts: AgentHttpServerOptions): Promis
       }
       if (url.pathname === "/status" && direct) return json(opts.getStatus());
 
-      const exchanged = await exchangeToken(auth, req.method, url);
+      const exchanged = await exchangeToken(auth, req.method, url, hostname);
       if (exchanged) return exchanged;
 
-      if (auth.cookieUser(req) === null) {
+      if (auth.cookieUser(req, hostname) === null) {
         return unauthorized("open this terminal from the Berth dashboard (missing or expired login)");
       }
       const origin = req.headers.get("origin");

@@ -107,13 +107,25 @@ describe("through a running Caddy", () => {
   describe("forwarded ports are private to the workspace's owner", () => {
     let app: ReturnType<typeof Bun.serve>;
     let portUrl: string;
-    beforeAll(() => {
+    let portCookie: string;
+    /** Every Cookie header the dev server received. */
+    const seenCookies: string[] = [];
+    beforeAll(async () => {
       app = Bun.serve({
         hostname: "127.0.0.1",
         port: 0,
-        fetch: (req) => new Response(`hello from the dev server: ${req.method} ${new URL(req.url).pathname}`),
+        fetch: (req) => {
+          seenCookies.push(...(req.headers.get("cookie") ?? "").split(/;\s*/).filter(Boolean));
+          const path = new URL(req.url).pathname;
+          if (path === "/cookies") return new Response(req.headers.get("cookie") ?? "");
+          return new Response(`hello from the dev server: ${req.method} ${path}`);
+        },
       });
       portUrl = `http://${app.port}.${hostname}:${caddy.port}`;
+      const res = await fetch(`${portUrl}/?token=${await mintToken(agent.keys.privateKey)}`, {
+        redirect: "manual",
+      });
+      portCookie = (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
     });
     afterAll(() => app?.stop(true));
 
@@ -126,17 +138,53 @@ describe("through a running Caddy", () => {
       expect(await page.text()).toContain("private to the workspace's owner");
     });
 
-    test("the owner's cookie reaches the server on that port, for any method", async () => {
-      const res = await fetch(`${portUrl}/x`, { headers: { cookie } });
+    test("the port host's own cookie reaches the server on that port, for any method", async () => {
+      const res = await fetch(`${portUrl}/x`, { headers: { cookie: portCookie } });
       expect(await res.text()).toBe("hello from the dev server: GET /x");
-      const post = await fetch(`${portUrl}/y`, { method: "POST", headers: { cookie }, body: "z" });
+      const post = await fetch(`${portUrl}/y`, {
+        method: "POST",
+        headers: { cookie: portCookie, origin: portUrl },
+        body: "z",
+      });
       expect(await post.text()).toBe("hello from the dev server: POST /y");
+    });
+
+    test("the terminal host's cookie does not open a port, and a POST from another site is refused", async () => {
+      expect((await fetch(`${portUrl}/x`, { headers: { cookie } })).status).toBe(401);
+      const post = await fetch(`${portUrl}/y`, {
+        method: "POST",
+        headers: { cookie: portCookie, origin: "http://3000.ws2.localhost" },
+        body: "z",
+      });
+      expect(post.status).toBe(403);
+      expect(await post.text()).not.toContain("dev server");
+    });
+
+    test("the app never sees our cookies: Caddy strips them and keeps the app's own", async () => {
+      seenCookies.length = 0;
+      for (const header of [
+        `${cookie}; ${portCookie}; app=1`,
+        `app=1; ${cookie}; theme=dark; ${portCookie}`,
+        `${portCookie}; ${cookie}`,
+      ]) {
+        const res = await fetch(`${portUrl}/cookies`, { headers: { cookie: header } });
+        expect(res.status).toBe(200);
+        const got = await res.text();
+        expect({ header, got: got.split(/;\s*/).filter(Boolean) }).toEqual({
+          header,
+          got: header.split("; ").filter((c) => c.startsWith("app=") || c.startsWith("theme=")),
+        });
+      }
+      expect(seenCookies.length).toBeGreaterThan(0);
+      expect(seenCookies.filter((c) => c.startsWith("berth_"))).toEqual([]);
     });
 
     test("another workspace's cookie (another agent's key) gets 401", async () => {
       const other = await startTestAgent();
       try {
-        const res = await fetch(`${portUrl}/`, { headers: { cookie: other.cookie } });
+        const res = await fetch(`${portUrl}/`, {
+          headers: { cookie: other.cookie.replace(/^berth_terminal=/, "berth_port=") },
+        });
         expect(res.status).toBe(401);
       } finally {
         await other.server.stop();
@@ -149,13 +197,14 @@ describe("through a running Caddy", () => {
       expect(res.status).toBe(302);
       expect(res.headers.get("location")).toBe("/a?b=1");
       const setCookie = res.headers.get("set-cookie") ?? "";
-      expect(setCookie).toContain(`Domain=${hostname}`);
+      // Host-only: the browser keeps it for this port host alone.
+      expect(setCookie).not.toContain("Domain=");
       const fresh = setCookie.split(";")[0] ?? "";
       expect(await (await fetch(`${portUrl}/a?b=1`, { headers: { cookie: fresh } })).text()).toBe(
         "hello from the dev server: GET /a",
       );
-      // One login covers the terminal host as well (the cookie's Domain is the workspace host).
-      expect((await fetch(`${caddy.url}/api/sessions`, { headers: { cookie: fresh } })).status).toBe(200);
+      // It is no login for the terminal host.
+      expect((await fetch(`${caddy.url}/api/sessions`, { headers: { cookie: fresh } })).status).toBe(401);
     });
 
     test("unknown hosts under the workspace get 404", async () => {

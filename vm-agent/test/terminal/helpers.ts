@@ -29,17 +29,26 @@ export async function makeKeys(): Promise<Keys> {
 
 export async function mintToken(
   key: CryptoKey,
-  opts: { aud?: string; iss?: string; sub?: string; expiresIn?: number; now?: number } = {},
+  opts: {
+    aud?: string;
+    iss?: string;
+    sub?: string;
+    expiresIn?: number;
+    now?: number;
+    /** Default: a fresh one, as the control plane mints; null leaves it out. */
+    jti?: string | null;
+  } = {},
 ): Promise<string> {
   const now = Math.floor((opts.now ?? Date.now()) / 1000);
-  return new SignJWT({})
+  const jwt = new SignJWT({})
     .setProtectedHeader({ alg: "ES256" })
     .setIssuer(opts.iss ?? "berth")
     .setAudience(opts.aud ?? workspaceId)
     .setSubject(opts.sub ?? "user_1")
     .setIssuedAt(now)
-    .setExpirationTime(now + (opts.expiresIn ?? 60))
-    .sign(key);
+    .setExpirationTime(now + (opts.expiresIn ?? 60));
+  if (opts.jti !== null) jwt.setJti(opts.jti ?? crypto.randomUUID());
+  return jwt.sign(key);
 }
 
 export function testConfig(keys: Keys, port = 0): AgentConfig {

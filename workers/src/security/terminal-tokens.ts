@@ -31,6 +31,8 @@ export async function signTerminalToken(
     .setSubject(claims.userId)
     .setIssuedAt(iat)
     .setExpirationTime(exp)
+    // Single use: the agent remembers each jti until the token expires and refuses a replay.
+    .setJti(crypto.randomUUID())
     .sign(key);
   return { token, expiresAt: new Date(exp * 1000) };
 }
