@@ -19,6 +19,7 @@ interface Step {
   name: string;
   cwd: string;
   command: string[];
+  env?: Record<string, string>;
   /** Reads passed/failed counts from the runner's machine-readable report. */
   counts?: () => { passed: number; failed: number };
 }
@@ -80,6 +81,14 @@ const steps: Step[] = [
   vitestStep("cloud-init"),
   vitestStep("local-cloud"),
   vitestStep("workers"),
+  {
+    // The document the Worker serves, as checked in (the workers suite fails when it is stale).
+    name: "workers openapi lint (redocly)",
+    cwd: path.join(root, "workers"),
+    command: [bin("redocly"), "lint", "openapi.json", "--config", "redocly.yaml"],
+    // Offline: no usage telemetry, no update check.
+    env: { REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" },
+  },
   bunStep("vm-agent"),
   vitestStep("pages"),
   vitestStep("deploy"),
@@ -97,7 +106,11 @@ const failures: string[] = [];
 for (const step of steps) {
   console.log(`\n=== ${step.name}`);
   const started = Date.now();
-  const result = spawnSync(step.command[0] ?? "", step.command.slice(1), { cwd: step.cwd, stdio: "inherit" });
+  const result = spawnSync(step.command[0] ?? "", step.command.slice(1), {
+    cwd: step.cwd,
+    stdio: "inherit",
+    env: { ...process.env, ...step.env },
+  });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   let counts = { passed: 0, failed: 0 };
   try {

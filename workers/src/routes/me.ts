@@ -14,6 +14,7 @@ export const userSchema = z
   .openapi("User");
 
 const getMe = createRoute({
+  operationId: "getMe",
   method: "get",
   path: "/",
   tags: ["account"],
