@@ -23,6 +23,7 @@ interface Step {
   command: string[];
   /** Runs in this process instead of a command; false is a failure. */
   run?: () => Promise<boolean>;
+  env?: Record<string, string>;
   /** Reads passed/failed counts from the runner's machine-readable report. */
   counts?: () => { passed: number; failed: number };
 }
@@ -97,6 +98,14 @@ const steps: Step[] = [
   vitestStep("cloud-init"),
   vitestStep("local-cloud"),
   vitestStep("workers"),
+  {
+    // The document the Worker serves, as checked in (the workers suite fails when it is stale).
+    name: "workers openapi lint (redocly)",
+    cwd: path.join(root, "workers"),
+    command: [bin("redocly"), "lint", "openapi.json", "--config", "redocly.yaml"],
+    // Offline: no usage telemetry, no update check.
+    env: { REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" },
+  },
   bunStep("vm-agent"),
   vitestStep("pages"),
   vitestStep("deploy"),
@@ -134,7 +143,11 @@ for (const step of steps) {
   const started = Date.now();
   const result = step.run
     ? { status: (await runInProcess(step.run)) ? 0 : 1 }
-    : spawnSync(step.command[0] ?? "", step.command.slice(1), { cwd: step.cwd, stdio: "inherit" });
+    : spawnSync(step.command[0] ?? "", step.command.slice(1), {
+        cwd: step.cwd,
+        stdio: "inherit",
+        env: { ...process.env, ...step.env },
+      });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   let counts = { passed: 0, failed: 0 };
   try {

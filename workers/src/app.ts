@@ -3,6 +3,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import type { Env } from "./env.ts";
 import { errorBody, handleError } from "./http/errors.ts";
+import { registerOpenApiDocument } from "./http/openapi-doc.ts";
 import { validationHook } from "./http/validation.ts";
 import { agentDownloadRoutes } from "./routes/agent-download.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
@@ -47,16 +48,7 @@ export function createApp() {
   mount("/api/vm/workspaces", vmCallbackRoutes);
   app.route("/agent", agentDownloadRoutes);
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
-  app.openAPIRegistry.registerComponent("securitySchemes", "session", {
-    type: "apiKey",
-    in: "cookie",
-    name: "better-auth.session_token",
-  });
-  app.doc31("/api/openapi.json", {
-    openapi: "3.1.0",
-    info: { title: "Berth API", version: "0.1.0", description: "Self-terminating cloud workspaces." },
-  });
+  registerOpenApiDocument(app);
 
   app.notFound((c) =>
     c.json(errorBody(errorCodes.notFound, `no route for ${c.req.method} ${c.req.path}`), 404),

@@ -6,6 +6,7 @@ import type {
   CredentialStatus,
   Me,
   ServerTypeCatalog,
+  SignInResponse,
   TerminalToken,
   Workspace,
   WorkspaceDetail,
@@ -69,7 +70,7 @@ export function createClient(options: ClientOptions = {}) {
     request,
     me: (signal?: AbortSignal) => request<Me>("GET", "/api/me", { signal }),
     signIn: (callbackURL: string) =>
-      request<{ url: string; redirect?: boolean }>("POST", "/api/auth/sign-in/social", {
+      request<SignInResponse>("POST", "/api/auth/sign-in/social", {
         body: { provider: "github", callbackURL },
       }),
     signOut: () => request<unknown>("POST", "/api/auth/sign-out", { body: {} }),

@@ -28,3 +28,12 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
 
 /** Routes for people and scripts: a session cookie or a bearer API key. */
 export const userSecurity: Array<Record<string, string[]>> = [{ bearer: [] }, { session: [] }];
+
+/** VM -> control plane routes: the per-workspace callback token the agent got at bootstrap. */
+export const vmCallbackSecurity: Array<Record<string, string[]>> = [{ vmCallback: [] }];
+
+/** The one VM route that takes the one-time bootstrap token from cloud-init instead. */
+export const vmBootstrapSecurity: Array<Record<string, string[]>> = [{ vmBootstrap: [] }];
+
+/** Operations anyone may call (an empty list overrides any document-wide default). */
+export const publicSecurity: Array<Record<string, string[]>> = [];

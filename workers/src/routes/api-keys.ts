@@ -35,6 +35,7 @@ const createdApiKeySchema = apiKeySchema
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
 const createKey = createRoute({
+  operationId: "createApiKey",
   method: "post",
   path: "/",
   tags: ["api keys"],
@@ -50,6 +51,7 @@ const createKey = createRoute({
 });
 
 const listKeys = createRoute({
+  operationId: "listApiKeys",
   method: "get",
   path: "/",
   tags: ["api keys"],
@@ -63,6 +65,7 @@ const listKeys = createRoute({
 });
 
 const revokeKey = createRoute({
+  operationId: "revokeApiKey",
   method: "delete",
   path: "/{id}",
   tags: ["api keys"],

@@ -26,6 +26,7 @@ const claudeKeyBody = z
 
 const getStatus = createRoute({
   ...common,
+  operationId: "getCredentials",
   method: "get",
   path: "/",
   summary: "Which secrets are set (never their values)",
@@ -34,6 +35,7 @@ const getStatus = createRoute({
 
 const putClaude = createRoute({
   ...common,
+  operationId: "setClaudeKey",
   method: "put",
   path: "/claude",
   summary: "Set your Anthropic API key (encrypted at rest; passed to your workspaces only)",
@@ -43,6 +45,7 @@ const putClaude = createRoute({
 
 const deleteClaude = createRoute({
   ...common,
+  operationId: "clearClaudeKey",
   method: "delete",
   path: "/claude",
   summary: "Forget your Anthropic API key",

@@ -3,7 +3,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { type ConfigProblem, checkConfig } from "../config/check.ts";
 import type { Env } from "../env.ts";
-import { jsonResponse } from "../http/schemas.ts";
+import { jsonResponse, publicSecurity } from "../http/schemas.ts";
 
 /** The error code of every response refused because the configuration is broken. */
 export const misconfigured = errorCodes.misconfigured;
@@ -51,9 +51,11 @@ export const requireHealthyConfig: MiddlewareHandler<{ Bindings: Env }> = async 
 const problemSchema = z.object({ setting: z.string(), problem: z.string() });
 
 const getHealth = createRoute({
+  operationId: "getHealth",
   method: "get",
   path: "/",
   tags: ["health"],
+  security: publicSecurity,
   summary: "Configuration check",
   description:
     "Whether the Worker's settings and secrets are present and well-formed. Needs no authentication and never includes a value.",

@@ -16,6 +16,7 @@ export const userSchema = z
   .openapi("User");
 
 const getMe = createRoute({
+  operationId: "getMe",
   method: "get",
   path: "/",
   tags: ["account"],

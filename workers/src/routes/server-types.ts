@@ -17,6 +17,7 @@ const serverTypeSchema = z
   .openapi("ServerType");
 
 const listServerTypes = createRoute({
+  operationId: "listServerTypes",
   method: "get",
   path: "/",
   tags: ["workspaces"],

@@ -13,7 +13,13 @@ import { createMiddleware } from "hono/factory";
 import type { Workspace } from "../db/schema/index.ts";
 import type { Env } from "../env.ts";
 import { ApiError } from "../http/errors.ts";
-import { errorResponses, jsonBody, jsonResponse } from "../http/schemas.ts";
+import {
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  vmBootstrapSecurity,
+  vmCallbackSecurity,
+} from "../http/schemas.ts";
 import { validationHook } from "../http/validation.ts";
 import { SecretBox } from "../security/secret-box.ts";
 import {
@@ -31,7 +37,6 @@ import { idParam } from "./workspace-schemas.ts";
 /** VM -> control plane. Authenticated by the bootstrap token (once) or the callback token. */
 type VmEnv = { Bindings: Env; Variables: { workspace: Workspace } };
 const tags = ["vm callbacks"];
-const security = [{ bearer: [] }];
 const stateSchema = z.object({ state: z.enum(workspaceStates) });
 
 function bearer(c: Context): string {
@@ -48,6 +53,7 @@ const callbackAuth = createMiddleware<VmEnv>(async (c, next) => {
 });
 
 const route = <B extends z.ZodType>(
+  operationId: string,
   name: string,
   summary: string,
   body: B,
@@ -57,8 +63,9 @@ const route = <B extends z.ZodType>(
   createRoute({
     method: "post",
     path: `/{id}/${name}`,
+    operationId,
     tags,
-    security,
+    security: vmCallbackSecurity,
     summary,
     middleware: [callbackAuth],
     request: { params: idParam, body: jsonBody(body) },
@@ -71,10 +78,11 @@ const route = <B extends z.ZodType>(
   });
 
 const bootstrap = createRoute({
+  operationId: "vmBootstrap",
   method: "post",
   path: "/{id}/bootstrap",
   tags,
-  security,
+  security: vmBootstrapSecurity,
   summary: "Redeem the one-time bootstrap token (from cloud-init) for the callback token and secrets",
   request: { params: idParam },
   responses: {
@@ -97,7 +105,13 @@ export const vmCallbackRoutes = new OpenAPIHono<VmEnv>({ defaultHook: validation
     return c.json(secrets, 200);
   })
   .openapi(
-    route("progress", "Report a boot step", progressRequestSchema, z.object({ stored: z.boolean() })),
+    route(
+      "vmProgress",
+      "progress",
+      "Report a boot step",
+      progressRequestSchema,
+      z.object({ stored: z.boolean() }),
+    ),
     async (c) => {
       const deps = lifecycleDeps(c.env);
       const ws = c.get("workspace");
@@ -105,14 +119,20 @@ export const vmCallbackRoutes = new OpenAPIHono<VmEnv>({ defaultHook: validation
       return c.json(await recordProgress(deps, ws, step, message, at), 200);
     },
   )
-  .openapi(route("ready", "The terminal answers", readyRequestSchema, stateSchema), async (c) => {
+  .openapi(route("vmReady", "ready", "The terminal answers", readyRequestSchema, stateSchema), async (c) => {
     const deps = lifecycleDeps(c.env);
     const ws = c.get("workspace");
     const ready = await markReady(deps, ws, c.req.valid("json").runtime);
     return c.json({ state: ready.state }, 200);
   })
   .openapi(
-    route("heartbeat", "Activity and idle status, every 60 s", heartbeatRequestSchema, stateSchema),
+    route(
+      "vmHeartbeat",
+      "heartbeat",
+      "Activity and idle status, every 60 s",
+      heartbeatRequestSchema,
+      stateSchema,
+    ),
     async (c) => {
       const deps = lifecycleDeps(c.env);
       const ws = c.get("workspace");
@@ -120,7 +140,7 @@ export const vmCallbackRoutes = new OpenAPIHono<VmEnv>({ defaultHook: validation
     },
   )
   .openapi(
-    route("shutdown", "The VM asks to be destroyed", shutdownRequestSchema, stateSchema, 202),
+    route("vmShutdown", "shutdown", "The VM asks to be destroyed", shutdownRequestSchema, stateSchema, 202),
     async (c) => {
       const deps = lifecycleDeps(c.env);
       const ws = c.get("workspace");

@@ -44,6 +44,7 @@ function reconcileSoon(c: Context, deps: LifecycleDeps, ws: Workspace) {
 
 const create = createRoute({
   ...common,
+  operationId: "createWorkspace",
   method: "post",
   path: "/",
   summary: "Create a workspace (a VM with the repo's devcontainer and Claude Code)",
@@ -59,6 +60,7 @@ const create = createRoute({
 
 const list = createRoute({
   ...common,
+  operationId: "listWorkspaces",
   method: "get",
   path: "/",
   summary: "Your workspaces, newest first",
@@ -74,6 +76,7 @@ const list = createRoute({
 
 const get = createRoute({
   ...common,
+  operationId: "getWorkspace",
   method: "get",
   path: "/{id}",
   summary: "One workspace, with boot progress, agent status and cost",
@@ -83,6 +86,7 @@ const get = createRoute({
 
 const stop = createRoute({
   ...common,
+  operationId: "stopWorkspace",
   method: "post",
   path: "/{id}/stop",
   summary: "Stop: delete its VM and DNS records (it stays in your list)",
@@ -92,6 +96,7 @@ const stop = createRoute({
 
 const remove = createRoute({
   ...common,
+  operationId: "deleteWorkspace",
   method: "delete",
   path: "/{id}",
   summary: "Delete: stop it and remove it from your list",
@@ -101,6 +106,7 @@ const remove = createRoute({
 
 const events = createRoute({
   ...common,
+  operationId: "listWorkspaceEvents",
   method: "get",
   path: "/{id}/events",
   summary: "The workspace's timeline",
@@ -113,6 +119,7 @@ const events = createRoute({
 
 const terminalToken = createRoute({
   ...common,
+  operationId: "createTerminalToken",
   method: "post",
   path: "/{id}/terminal-token",
   summary: "A 60-second token that opens the workspace's terminal",

@@ -1,0 +1,68 @@
+import type { MatrixFixture } from "./matrix-fixture.ts";
+
+/**
+ * How the owner makes a request that succeeds, per operationId. The document says which
+ * parameters and body an operation takes; this table only says which of the owner's resources to
+ * point it at and what status success is. The authorization matrix fails for an operation missing
+ * here, so every route added later gets an entry (and with it, the matrix's checks).
+ */
+export interface OwnerRequest {
+  params?: Record<string, string>;
+  query?: Record<string, string>;
+  /** The JSON body; when absent, one is generated from the document's schema (its example values). */
+  body?: unknown;
+  expect: number;
+  /** Changes or removes what other operations need: runs after all the others. */
+  destructive?: boolean;
+  /** Ends the session it is sent with: each caller with a cookie gets a fresh one for it. */
+  endsSession?: boolean;
+  /** Sees the owner's response (e.g. to remember what it created). */
+  after?: (fx: MatrixFixture, json: unknown) => void;
+}
+
+const rememberWorkspace = (fx: MatrixFixture, json: unknown) => {
+  fx.created.push((json as { id: string }).id);
+};
+
+const heartbeat = {
+  last_human_input_at: null,
+  claude: { state: "idle" },
+  open_terminals: 1,
+  idle: { idle_seconds: 5, warning: false, shutdown_at: null },
+};
+
+export const ownerRequests: Record<string, (fx: MatrixFixture) => OwnerRequest> = {
+  getHealth: () => ({ expect: 200 }),
+  getMe: () => ({ expect: 200 }),
+  createApiKey: () => ({ body: { name: "matrix" }, expect: 201 }),
+  listApiKeys: () => ({ expect: 200 }),
+  revokeApiKey: (fx) => ({ params: { id: fx.spareKey.id }, expect: 204, destructive: true }),
+  getCredentials: () => ({ expect: 200 }),
+  setClaudeKey: (fx) => ({ body: { api_key: fx.claudeKey }, expect: 200 }),
+  clearClaudeKey: () => ({ expect: 204, destructive: true }),
+  createWorkspace: (fx) => ({ body: { repo_url: fx.repoUrl }, expect: 201, after: rememberWorkspace }),
+  listWorkspaces: () => ({ query: { include_ended: "true" }, expect: 200 }),
+  getWorkspace: (fx) => ({ params: { id: fx.main.id }, expect: 200 }),
+  deleteWorkspace: (fx) => ({ params: { id: fx.created[0] ?? "" }, expect: 202, destructive: true }),
+  stopWorkspace: (fx) => ({ params: { id: fx.fresh.id }, expect: 202, destructive: true }),
+  listWorkspaceEvents: (fx) => ({ params: { id: fx.main.id }, expect: 200 }),
+  createTerminalToken: (fx) => ({ params: { id: fx.main.id }, expect: 200 }),
+  listServerTypes: () => ({ expect: 200 }),
+  vmBootstrap: (fx) => ({ params: { id: fx.fresh.id }, expect: 200 }),
+  vmProgress: (fx) => ({ params: { id: fx.main.id }, body: { step: "clone", message: "ok" }, expect: 200 }),
+  vmReady: (fx) => ({ params: { id: fx.main.id }, body: { runtime: "host" }, expect: 200 }),
+  vmHeartbeat: (fx) => ({ params: { id: fx.main.id }, body: heartbeat, expect: 200 }),
+  vmShutdown: (fx) => ({
+    params: { id: fx.main.id },
+    body: { reason: "idle" },
+    expect: 202,
+    destructive: true,
+  }),
+  signIn: () => ({ body: { provider: "github", callbackURL: "/" }, expect: 200 }),
+  signOut: () => ({ body: {}, expect: 200, destructive: true, endsSession: true }),
+};
+
+/** The bearer token the owner's side sends to an operation that takes a VM token. */
+export function ownerVmToken(fx: MatrixFixture, scheme: "vmCallback" | "vmBootstrap"): string {
+  return scheme === "vmBootstrap" ? fx.fresh.bootstrapToken : fx.main.callbackToken;
+}
