@@ -4,7 +4,7 @@
  * the ring, so replay-then-live has no race: whatever a client has not been sent yet is in the ring
  * (or was overwritten, which it is told about with `skip`).
  */
-import { OutputGate } from "./flow.ts";
+import { Pty } from "./pty.ts";
 import { ByteRing } from "./ring.ts";
 import { encodeMessage, type ServerMessage, type SessionInfo, sendWindowBytes } from "./wire.ts";
 
@@ -38,10 +38,7 @@ export interface SessionOptions {
   onExit?: (session: Session) => void;
 }
 
-/**
- * Scrollback per session: what a reconnecting client can replay, and the headroom that absorbs
- * output still arriving after an XOFF (see the constructor).
- */
+/** Scrollback per session: what a reconnecting client can replay. */
 export const defaultScrollbackBytes = 2 * 1024 * 1024;
 /** Largest binary frame we send; small enough to keep the page responsive. */
 const maxFrameBytes = 64 * 1024;
@@ -55,12 +52,10 @@ export class Session {
   readonly pid: number;
   cols: number;
   rows: number;
-  readonly gate: OutputGate;
   readonly exited: Promise<number | null>;
   #ring: ByteRing;
   #clients = new Set<Attachment>();
-  #proc: Bun.Subprocess;
-  #term: Bun.Terminal;
+  #pty: Pty;
   #highWater: number;
   #lowWater: number;
   #banner: string | null = null;
@@ -75,31 +70,25 @@ export class Session {
     const scrollback = opts.scrollbackBytes ?? defaultScrollbackBytes;
     this.#ring = new ByteRing(scrollback);
     this.#onExit = opts.onExit;
-    // Pause as soon as a client has a full window outstanding. The kernel acts on our XOFF only
-    // after a scheduling delay and its PTY buffers still hold up to ~640 KiB, so a fast producer
-    // overshoots; the rest of the ring is that headroom. Under heavy CPU load the overshoot can
-    // exceed it (measured: usually < 1 MiB, rarely several MiB); the client then gets a `skip`
-    // rather than unbounded buffering. Resume once it is down to half a window.
-    this.#highWater = sendWindowBytes;
-    this.#lowWater = sendWindowBytes / 2;
-    this.#proc = Bun.spawn(opts.command, {
+    // Stop reading the PTY once every client has a full window outstanding (the program then
+    // blocks in write()), and before the slowest one would fall out of the scrollback; resume
+    // with hysteresis so a steady consumer is not paused and resumed for every chunk.
+    this.#highWater = Math.min(sendWindowBytes, Math.floor(scrollback / 4));
+    this.#lowWater = this.#highWater / 2;
+    this.#pty = new Pty({
+      command: opts.command,
       cwd: opts.cwd,
-      env: { TERM: "xterm-256color", COLORTERM: "truecolor", ...opts.env },
-      terminal: {
-        cols: opts.cols,
-        rows: opts.rows,
-        name: "xterm-256color",
-        data: (_term, bytes) => this.#onOutput(bytes),
-      },
+      env: opts.env,
+      cols: opts.cols,
+      rows: opts.rows,
+      onData: (bytes) => this.#onOutput(bytes),
     });
-    const term = this.#proc.terminal;
-    if (!term) throw new Error("Bun.spawn returned no terminal");
-    this.#term = term;
-    this.pid = this.#proc.pid;
-    this.gate = new OutputGate(term);
-    this.exited = this.#proc.exited.then(async (code) => {
-      // Output written just before exit may still be in the PTY; give the reader a moment.
-      await Bun.sleep(50);
+    this.pid = this.#pty.pid;
+    this.exited = this.#pty.exited.then(async (code) => {
+      // Output written just before exit may still be in the PTY: read it (background jobs may keep
+      // the terminal open, so do not wait for its end for long).
+      this.#pty.resume();
+      await Promise.race([this.#pty.drained, Bun.sleep(100)]);
       this.#finish(code);
       return code;
     });
@@ -155,15 +144,15 @@ export class Session {
 
   /** Writes input to the program. Never throttled: Ctrl-C must get through a flood. */
   write(data: string | Uint8Array): void {
-    if (this.#done || this.#term.closed) return;
-    this.#term.write(data);
+    if (this.#done) return;
+    this.#pty.write(data);
   }
 
   resize(cols: number, rows: number): void {
-    if (this.#done || this.#term.closed) return;
+    if (this.#done) return;
     this.cols = cols;
     this.rows = rows;
-    this.#term.resize(cols, rows);
+    this.#pty.resize(cols, rows);
   }
 
   ack(att: Attachment, offset: number): void {
@@ -186,10 +175,10 @@ export class Session {
   /** Ends the program: hang up the PTY (SIGHUP, as closing a terminal window does), then SIGKILL. */
   async kill(graceMs = 2000): Promise<void> {
     if (!this.#done) {
-      this.#proc.kill("SIGHUP");
-      this.#term.close();
-      const timer = setTimeout(() => this.#proc.kill("SIGKILL"), graceMs);
-      await this.#proc.exited;
+      this.#pty.kill("SIGHUP");
+      this.#pty.close();
+      const timer = setTimeout(() => this.#pty.kill("SIGKILL"), graceMs);
+      await this.#pty.exited;
       clearTimeout(timer);
     }
     await this.exited;
@@ -197,7 +186,6 @@ export class Session {
 
   #onOutput(bytes: Uint8Array): void {
     this.#ring.append(bytes);
-    this.gate.onOutput(bytes.length);
     for (const att of this.#clients) this.#pump(att);
     this.#updateFlow();
   }
@@ -206,7 +194,7 @@ export class Session {
   #pump(att: Attachment, ignoreWindow = false): void {
     const ring = this.#ring;
     if (att.sent < ring.start) {
-      // Lagged past the scrollback (only possible while output could not be paused).
+      // Lagged past the scrollback: a client that attached late, or one others outran.
       att.sink.sendText(encodeMessage({ t: "skip", from: att.sent, to: ring.start }));
       att.sent = att.acked = ring.start;
     }
@@ -222,24 +210,34 @@ export class Session {
     }
   }
 
-  /** Stops the producer when every attached client lags; restarts it when one caught up. */
+  /** Whether the program's output is currently stopped (for tests and diagnostics). */
+  get outputPaused(): boolean {
+    return this.#pty.paused;
+  }
+
+  /**
+   * Stops reading the program's output when every attached client lags by more than the high
+   * watermark, or when the slowest would otherwise fall out of the scrollback; reads again once
+   * one client is below the low watermark and none is near the scrollback's edge.
+   */
   #updateFlow(): void {
     if (this.#done) return;
     if (this.#clients.size === 0) {
       // Nobody is watching: let the program run, the ring keeps the latest output.
-      this.gate.resume();
+      this.#pty.resume();
       return;
     }
     const end = this.#ring.end;
-    let allLag = true;
-    let someCaughtUp = false;
+    let minLag = Number.POSITIVE_INFINITY;
+    let maxLag = 0;
     for (const att of this.#clients) {
       const lag = end - att.acked;
-      if (lag <= this.#highWater) allLag = false;
-      if (lag < this.#lowWater) someCaughtUp = true;
+      minLag = Math.min(minLag, lag);
+      maxLag = Math.max(maxLag, lag);
     }
-    if (allLag) this.gate.pause();
-    else if (someCaughtUp) this.gate.resume();
+    const edge = this.#ring.capacity - this.#highWater;
+    if (minLag > this.#highWater || maxLag > edge) this.#pty.pause();
+    else if (minLag < this.#lowWater && maxLag < edge - this.#highWater) this.#pty.resume();
   }
 
   #finish(code: number | null): void {
@@ -253,7 +251,7 @@ export class Session {
       att.sink.close(1000, "session ended");
     }
     this.#clients.clear();
-    if (!this.#term.closed) this.#term.close();
+    this.#pty.close();
     this.#onExit?.(this);
   }
 }
