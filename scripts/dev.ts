@@ -53,7 +53,15 @@ const cloud = await startLocalCloud({
   ...(smoke
     ? {}
     : {
-        vms: { rootDir: vmDir, docker, log: (line: string) => console.log(`[vm] ${line}`) },
+        vms: {
+          rootDir: vmDir,
+          docker,
+          // The agents' own tunables (the end-to-end test shortens Claude's working lease).
+          env: process.env.BERTH_CLAUDE_LEASE_SECONDS
+            ? { BERTH_CLAUDE_LEASE_SECONDS: process.env.BERTH_CLAUDE_LEASE_SECONDS }
+            : {},
+          log: (line: string) => console.log(`[vm] ${line}`),
+        },
         edgePort: devPorts.edge,
       }),
 });

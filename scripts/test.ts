@@ -88,7 +88,11 @@ const steps: Step[] = [
     cwd: root,
     command: [],
     run: async () => {
-      const image = await ensureWorkspaceImage({ root, dockerHost: (await engine()).host, log: console.log });
+      const dockerHost = (await engine()).host;
+      const image = await ensureWorkspaceImage({ root, dockerHost, log: console.log });
+      // For vm-agent's real devcontainer tests (under names no other test reads).
+      process.env.BERTH_TEST_DOCKER_HOST = dockerHost;
+      process.env.BERTH_WORKSPACE_IMAGE = image.tag;
       console.log(
         `workspace image ${image.tag}: ${image.built ? "built" : "cached"} in ${image.seconds.toFixed(1)} s`,
       );

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { root } from "./system.ts";
@@ -26,11 +26,10 @@ export function resetScreenshots() {
   rmSync(screenshotDir, { recursive: true, force: true });
 }
 
-let shot = 0;
-/** Numbered screenshots a person can page through after the run. */
+/** Numbered screenshots a person can page through after the run (test files continue the count). */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(screenshotDir, { recursive: true });
-  shot += 1;
+  const shot = readdirSync(screenshotDir).filter((f) => f.endsWith(".png")).length + 1;
   const file = path.join(screenshotDir, `${String(shot).padStart(2, "0")}-${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;

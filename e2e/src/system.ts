@@ -1,5 +1,5 @@
 // Starts the whole local system exactly as the README's first command does, and stops it.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import path from "node:path";
 
 export const root = path.resolve(import.meta.dirname, "../..");
@@ -50,4 +50,28 @@ export async function startSystem(env: Record<string, string>): Promise<RunningS
       if (child.exitCode === null) process.kill(-child.pid, "SIGKILL");
     },
   };
+}
+
+/** The project's Docker engine (scripts/lib/docker-engine.ts) and the simulated VMs' disks. */
+const dockerHost = `unix://${path.join(root, ".state/docker/docker.sock")}`;
+const vmDisks = path.join(root, ".state/vms");
+
+/** Containers (any state) the devcontainer CLI made for a workspace on a simulated VM's disk. */
+export function vmContainers(): string[] {
+  const out = execFileSync(
+    "docker",
+    [
+      "ps",
+      "--all",
+      "--filter",
+      "label=devcontainer.local_folder",
+      "--format",
+      '{{.ID}} {{.Label "devcontainer.local_folder"}}',
+    ],
+    { env: { ...process.env, DOCKER_HOST: dockerHost }, encoding: "utf8" },
+  );
+  return out
+    .split("\n")
+    .filter((line) => line.split(" ")[1]?.startsWith(`${vmDisks}/`))
+    .map((line) => line.trim());
 }

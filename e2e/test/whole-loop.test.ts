@@ -1,8 +1,9 @@
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, resetScreenshots, screenshot } from "../src/browser.ts";
+import { launchChromium, screenshot } from "../src/browser.ts";
 import { type ServedRepo, serveGitRepo } from "../src/git-repo.ts";
-import { baseUrl, localCloud, type RunningSystem, startSystem } from "../src/system.ts";
+import { baseUrl, localCloud, type RunningSystem, startSystem, vmContainers } from "../src/system.ts";
+import { json, signIn, terminalRows } from "../src/ui.ts";
 
 let system: RunningSystem;
 let repo: ServedRepo;
@@ -13,7 +14,6 @@ beforeAll(async () => {
   // Idle in seconds rather than half an hour, so the test can watch a workspace die.
   system = await startSystem({ DEFAULT_IDLE_TIMEOUT_MINUTES: "0.5", IDLE_GRACE_MINUTES: "0.5" });
   browser = await launchChromium();
-  resetScreenshots();
 });
 
 afterAll(async () => {
@@ -21,22 +21,6 @@ afterAll(async () => {
   await system?.stop();
   await repo?.stop();
 });
-
-async function signIn(page: Page, login: string) {
-  await page.goto(baseUrl);
-  await page.getByRole("button", { name: "Sign in with GitHub" }).click();
-  await page.locator(`button[data-login="${login}"]`).click();
-  await page.waitForURL(`${baseUrl}/**`);
-  await page.getByRole("button", { name: "Create workspace" }).waitFor();
-}
-
-/** The terminal's visible rows as text, one string per row (xterm.js's DOM renderer). */
-async function terminalRows(terminal: Page): Promise<string[]> {
-  const rows = await terminal.locator(".xterm-rows > div").allTextContents();
-  return rows.map((row) => row.replace(/\u00a0/g, " ").trim());
-}
-
-const json = async <T>(url: string): Promise<T> => (await (await fetch(url)).json()) as T;
 
 describe("the whole loop on one machine", () => {
   it("signs in, boots a workspace, types in its terminal, and watches it die when idle", async () => {
@@ -117,6 +101,8 @@ describe("the whole loop on one machine", () => {
     expect(servers.servers.filter((s) => s.labels["berth.workspace"] === id)).toEqual([]);
     const dns = await json<{ records: Array<{ name: string }> }>(`${localCloud.cloudflare}/__berth/state`);
     expect(dns.records.filter((r) => r.name.includes(id))).toEqual([]);
+    // Its devcontainer is gone with it: no container is left for any simulated VM's disk.
+    await expect.poll(() => vmContainers(), { timeout: 30_000 }).toEqual([]);
     await context.close();
   });
 });

@@ -9,7 +9,7 @@ import { loadOrRedeemSecrets } from "./control-plane/secrets.ts";
 import { createShutdownRequester } from "./control-plane/shutdown.ts";
 import { startHookServer } from "./hooks/server.ts";
 import { createIdleMonitor } from "./idle/monitor.ts";
-import { defaultLeaseSettings } from "./idle/policy.ts";
+import { leaseSettings } from "./idle/policy.ts";
 import { heartbeatBody, settingsFromConfig, warningBanner } from "./idle/report.ts";
 import { loadIdleState, saveIdleState } from "./idle/store.ts";
 import { type AgentPhase, type AgentStatus, buildStatus, type SessionInfo } from "./status.ts";
@@ -139,7 +139,7 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
   const shutdown = createShutdownRequester({ client, log });
   const persisted = await loadIdleState(paths.idleStatePath);
   const monitor = createIdleMonitor({
-    settings: { ...settingsFromConfig(config), ...defaultLeaseSettings },
+    settings: { ...settingsFromConfig(config), ...leaseSettings(opts.env ?? process.env) },
     now,
     persisted,
     persist: (s) => saveIdleState(paths.idleStatePath, s),

@@ -174,6 +174,8 @@ async function bootDevcontainer(
     env,
     exec: (command) => devcontainerExec(dc, command),
     agentCommand: [containerAgentPath],
+    apiKey: opts.secrets.claude_api_key ?? null,
+    folder: result.remoteWorkspaceFolder,
   });
   opts.report(
     "claude",

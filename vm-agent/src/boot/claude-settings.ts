@@ -23,39 +23,85 @@ export async function writeHostClaudeSettings(configDir: string, agentCommand: s
   return path;
 }
 
+/** Reads a JSON file in the container ($HOME-relative), null when missing or broken. */
+async function readContainerJson(
+  opts: { run: CommandRunner; env: Record<string, string>; exec(command: string[]): string[] },
+  file: string,
+): Promise<unknown> {
+  const read = await opts.run(opts.exec(["sh", "-c", `cat "$HOME/${file}" 2>/dev/null || true`]), {
+    env: opts.env,
+    timeoutMs: 60_000,
+  });
+  try {
+    return JSON.parse(read.stdout);
+  } catch {
+    return null;
+  }
+}
+
+/** Writes a file in the container ($HOME-relative, 0600) from stdin: its content is on no command line. */
+async function writeContainerFile(
+  opts: { run: CommandRunner; env: Record<string, string>; exec(command: string[]): string[] },
+  file: string,
+  content: string,
+): Promise<{ ok: boolean; error?: string }> {
+  const write = await opts.run(
+    opts.exec(["sh", "-c", `umask 077 && mkdir -p "$(dirname "$HOME/${file}")" && cat > "$HOME/${file}"`]),
+    { env: opts.env, timeoutMs: 60_000, input: content },
+  );
+  return write.code === 0 ? { ok: true } : { ok: false, error: write.stderr.trim().slice(-300) };
+}
+
 /**
- * Devcontainer runtime: ~/.claude/settings.json of the container's user, read and written through
- * `devcontainer exec` (the content travels as an argument, not through a shell).
+ * What a person would otherwise click through on Claude Code's first start in a workspace:
+ * onboarding, using the key they gave Berth (Claude Code remembers its last 20 characters), and
+ * trusting the repo's folder.
+ */
+export function claudeFirstRunState(
+  existing: unknown,
+  apiKey: string | null,
+  folder: string,
+): Record<string, unknown> {
+  const state = existing && typeof existing === "object" ? { ...(existing as Record<string, unknown>) } : {};
+  state.hasCompletedOnboarding = true;
+  if (apiKey) {
+    const responses = (state.customApiKeyResponses ?? {}) as { approved?: string[]; rejected?: string[] };
+    const approved = new Set(responses.approved ?? []);
+    approved.add(apiKey.slice(-20));
+    state.customApiKeyResponses = {
+      ...responses,
+      approved: [...approved],
+      rejected: responses.rejected ?? [],
+    };
+  }
+  const projects = (state.projects ?? {}) as Record<string, Record<string, unknown>>;
+  state.projects = { ...projects, [folder]: { ...projects[folder], hasTrustDialogAccepted: true } };
+  return state;
+}
+
+/**
+ * Devcontainer runtime: ~/.claude/settings.json (the hooks) and ~/.claude.json (first-run state)
+ * of the container's user, read and written through `devcontainer exec`, contents on stdin.
  */
 export async function writeContainerClaudeSettings(opts: {
   run: CommandRunner;
   env: Record<string, string>;
   exec(command: string[]): string[];
   agentCommand: string[];
+  apiKey: string | null;
+  /** The repo's folder inside the container. */
+  folder: string;
 }): Promise<{ ok: boolean; error?: string }> {
-  const read = await opts.run(
-    opts.exec(["sh", "-c", 'cat "$HOME/.claude/settings.json" 2>/dev/null || true']),
-    {
-      env: opts.env,
-      timeoutMs: 60_000,
-    },
+  const settings = mergeClaudeSettings(
+    await readContainerJson(opts, ".claude/settings.json"),
+    claudeHooks(opts.agentCommand),
   );
-  let existing: unknown = null;
-  try {
-    existing = JSON.parse(read.stdout);
-  } catch {
-    // None yet.
-  }
-  const merged = JSON.stringify(mergeClaudeSettings(existing, claudeHooks(opts.agentCommand)), null, 2);
-  const write = await opts.run(
-    opts.exec([
-      "sh",
-      "-c",
-      'mkdir -p "$HOME/.claude" && printf "%s\\n" "$1" > "$HOME/.claude/settings.json"',
-      "berth-agent",
-      merged,
-    ]),
-    { env: opts.env, timeoutMs: 60_000 },
+  const written = await writeContainerFile(
+    opts,
+    ".claude/settings.json",
+    `${JSON.stringify(settings, null, 2)}\n`,
   );
-  return write.code === 0 ? { ok: true } : { ok: false, error: write.stderr.trim().slice(-300) };
+  if (!written.ok) return written;
+  const state = claudeFirstRunState(await readContainerJson(opts, ".claude.json"), opts.apiKey, opts.folder);
+  return writeContainerFile(opts, ".claude.json", `${JSON.stringify(state, null, 2)}\n`);
 }

@@ -4,6 +4,8 @@ export interface RunOptions {
   cwd?: string;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** Written to the command's stdin: how content (secrets above all) reaches it, not argv. */
+  input?: string;
 }
 export interface RunResult {
   /** Exit code; 127 when the program does not exist, 124 on timeout. */
@@ -20,7 +22,7 @@ export const runCommand: CommandRunner = async (argv, opts = {}) => {
     proc = Bun.spawn(argv, {
       cwd: opts.cwd,
       env: opts.env ?? (process.env as Record<string, string>),
-      stdin: "ignore",
+      stdin: opts.input === undefined ? "ignore" : new Response(opts.input),
       stdout: "pipe",
       stderr: "pipe",
     });

@@ -30,6 +30,20 @@ export const defaultLeaseSettings = {
   leaseCapMs: 4 * 60 * 60_000,
 } as const;
 
+/**
+ * The lease settings, with the machine's override of the lease (BERTH_CLAUDE_LEASE_SECONDS): the
+ * end-to-end test lets a killed Claude's lease lapse in a couple of minutes instead of five.
+ */
+export function leaseSettings(env: Record<string, string | undefined>): {
+  leaseMs: number;
+  subagentLeaseMs: number;
+  leaseCapMs: number;
+} {
+  const seconds = Number(env.BERTH_CLAUDE_LEASE_SECONDS);
+  if (!Number.isFinite(seconds) || seconds <= 0) return defaultLeaseSettings;
+  return { ...defaultLeaseSettings, leaseMs: seconds * 1000 };
+}
+
 export interface ClaudeSession {
   /** When the current lease started, or null when there is none (ended, lapsed or never). */
   leaseStartedAt: number | null;

@@ -175,6 +175,14 @@ esac`;
       matcher: "*",
       hooks: [{ type: "command", command: "/usr/local/bin/berth-agent hook PreToolUse", timeout: 5 }],
     });
+    // Claude Code starts without first-run questions: onboarding, the key, trusting the folder.
+    const state = JSON.parse(await readFile(join(s.home, ".claude.json"), "utf8"));
+    expect(state).toMatchObject({
+      hasCompletedOnboarding: true,
+      customApiKeyResponses: { approved: ["sk-ant-test"] },
+      projects: { "/workspaces/workspace": { hasTrustDialogAccepted: true } },
+    });
+    expect((await stat(join(s.home, ".claude.json"))).mode & 0o777).toBe(0o600);
     const envFile = join(s.paths.runDir, "workspace.env");
     expect((await stat(envFile)).mode & 0o777).toBe(0o600);
     expect(await readFile(envFile, "utf8")).toBe(
