@@ -59,7 +59,11 @@ describe("the whole loop on one machine", () => {
     const bob = await other.newPage();
     await signIn(bob, "bob");
     expect((await bob.request.get(`${baseUrl}/api/workspaces/${id}`)).status()).toBe(404);
-    expect((await bob.request.post(`${baseUrl}/api/workspaces/${id}/terminal-token`)).status()).toBe(404);
+    // A cookie-authenticated write must carry the dashboard's Origin, as a browser's fetch does.
+    const asDashboard = { headers: { origin: baseUrl } };
+    expect(
+      (await bob.request.post(`${baseUrl}/api/workspaces/${id}/terminal-token`, asDashboard)).status(),
+    ).toBe(404);
     await other.close();
 
     const [terminal] = await Promise.all([context.waitForEvent("page"), openTerminal.click()]);

@@ -15,6 +15,7 @@ import { notInvitedRoutes } from "./routes/not-invited.ts";
 import { serverTypeRoutes } from "./routes/server-types.ts";
 import { vmCallbackRoutes } from "./routes/vm-callbacks.ts";
 import { workspaceRoutes } from "./routes/workspaces.ts";
+import { requireSameOriginForCookies } from "./security/same-origin.ts";
 
 /** Largest JSON body any endpoint accepts; nothing Berth takes in comes close. */
 export const maxBodyBytes = 64 * 1024;
@@ -37,6 +38,7 @@ export function createApp() {
   // type is too large for TypeScript to represent.
   const mount = (path: string, routes: { fetch: unknown }) => app.route(path, routes as unknown as Routes);
   app.use("/api/*", requireHealthyConfig);
+  app.use("/api/*", requireSameOriginForCookies);
   mount("/api/health", healthRoutes);
   mount("/api/auth", authRoutes);
   mount("/api/not-invited", notInvitedRoutes);

@@ -155,7 +155,7 @@ describe("GET /api/health", () => {
   it("is ok with the real test env, without authentication", async () => {
     const res = await SELF.fetch(`${testPublicUrl}/api/health`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true, checks: [] });
+    expect(await res.json()).toEqual({ ok: true, checks: [], warnings: [] });
   });
 
   it("is documented in the OpenAPI document", async () => {

@@ -325,3 +325,65 @@ export function checkConfig(env: Env): ConfigProblem[] {
 
 /** The names of the settings held as Worker secrets (never echoed anywhere). */
 export const secretSettings: readonly string[] = required.filter((s) => s.secret).map((s) => s.name);
+
+/** Public suffixes of more than one label that are common enough to matter here. */
+const multiLabelSuffixes = new Set([
+  "co.uk",
+  "org.uk",
+  "ac.uk",
+  "gov.uk",
+  "me.uk",
+  "com.au",
+  "net.au",
+  "org.au",
+  "co.nz",
+  "co.jp",
+  "ne.jp",
+  "or.jp",
+  "com.br",
+  "co.za",
+  "com.cn",
+  "co.in",
+  "co.kr",
+  "com.mx",
+  "com.tr",
+  "com.sg",
+  "com.hk",
+  "co.il",
+  "workers.dev",
+  "pages.dev",
+  "github.io",
+]);
+
+/** The registrable domain ("site") of a host name, or null for an IP address or a single label. */
+export function registrableDomain(host: string): string | null {
+  const h = host.toLowerCase().replace(/\.$/, "");
+  if (/^[\d.]+$/.test(h) || h.includes(":")) return null;
+  const labels = h.split(".");
+  if (labels.length < 2) return null;
+  const lastTwo = labels.slice(-2).join(".");
+  if (multiLabelSuffixes.has(lastTwo)) return labels.length >= 3 ? labels.slice(-3).join(".") : null;
+  return lastTwo;
+}
+
+/**
+ * Settings that work but weaken isolation. A workspace runs code the user (or an agent) chose: on
+ * the dashboard's own site it is "same-site" to the dashboard, so browsers send the dashboard's
+ * SameSite cookies along with requests it makes and it may set cookies for the shared parent domain.
+ */
+export function configWarnings(env: Env): ConfigProblem[] {
+  const warnings: ConfigProblem[] = [];
+  let dashboardHost: string | null = null;
+  try {
+    dashboardHost = new URL(env.BERTH_PUBLIC_URL).hostname;
+  } catch {}
+  const dashboardSite = dashboardHost ? registrableDomain(dashboardHost) : null;
+  const workspaceSite = env.WORKSPACE_DOMAIN ? registrableDomain(env.WORKSPACE_DOMAIN) : null;
+  if (dashboardSite && dashboardSite === workspaceSite) {
+    warnings.push({
+      setting: "WORKSPACE_DOMAIN",
+      problem: `shares the registrable domain ${dashboardSite} with BERTH_PUBLIC_URL: workspaces run arbitrary code and would be same-site with the dashboard; put them under a separate registrable domain (e.g. berth-workspaces.dev)`,
+    });
+  }
+  return warnings;
+}

@@ -1,7 +1,7 @@
 import { errorCodes } from "@berth/protocol";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { type ConfigProblem, checkConfig } from "../config/check.ts";
+import { type ConfigProblem, checkConfig, configWarnings } from "../config/check.ts";
 import type { Env } from "../env.ts";
 import { jsonResponse, publicSecurity } from "../http/schemas.ts";
 
@@ -60,7 +60,16 @@ const getHealth = createRoute({
   description:
     "Whether the Worker's settings and secrets are present and well-formed. Needs no authentication and never includes a value.",
   responses: {
-    200: jsonResponse(z.object({ ok: z.literal(true), checks: z.array(problemSchema) }), "Configured"),
+    200: jsonResponse(
+      z.object({
+        ok: z.literal(true),
+        checks: z.array(problemSchema),
+        warnings: z
+          .array(problemSchema)
+          .describe("Settings that work but weaken isolation, e.g. WORKSPACE_DOMAIN on the dashboard's site"),
+      }),
+      "Configured",
+    ),
     503: jsonResponse(
       z.object({
         ok: z.literal(false),
@@ -76,5 +85,5 @@ export const healthRoutes = new OpenAPIHono<{ Bindings: Env }>().openapi(getHeal
   const problems = configProblems(c.env);
   c.header("cache-control", "no-store");
   if (problems.length > 0) return c.json(unhealthyBody(problems), 503);
-  return c.json({ ok: true as const, checks: [] as ConfigProblem[] }, 200);
+  return c.json({ ok: true as const, checks: [] as ConfigProblem[], warnings: configWarnings(c.env) }, 200);
 });

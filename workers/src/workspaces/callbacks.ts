@@ -8,25 +8,23 @@ import { randomToken, sha256Hex } from "../security/tokens.ts";
 import type { LifecycleDeps } from "./reconcile.ts";
 import { stopWorkspace } from "./service.ts";
 import { isTerminal } from "./state-machine.ts";
-import {
-  countEvents,
-  loadWorkspace,
-  maxEventsPerWorkspace,
-  recordEvent,
-  transition,
-  updateWorkspace,
-} from "./store.ts";
+import { loadWorkspace, recordEvent, transition, updateWorkspace } from "./store.ts";
 
 const unauthorized = (message: string) => new ApiError(401, errorCodes.unauthorized, message);
 
 /**
  * The agent trades its one-time bootstrap token for its callback token and the user's Claude key.
- * Exactly one redemption can succeed; every refused attempt is recorded on the timeline.
+ * Exactly one redemption can succeed. A wrong token writes nothing (anyone can send one); a refused
+ * attempt with the right token (a second use, a late or expired one) is worth seeing: it means the
+ * token leaked or the VM is confused, so it goes on the timeline (capped, like every event kind).
  */
 export async function redeemBootstrap(deps: LifecycleDeps, box: SecretBox, id: string, token: string) {
   const ws = await loadWorkspace(deps.db, id);
   if (!ws) throw notFound("workspace");
   const hash = await sha256Hex(token);
+  if (!ws.bootstrapTokenHash || ws.bootstrapTokenHash !== hash) {
+    throw new ApiError(401, errorCodes.unauthorized, "bootstrap refused: unknown token");
+  }
   const refuse = async (why: string, status: 401 | 409) => {
     await recordEvent(deps.db, id, "bootstrap_refused", `bootstrap refused: ${why}`);
     throw new ApiError(
@@ -35,7 +33,6 @@ export async function redeemBootstrap(deps: LifecycleDeps, box: SecretBox, id: s
       `bootstrap refused: ${why}`,
     );
   };
-  if (!ws.bootstrapTokenHash || ws.bootstrapTokenHash !== hash) return refuse("unknown token", 401);
   if (ws.bootstrapRedeemedAt) return refuse("token already used", 409);
   if (isTerminal(ws.state) || ws.state === "stopping") return refuse(`workspace is ${ws.state}`, 409);
   if (!ws.bootstrapExpiresAt || ws.bootstrapExpiresAt.getTime() < deps.now())
@@ -84,16 +81,15 @@ export async function recordProgress(
   message: string,
   at?: string,
 ) {
-  if ((await countEvents(deps.db, ws.id)) >= maxEventsPerWorkspace) return { stored: false };
   const when = at ? Math.min(Date.parse(at), deps.now()) : deps.now();
-  await recordEvent(
+  const stored = await recordEvent(
     deps.db,
     ws.id,
     "progress",
     `[${step}] ${message}`,
     Number.isFinite(when) ? when : deps.now(),
   );
-  return { stored: true };
+  return { stored };
 }
 
 export async function markReady(deps: LifecycleDeps, ws: Workspace, runtime: string) {

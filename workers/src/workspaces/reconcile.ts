@@ -50,6 +50,9 @@ export async function reconcileWorkspace(
   observed?: Observed,
 ): Promise<Workspace> {
   let ws = start;
+  // Already cleaned up: a stop or delete asked again costs no Hetzner or Cloudflare request. The
+  // sweep still passes such a workspace with what it observed when something of it reappears.
+  if (isTerminal(ws.state) && ws.cleanedUpAt && !observed) return ws;
   try {
     const decision = timedDecision(ws, deps.now(), deps.settings);
     if (decision)
@@ -160,10 +163,14 @@ async function cleanUp(deps: LifecycleDeps, start: Workspace, observed?: Observe
     for (const id of ids) await deps.servers.deleteServer(id);
     if (ids.size > 0) await recordEvent(deps.db, ws.id, "server", `server ${[...ids].join(", ")} deleted`);
   }
+  const cleanedUpAt = new Date(deps.now());
   if (ws.state === "stopping") {
     ws =
-      (await transition(deps.db, ws, "deleted", "server and DNS records removed")) ??
+      (await transition(deps.db, ws, "deleted", "server and DNS records removed", { cleanedUpAt })) ??
       (await reload(deps, ws));
+  } else if (isTerminal(ws.state)) {
+    await updateWorkspace(deps.db, ws.id, { cleanedUpAt });
+    ws = { ...ws, cleanedUpAt };
   }
   return ws;
 }

@@ -4,19 +4,45 @@ import type { Database } from "../db/client.ts";
 import { type Workspace, workspaceEvents, workspaces } from "../db/schema/index.ts";
 import { assertTransition } from "./state-machine.ts";
 
-/** Most progress lines kept per workspace; a chatty or hostile agent cannot fill the database. */
-export const maxEventsPerWorkspace = 1000;
+/**
+ * Most events kept per workspace and kind, so a chatty or hostile agent (or a provider failing every
+ * minute) cannot fill the database, and no kind can push another out: progress keeps its room
+ * whatever errors pile up. State changes and the one bootstrap are never capped: the state machine
+ * bounds them. The sum stays under the 1000 events the timeline returns.
+ */
+export const eventCaps: Record<string, number | null> = {
+  state: null,
+  bootstrap: null,
+  progress: 600,
+  server: 20,
+};
+/** Cap for every other kind (error, bootstrap_refused, shutdown_requested, ...). */
+export const defaultEventCap = 50;
+/** Most progress lines kept per workspace. */
+export const maxEventsPerWorkspace = eventCaps.progress as number;
 
+export const eventCapOf = (type: string): number | null =>
+  type in eventCaps ? (eventCaps[type] ?? null) : defaultEventCap;
+
+/** Records an event unless its kind is at its cap (checked in the same statement); true if stored. */
 export async function recordEvent(
   db: Database,
   workspaceId: string,
   type: string,
   message: string,
   at = Date.now(),
-) {
-  await db
-    .insert(workspaceEvents)
-    .values({ workspaceId, type, message: message.slice(0, 2000), at: new Date(at) });
+): Promise<boolean> {
+  const text = message.slice(0, 2000);
+  const cap = eventCapOf(type);
+  if (cap === null) {
+    await db.insert(workspaceEvents).values({ workspaceId, type, message: text, at: new Date(at) });
+    return true;
+  }
+  const result = await db.run(sql`
+    insert into workspace_events (workspace_id, at, type, message)
+    select ${workspaceId}, ${at}, ${type}, ${text}
+    where (select count(*) from workspace_events where workspace_id = ${workspaceId} and type = ${type}) < ${cap}`);
+  return (result.meta.changes ?? 0) > 0;
 }
 
 export async function countEvents(db: Database, workspaceId: string): Promise<number> {
