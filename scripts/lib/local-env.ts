@@ -6,6 +6,8 @@ import { generateEncryptionKey, generateSigningJwk } from "./keys.ts";
 
 export const devPorts = { worker: 8787, edge: 8788, hetzner: 8701, cloudflare: 8702, github: 8703 } as const;
 export const devPublicUrl = `http://localhost:${devPorts.worker}`;
+/** Local mode's DEPLOYMENT_ID: on every label and DNS comment the local Worker makes. */
+export const devDeploymentId = "local";
 
 const tunable = [
   "DEFAULT_IDLE_TIMEOUT_MINUTES",
@@ -46,6 +48,7 @@ export function writeDevVars(root: string): Record<string, string> {
     CLOUDFLARE_API_TOKEN: "local-cloudflare-token",
     CLOUDFLARE_ZONE_ID: "023e105f4ecef8ad9ca31a8372d0c353",
     WORKSPACE_DOMAIN: "localhost",
+    DEPLOYMENT_ID: devDeploymentId,
     WORKSPACE_SCHEME: "http",
     WORKSPACE_PORT: String(devPorts.edge),
     ENCRYPTION_KEY: previous.ENCRYPTION_KEY ?? generateEncryptionKey(),

@@ -4,6 +4,8 @@
  * +2 Cloudflare, +3 GitHub, so two test runs on one machine can use different bases.
  */
 export const testPublicUrl = "http://localhost:8787";
+/** The tests' deployment; other deployments' resources in the same stand-ins must survive. */
+export const testDeployment = "test";
 export const testZone = { id: "023e105f4ecef8ad9ca31a8372d0c353", name: "localhost" } as const;
 
 export function testPortsFrom(base: number) {
@@ -33,6 +35,7 @@ export function testVarsFor(base: number) {
     CLOUDFLARE_API_TOKEN: "local-cloudflare-token",
     CLOUDFLARE_ZONE_ID: testZone.id,
     WORKSPACE_DOMAIN: testZone.name,
+    DEPLOYMENT_ID: testDeployment,
     WORKSPACE_SCHEME: "http",
     WORKSPACE_PORT: "8788",
     MAX_LIVE_WORKSPACES_PER_USER: "3",
