@@ -14,6 +14,8 @@ export interface VarInput {
   flag: string;
   question: string;
   validate: (value: string) => string | null;
+  /** Used, with a note, when neither a flag, the environment nor wrangler.toml gives a value. */
+  fallback?: string;
 }
 
 const placeholder = (value: string) =>
@@ -43,6 +45,16 @@ export const varInputs: VarInput[] = [
     flag: "workspace-domain",
     question: "Domain workspaces live under (ws.your-domain.com)",
     validate: (v) => (hostname.test(v) ? null : "must be a bare hostname such as ws.your-domain.com"),
+  },
+  {
+    name: "DEPLOYMENT_ID",
+    flag: "deployment-id",
+    question: "A short name for this deployment (prod)",
+    validate: (v) =>
+      /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/.test(v)
+        ? null
+        : "must be 1-32 lowercase letters, digits or hyphens (e.g. prod)",
+    fallback: "prod",
   },
   {
     name: "CLOUDFLARE_ZONE_ID",
@@ -152,7 +164,12 @@ export async function resolveInputs(options: {
     if (fromFlag) [value, source] = [fromFlag, `--${input.flag}`];
     else if (fromEnv) [value, source] = [fromEnv, `$${input.name}`];
     else if (current && !placeholder(current) && !input.validate(current)) value = current;
-    else if (prompter) {
+    else if (input.fallback !== undefined) {
+      value = input.fallback;
+      notes.push(
+        `${input.name} is "${input.fallback}"; give each deployment sharing a Hetzner project or DNS zone its own (--${input.flag})`,
+      );
+    } else if (prompter) {
       for (;;) {
         const answer = await prompter.ask(input.question, { hidden: false });
         const problem = input.validate(answer);

@@ -41,6 +41,7 @@ the Worker's secrets, publishes the agent binaries, builds the dashboard and dep
   --dry-run                 print every step it would take; change nothing
   --public-url URL          BERTH_PUBLIC_URL        (or $BERTH_PUBLIC_URL)
   --workspace-domain HOST   WORKSPACE_DOMAIN        (or $WORKSPACE_DOMAIN)
+  --deployment-id NAME      DEPLOYMENT_ID           (or $DEPLOYMENT_ID; default prod)
   --zone-id ID              CLOUDFLARE_ZONE_ID      (or $CLOUDFLARE_ZONE_ID)
   --github-client-id ID     GITHUB_CLIENT_ID        (or $GITHUB_CLIENT_ID)
   --non-interactive         never prompt; fail if an input is missing (default when stdin is not a TTY)

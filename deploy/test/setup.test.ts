@@ -138,6 +138,9 @@ describe("setup:cloudflare --dry-run", () => {
     }
     expect(run.stdout).toContain("[dry-run] worker deploy: would run wrangler deploy");
     expect(run.stdout).toContain('WORKSPACE_DOMAIN = "ws.mine.dev"');
+    // Not given: the default deployment id, said out loud.
+    expect(run.stdout).toContain('DEPLOYMENT_ID = "prod"');
+    expect(run.stdout).toContain('DEPLOYMENT_ID is "prod"');
     expect(run.stdout).toContain("[dry-run] nothing was changed");
     for (const value of Object.values(secretInputs)) expect(run.all).not.toContain(value);
 

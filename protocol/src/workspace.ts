@@ -12,15 +12,31 @@ export type WorkspaceState = (typeof workspaceStates)[number];
 /** States after which nothing on Hetzner or Cloudflare may remain. */
 export const terminalStates: readonly WorkspaceState[] = ["deleted", "failed"];
 
-/** Labels on every Hetzner server Berth creates; the reconciler touches nothing without them. */
+/**
+ * Labels on every Hetzner server (and the firewall) Berth creates; the reconciler touches nothing
+ * without them, and nothing of another deployment (`berth.deployment`) sharing the project.
+ */
 export const serverLabels = {
   workspace: "berth.workspace",
   owner: "berth.owner",
   managedBy: "berth.managed-by",
+  deployment: "berth.deployment",
 } as const;
 
-/** DNS record comments carry this prefix followed by the workspace id. */
-export const dnsCommentPrefix = "berth:workspace=";
+/**
+ * A deployment's id (the `DEPLOYMENT_ID` setting): a Hetzner label value and part of every DNS
+ * record comment, so two deployments sharing a Hetzner project or a zone never touch each other's.
+ */
+export const deploymentIdPattern = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+
+/** DNS record comments: `berth:<deployment>:workspace=<workspace id>`. */
+export function dnsCommentPrefixFor(deployment: string): string {
+  return `berth:${deployment}:workspace=`;
+}
+
+export function dnsComment(deployment: string, workspaceId: string): string {
+  return `${dnsCommentPrefixFor(deployment)}${workspaceId}`;
+}
 
 export const defaultServerType = "cx23";
 export const defaultLocation = "fsn1";

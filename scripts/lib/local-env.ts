@@ -13,6 +13,8 @@ export const devPorts = {
   anthropic: 8704,
 } as const;
 export const devPublicUrl = `http://localhost:${devPorts.worker}`;
+/** Local mode's DEPLOYMENT_ID: on every label and DNS comment the local Worker makes. */
+export const devDeploymentId = "local";
 
 const tunable = [
   "DEFAULT_IDLE_TIMEOUT_MINUTES",
@@ -61,6 +63,7 @@ export function writeDevVars(root: string): Record<string, string> {
     CLOUDFLARE_API_TOKEN: "local-cloudflare-token",
     CLOUDFLARE_ZONE_ID: "023e105f4ecef8ad9ca31a8372d0c353",
     WORKSPACE_DOMAIN: "localhost",
+    DEPLOYMENT_ID: devDeploymentId,
     WORKSPACE_SCHEME: "http",
     WORKSPACE_PORT: String(devPorts.edge),
     // Claude Code on the VMs talks to the local Messages API stand-in; unset in production.

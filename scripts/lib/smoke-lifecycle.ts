@@ -1,6 +1,11 @@
 // The curl walkthrough of a workspace's life against the running local system, as the VM would
 // play it: the bootstrap token is read from the server's user_data in the Hetzner stand-in.
 
+import { devDeploymentId } from "./local-env.ts";
+
+/** The comment the local Worker puts on a workspace's DNS records (protocol's dnsComment). */
+const dnsCommentOf = (id: string) => `berth:${devDeploymentId}:workspace=${id}`;
+
 interface Deps {
   baseUrl: string;
   apiKey: string;
@@ -62,7 +67,7 @@ export async function smokeLifecycle(deps: Deps): Promise<string[]> {
     await fetch(`${deps.cloudflareControl}/__berth/state`),
     "dns state",
   );
-  const mine = records.records.filter((r) => r.comment === `berth:workspace=${ws.id}`);
+  const mine = records.records.filter((r) => r.comment === dnsCommentOf(ws.id));
   if (!server || mine.length !== 2)
     throw new Error(`expected a server and 2 DNS records, got ${mine.length}`);
   log.push(`server ${server.id} and DNS records ${mine.map((r) => r.name).join(", ")} exist`);
@@ -108,7 +113,7 @@ export async function smokeLifecycle(deps: Deps): Promise<string[]> {
     "dns state",
   );
   if (after.servers.some((s) => s.id === server.id)) throw new Error("the server outlived its workspace");
-  if (dnsAfter.records.some((r) => r.comment === `berth:workspace=${ws.id}`))
+  if (dnsAfter.records.some((r) => r.comment === dnsCommentOf(ws.id)))
     throw new Error("DNS records outlived it");
   log.push("workspace deleted; its server and DNS records are gone");
   return log;

@@ -23,6 +23,11 @@ export interface Env {
   CLOUDFLARE_API_URL: string;
   CLOUDFLARE_API_TOKEN: string;
   CLOUDFLARE_ZONE_ID: string;
+  /**
+   * This deployment's id, on every Hetzner label and DNS record comment: the reconciler touches only
+   * its own deployment's servers, firewall and records, even in a shared Hetzner project or zone.
+   */
+  DEPLOYMENT_ID: string;
   /** Workspaces live at <id>.<WORKSPACE_DOMAIN>. */
   WORKSPACE_DOMAIN: string;
   /** How browsers reach a workspace host: "https" in production, "http" locally. */

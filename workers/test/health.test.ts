@@ -126,6 +126,7 @@ describe("checkConfig", () => {
         "CLOUDFLARE_API_TOKEN",
         "CLOUDFLARE_API_URL",
         "CLOUDFLARE_ZONE_ID",
+        "DEPLOYMENT_ID",
         "ENCRYPTION_KEY",
         "GITHUB_API_URL",
         "GITHUB_CLIENT_ID",

@@ -1,6 +1,8 @@
 import { inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { type Workspace, workspaces } from "../src/db/schema/index.ts";
+import { ensureFirewall } from "../src/reconciler/firewall.ts";
+import { managedSelector } from "../src/reconciler/sweep.ts";
 import { newWorkspaceRow } from "../src/workspaces/new-row.ts";
 import { workspaceDnsNames } from "../src/workspaces/reconcile.ts";
 import { cloudflare, depsAt, hetzner, sweep } from "./support/lifecycle.ts";
@@ -15,6 +17,8 @@ describe("API budgets", () => {
     const ownerId = ((await (await api("/api/me", { headers: { cookie } })).json()) as { id: string }).id;
     const now = new Date();
     const rows: Workspace[] = [];
+    // As production makes them: labelled with the deployment, behind its firewall from the start.
+    const firewall = await ensureFirewall(deps.servers, deps.deployment);
     for (let i = 0; i < fleet; i++) {
       const id = `wfleet${crypto.randomUUID().replaceAll("-", "").slice(0, 10)}`;
       const server = await deps.servers.createServer({
@@ -23,7 +27,13 @@ describe("API budgets", () => {
         location: "fsn1",
         image: "ubuntu-24.04",
         userData: "#cloud-config\n",
-        labels: { "berth.managed-by": "berth", "berth.workspace": id, "berth.owner": ownerId },
+        labels: {
+          "berth.managed-by": "berth",
+          "berth.workspace": id,
+          "berth.owner": ownerId,
+          "berth.deployment": deps.deployment,
+        },
+        firewallIds: [firewall.id],
       });
       const ws: Workspace = {
         ...newWorkspaceRow(
@@ -70,6 +80,9 @@ describe("API budgets", () => {
 
     expect(report.errors).toEqual([]);
     expect(report.reconciled).toBeGreaterThanOrEqual(fleet);
+    // The firewall costs one listing a sweep, and nothing else while it is in place.
+    const firewallCalls = (await hetzner.requests()).filter((r) => r.path.startsWith("/v1/firewalls"));
+    expect(firewallCalls.map((r) => r.method)).toEqual(["GET"]);
     // One sweep a minute: 60 sweeps an hour against Hetzner, 5 per five minutes against Cloudflare.
     expect(hetznerCalls * 60).toBeLessThan(3600 / 4);
     expect(cloudflareCalls * 5).toBeLessThan(1200 / 4);
@@ -83,7 +96,7 @@ describe("API budgets", () => {
     }
     await sweep(depsAt());
     expect(
-      (await deps.servers.listServers("berth.managed-by=berth")).filter((s) =>
+      (await deps.servers.listServers(managedSelector(deps.deployment))).filter((s) =>
         ids.includes(s.labels["berth.workspace"] ?? ""),
       ),
     ).toEqual([]);

@@ -31,7 +31,7 @@ describe("orphans", () => {
       location: "fsn1",
       image: "ubuntu-24.04",
       userData: "#cloud-config\n",
-      labels: { "berth.managed-by": "berth", "berth.workspace": ghost },
+      labels: { "berth.managed-by": "berth", "berth.workspace": ghost, "berth.deployment": deps.deployment },
     });
     const unlabelled = await deps.servers.createServer({
       name: `someone-elses-${ghost}`,

@@ -44,11 +44,15 @@ export async function forwardAuth(req: Request, auth: Auth, hostname: string): P
   const exchanged = await exchangeToken(auth, method, original, portHost);
   if (exchanged) return exchanged;
 
-  if (!safeMethods.has(method) && !isWorkspaceOrigin(h.get("origin"), hostname)) {
+  // A WebSocket handshake is a GET, but opens a two-way channel with the owner's cookie: the same
+  // rule applies (browsers always send Origin on one).
+  const websocket = h.has("sec-websocket-key");
+  if ((websocket || !safeMethods.has(method)) && !isWorkspaceOrigin(h.get("origin"), hostname)) {
+    const what = websocket ? "a WebSocket" : `a ${method}`;
     return errorResponse(
       403,
       errorCodes.forbidden,
-      `a ${method} to a private port must come from a page of this workspace (Origin)`,
+      `${what} to a private port must come from a page of this workspace (Origin)`,
     );
   }
   if (auth.cookieUser(req, portHost) !== null) return new Response(null, { status: 200 });

@@ -160,6 +160,25 @@ describe("through a running Caddy", () => {
       expect(await post.text()).not.toContain("dev server");
     });
 
+    test("a WebSocket to a private port from another workspace's page is refused before the app", async () => {
+      const handshake = (origin: string) =>
+        fetch(`${portUrl}/ws`, {
+          headers: {
+            cookie: portCookie,
+            origin,
+            upgrade: "websocket",
+            connection: "Upgrade",
+            "sec-websocket-version": "13",
+            "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+          },
+        });
+      const refused = await handshake("http://3000.ws2.localhost");
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).not.toContain("dev server");
+      // From the port's own page it reaches the app (which is no WebSocket server: a plain answer).
+      expect(await (await handshake(portUrl)).text()).toContain("dev server");
+    });
+
     test("the app never sees our cookies: Caddy strips them and keeps the app's own", async () => {
       seenCookies.length = 0;
       for (const header of [

@@ -102,6 +102,11 @@ describe("forward-auth", () => {
         expect({ method, origin, status: res.status }).toEqual({ method, origin, status: 403 });
       }
     }
+    // A WebSocket handshake (a GET) follows the same rule.
+    const ws = { cookie: portCookie, "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" };
+    expect((await check({ ...ws, origin: "http://3000.ws2.localhost:8443" })).status).toBe(403);
+    expect((await check(ws)).status).toBe(403);
+    expect((await check({ ...ws, origin: `http://3000.${hostname}:8443` })).status).toBe(200);
     // GET, HEAD and OPTIONS do not change anything: no Origin needed.
     for (const method of ["GET", "HEAD", "OPTIONS"]) {
       expect((await check({ cookie: portCookie }, { method })).status).toBe(200);

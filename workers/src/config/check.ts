@@ -3,6 +3,7 @@
  * message, so a half-configured deployment says what is wrong instead of failing with a 500 on first
  * use. Pure (no I/O) and never quotes a value: the messages are served by an unauthenticated route.
  */
+import { deploymentIdPattern } from "@berth/protocol";
 import { accessPolicy, isClosed } from "../auth/access.ts";
 import type { Env } from "../env.ts";
 import { parseSigningJwk } from "../security/terminal-tokens.ts";
@@ -178,6 +179,15 @@ const required: Required[] = [
       if (isExampleHost(value)) return "is still the example.com placeholder from wrangler.toml";
       return null;
     },
+  },
+  {
+    name: "DEPLOYMENT_ID",
+    secret: false,
+    what: "a short name for this deployment (e.g. prod), put on every Hetzner label and DNS record comment so the reconciler never touches another deployment's servers or records",
+    validate: (value) =>
+      deploymentIdPattern.test(value)
+        ? null
+        : "must be 1-32 lowercase letters, digits or hyphens, starting and ending with a letter or digit (e.g. prod)",
   },
   {
     name: "ENCRYPTION_KEY",

@@ -10,6 +10,8 @@ export interface ServerSpec {
   image: string;
   userData: string;
   labels: Record<string, string>;
+  /** Cloud Firewalls applied from the first boot (`firewalls: [{firewall: id}]`). */
+  firewallIds?: number[];
 }
 
 export interface CloudServer {
@@ -22,6 +24,34 @@ export interface CloudServer {
   /** ISO timestamp. */
   createdAt: string;
   serverType: string;
+  /** Ids of the Cloud Firewalls applied to it (`public_net.firewalls`). */
+  firewallIds: number[];
+}
+
+/** One Cloud Firewall rule, as Hetzner spells it. */
+export interface FirewallRule {
+  direction: "in" | "out";
+  protocol: "tcp" | "udp" | "icmp" | "esp" | "gre";
+  /** A port or range for tcp/udp; null otherwise. */
+  port: string | null;
+  source_ips: string[];
+  destination_ips: string[];
+  description: string | null;
+}
+
+export interface FirewallSpec {
+  name: string;
+  labels: Record<string, string>;
+  rules: FirewallRule[];
+}
+
+export interface CloudFirewall {
+  id: number;
+  name: string;
+  labels: Record<string, string>;
+  rules: FirewallRule[];
+  /** Ids of the servers it is applied to. */
+  serverIds: number[];
 }
 
 export interface ServerTypePrice {
@@ -46,6 +76,14 @@ export interface ServerProvider {
   deleteServer(id: number): Promise<void>;
   /** Prices of every server type in every location. */
   listServerTypePrices(): Promise<ServerTypePrice[]>;
+
+  /** Every Cloud Firewall matching a label selector, across all pages. */
+  listFirewalls(labelSelector: string): Promise<CloudFirewall[]>;
+  createFirewall(spec: FirewallSpec): Promise<CloudFirewall>;
+  /** Replaces the firewall's rules. */
+  setFirewallRules(id: number, rules: FirewallRule[]): Promise<void>;
+  /** Applies the firewall to these servers (each must not have it yet). */
+  applyFirewall(id: number, serverIds: number[]): Promise<void>;
 }
 
 export interface DnsRecord {
@@ -61,14 +99,17 @@ export interface DnsRecord {
 
 export interface DnsProvider {
   /**
-   * Makes sure exactly these A records exist for the workspace (names fully qualified), pointing at
-   * `ipv4`, tagged with the workspace id in their comment. Idempotent: existing correct records are
-   * kept, wrong ones replaced.
+   * Makes sure exactly these A records exist for the workspace (names fully qualified, under
+   * WORKSPACE_DOMAIN), pointing at `ipv4`, tagged with the deployment and workspace id in their
+   * comment. Idempotent: existing correct records are kept, wrong ones replaced.
    */
   ensureWorkspaceRecords(workspaceId: string, names: string[], ipv4: string): Promise<DnsRecord[]>;
   /** Deletes every record tagged with the workspace id. Idempotent. Returns how many were deleted. */
   deleteWorkspaceRecords(workspaceId: string): Promise<number>;
-  /** Every record in the zone that carries a Berth comment, across all pages. */
+  /**
+   * Every record of this deployment (its comment prefix) under WORKSPACE_DOMAIN, across all pages.
+   * Records of other deployments, or outside the domain, are never listed, changed or deleted.
+   */
   listBerthRecords(): Promise<DnsRecord[]>;
 }
 

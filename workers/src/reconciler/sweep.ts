@@ -1,16 +1,19 @@
-import { dnsCommentPrefix, serverLabels } from "@berth/protocol";
+import { dnsCommentPrefixFor, serverLabels } from "@berth/protocol";
 import { inArray } from "drizzle-orm";
 import { type Workspace, workspaces } from "../db/schema/index.ts";
 import type { DnsRecord } from "../providers/types.ts";
 import { type LifecycleDeps, type Observed, reconcileWorkspace } from "../workspaces/reconcile.ts";
 import { isLive, isStarting } from "../workspaces/state-machine.ts";
 import { loadWorkspacesInStates } from "../workspaces/store.ts";
+import { applyFirewallWhereMissing, ensureFirewall } from "./firewall.ts";
 import { stopAfterRateLimit } from "./rate-limit-guard.ts";
 
 export interface SweepReport {
   reconciled: number;
   orphanServersDeleted: number[];
   orphanRecordsDeleted: string[];
+  /** Servers the deployment's firewall was missing from, and was put back on. */
+  firewallAppliedTo: number[];
   /** One line per step that failed; the sweep carried on past each. */
   errors: string[];
 }
@@ -18,13 +21,19 @@ export interface SweepReport {
 /** How long after a request's own reconcile touched a starting workspace the sweep leaves it alone. */
 export const inFlightGraceMs = 90_000;
 
-const managedSelector = `${serverLabels.managedBy}=berth`;
-const workspaceOfRecord = (r: DnsRecord) =>
-  r.comment?.startsWith(dnsCommentPrefix) ? r.comment.slice(dnsCommentPrefix.length) : null;
+/** This deployment's servers only: another deployment in the same Hetzner project is not ours. */
+export const managedSelector = (deployment: string) =>
+  `${serverLabels.managedBy}=berth,${serverLabels.deployment}=${deployment}`;
+
+function workspaceOfRecord(deployment: string): (r: DnsRecord) => string | null {
+  const prefix = dnsCommentPrefixFor(deployment);
+  return (r) => (r.comment?.startsWith(prefix) ? r.comment.slice(prefix.length) : null);
+}
 
 /**
- * The cron pass. Lists Berth's servers and DNS records once each (paged, by label/comment, never
- * per workspace), reconciles every live workspace and every ended one that still owns something,
+ * The cron pass. Lists this deployment's servers, firewall and DNS records once each (paged, by
+ * label/comment, never per workspace), makes sure the firewall exists with its rules and sits on
+ * every server, reconciles every live workspace and every ended one that still owns something,
  * then deletes resources no workspace row claims once they are past the grace period.
  */
 export async function sweep(baseDeps: LifecycleDeps): Promise<SweepReport> {
@@ -37,6 +46,7 @@ export async function sweep(baseDeps: LifecycleDeps): Promise<SweepReport> {
     reconciled: 0,
     orphanServersDeleted: [],
     orphanRecordsDeleted: [],
+    firewallAppliedTo: [],
     errors: [],
   };
   const step = async <T>(name: string, fn: () => Promise<T>): Promise<T | undefined> => {
@@ -50,11 +60,20 @@ export async function sweep(baseDeps: LifecycleDeps): Promise<SweepReport> {
     }
   };
 
-  const servers = await step("list servers", () => deps.servers.listServers(managedSelector));
+  const servers = await step("list servers", () =>
+    deps.servers.listServers(managedSelector(deps.deployment)),
+  );
   const records = await step("list DNS records", () => deps.dns.listBerthRecords());
+  const firewall = await step("firewall", () => ensureFirewall(deps.servers, deps.deployment));
+  if (firewall && servers) {
+    const fixed = await step("apply firewall", () =>
+      applyFirewallWhereMissing(deps.servers, firewall, servers),
+    );
+    report.firewallAppliedTo.push(...(fixed ?? []));
+  }
 
   const serversByWorkspace = groupBy(servers ?? [], (s) => s.labels[serverLabels.workspace] ?? null);
-  const recordsByWorkspace = groupBy(records ?? [], workspaceOfRecord);
+  const recordsByWorkspace = groupBy(records ?? [], workspaceOfRecord(deps.deployment));
   const live =
     (await step("load workspaces", () =>
       loadWorkspacesInStates(deps.db, ["creating", "provisioning", "booting", "ready", "stopping"]),
@@ -75,6 +94,7 @@ export async function sweep(baseDeps: LifecycleDeps): Promise<SweepReport> {
     const observed: Observed = {
       servers: serversByWorkspace.get(ws.id) ?? [],
       ...(records ? { records: recordsByWorkspace.get(ws.id) ?? [] } : {}),
+      ...(firewall ? { firewallId: firewall.id } : {}),
     };
     const after = await reconcileWorkspace(deps, ws, observed);
     if (after.lastError) report.errors.push(`workspace ${ws.id}: ${after.lastError}`);

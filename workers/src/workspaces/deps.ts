@@ -33,9 +33,12 @@ export function lifecycleDeps(env: Env): LifecycleDeps {
       baseUrl: env.CLOUDFLARE_API_URL,
       apiToken: env.CLOUDFLARE_API_TOKEN,
       zoneId: env.CLOUDFLARE_ZONE_ID,
+      deploymentId: env.DEPLOYMENT_ID,
+      domain: env.WORKSPACE_DOMAIN,
     }),
     settings,
     domain: env.WORKSPACE_DOMAIN,
+    deployment: env.DEPLOYMENT_ID,
     provisioning: {
       controlPlaneUrl: env.BERTH_PUBLIC_URL,
       terminalPublicKey: publicJwk(parseSigningJwk(env.TERMINAL_SIGNING_KEY)),

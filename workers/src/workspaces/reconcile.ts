@@ -8,6 +8,7 @@ import {
   ProviderError,
   type ServerProvider,
 } from "../providers/types.ts";
+import { ensureFirewall } from "../reconciler/firewall.ts";
 import { randomToken, sha256Hex } from "../security/tokens.ts";
 import type { Settings } from "../settings.ts";
 import { timedDecision } from "./policy.ts";
@@ -23,6 +24,8 @@ export interface LifecycleDeps {
   settings: Settings;
   provisioning: ProvisioningConfig;
   domain: string;
+  /** DEPLOYMENT_ID: on every label and DNS comment; nothing without it is ever touched. */
+  deployment: string;
   now(): number;
 }
 
@@ -33,9 +36,12 @@ export interface LifecycleDeps {
 export interface Observed {
   servers: CloudServer[];
   records?: DnsRecord[];
+  /** The deployment's firewall, when the sweep already made sure of it. */
+  firewallId?: number;
 }
 
-export const workspaceLabelSelector = (id: string) => `${serverLabels.workspace}=${id}`;
+export const workspaceLabelSelector = (deployment: string, id: string) =>
+  `${serverLabels.workspace}=${id},${serverLabels.deployment}=${deployment}`;
 export const workspaceDnsNames = (ws: Pick<Workspace, "hostname">) => [ws.hostname, `*.${ws.hostname}`];
 
 /**
@@ -79,7 +85,9 @@ async function reload(deps: LifecycleDeps, ws: Workspace): Promise<Workspace> {
 }
 
 async function serversOf(deps: LifecycleDeps, ws: Workspace, observed?: Observed): Promise<CloudServer[]> {
-  const found = observed ? observed.servers : await deps.servers.listServers(workspaceLabelSelector(ws.id));
+  const found = observed
+    ? observed.servers
+    : await deps.servers.listServers(workspaceLabelSelector(deps.deployment, ws.id));
   return [...found].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 
@@ -88,7 +96,7 @@ async function provision(deps: LifecycleDeps, start: Workspace, observed?: Obser
   // Look the label up first: a create whose response was lost must not make a second VM.
   let [server, ...extra] = await serversOf(deps, ws, observed);
   for (const duplicate of extra) await deps.servers.deleteServer(duplicate.id);
-  if (!server) server = await createServer(deps, ws);
+  if (!server) server = await createServer(deps, ws, observed?.firewallId);
   if (ws.serverId !== server.id || ws.ipv4 !== server.ipv4) {
     const changes = { serverId: server.id, ipv4: server.ipv4, serverCreatedAt: new Date(server.createdAt) };
     await updateWorkspace(deps.db, ws.id, changes);
@@ -102,7 +110,13 @@ async function provision(deps: LifecycleDeps, start: Workspace, observed?: Obser
   );
 }
 
-async function createServer(deps: LifecycleDeps, ws: Workspace): Promise<CloudServer> {
+async function createServer(
+  deps: LifecycleDeps,
+  ws: Workspace,
+  knownFirewall?: number,
+): Promise<CloudServer> {
+  // Behind the deployment's firewall from its first boot: never a moment with every port open.
+  const firewallId = knownFirewall ?? (await ensureFirewall(deps.servers, deps.deployment)).id;
   const now = deps.now();
   const bootstrapToken = randomToken("bt_");
   const architecture = ws.serverType.startsWith("cax") ? "arm" : "x86";
@@ -123,7 +137,9 @@ async function createServer(deps: LifecycleDeps, ws: Workspace): Promise<CloudSe
       [serverLabels.workspace]: ws.id,
       [serverLabels.owner]: ws.ownerId,
       [serverLabels.managedBy]: "berth",
+      [serverLabels.deployment]: deps.deployment,
     },
+    firewallIds: [firewallId],
   });
   await recordEvent(
     deps.db,

@@ -1,12 +1,15 @@
 import { localCloudControl } from "@berth/local-cloud/client";
-import { dnsCommentPrefix } from "@berth/protocol";
+import { dnsComment, dnsCommentPrefixFor } from "@berth/protocol";
 import { describe, expect, test } from "vitest";
 import { createCloudflareDnsProvider } from "../../src/providers/cloudflare-dns/index.ts";
 import { ProviderError } from "../../src/providers/types.ts";
 import { caught, cloudflareToken, cloudflareUrl, uniqueSuffix, zoneId, zoneName } from "./support.ts";
 
 const control = localCloudControl(cloudflareUrl);
-const dns = createCloudflareDnsProvider({ baseUrl: cloudflareUrl, apiToken: cloudflareToken, zoneId });
+const deploymentId = "test";
+const dnsCommentPrefix = dnsCommentPrefixFor(deploymentId);
+const options = { baseUrl: cloudflareUrl, apiToken: cloudflareToken, zoneId, deploymentId, domain: zoneName };
+const dns = createCloudflareDnsProvider(options);
 const recordsPath = `/client/v4/zones/${zoneId}/dns_records`;
 
 function names(id: string): string[] {
@@ -158,9 +161,43 @@ describe("cloudflare dns provider", () => {
       });
   });
 
+  test("only this deployment's records under WORKSPACE_DOMAIN are listed, changed or deleted", async () => {
+    const id = `w${uniqueSuffix()}`;
+    const domain = `d${id}.${zoneName}`;
+    const scoped = createCloudflareDnsProvider({ ...options, domain });
+    const post = async (name: string, comment: string) => {
+      const res = await fetch(`${cloudflareUrl}/zones/${zoneId}/dns_records`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${cloudflareToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ type: "A", content: "127.0.10.12", ttl: 60, name, comment }),
+      });
+      expect(res.status).toBe(200);
+    };
+    // Another deployment's record for the same workspace id, and one of ours outside the domain.
+    await post(`${id}.${domain}`, dnsComment("prod", id));
+    await post(`${id}.elsewhere-${id}.${zoneName}`, dnsComment(deploymentId, id));
+    expect(await scoped.ensureWorkspaceRecords(id, [`${id}.${domain}`], "127.0.10.13")).toHaveLength(1);
+    const listed = (await scoped.listBerthRecords()).filter((r) => r.name.includes(id));
+    expect(listed.map((r) => [r.name, r.content])).toEqual([[`${id}.${domain}`, "127.0.10.13"]]);
+    expect(await scoped.deleteWorkspaceRecords(id)).toBe(1);
+    // Both foreign records are still there, untouched.
+    expect((await recordsWithComment(dnsComment("prod", id))).map((r) => r.content)).toEqual(["127.0.10.12"]);
+    const outside = await recordsWithComment(dnsComment(deploymentId, id));
+    expect(outside.map((r) => r.name)).toEqual([`${id}.elsewhere-${id}.${zoneName}`]);
+    // And it refuses to create names outside its domain at all.
+    await expect(scoped.ensureWorkspaceRecords(id, [`x.${zoneName}`], "127.0.10.13")).rejects.toThrow(
+      /not under/,
+    );
+    for (const r of [...(await recordsWithComment(dnsComment("prod", id))), ...outside])
+      await fetch(`${cloudflareUrl}/zones/${zoneId}/dns_records/${r.id}`, {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${cloudflareToken}` },
+      });
+  });
+
   test("a bad token maps to a 403 ProviderError without the token", async () => {
     const secret = `bad-${uniqueSuffix()}`;
-    const bad = createCloudflareDnsProvider({ baseUrl: cloudflareUrl, apiToken: secret, zoneId });
+    const bad = createCloudflareDnsProvider({ ...options, apiToken: secret });
     const err = await caught(() => bad.listBerthRecords());
     expect(err).toBeInstanceOf(ProviderError);
     expect(err).toMatchObject({ service: "cloudflare", status: 403, code: "10000", retryable: false });
@@ -178,11 +215,7 @@ describe("cloudflare dns provider", () => {
     expect(down).toMatchObject({ status: 503, code: "10001" });
     expect(down.retryable).toBe(true);
 
-    const refused = createCloudflareDnsProvider({
-      baseUrl: "http://127.0.0.1:9/client/v4",
-      apiToken: cloudflareToken,
-      zoneId,
-    });
+    const refused = createCloudflareDnsProvider({ ...options, baseUrl: "http://127.0.0.1:9/client/v4" });
     expect(await caught(() => refused.listBerthRecords())).toMatchObject({ status: 0, code: "network" });
   });
 });

@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
 import { localCloudControl } from "@berth/local-cloud/client";
+import { dnsComment } from "@berth/protocol";
 import { expect } from "vitest";
 import type { Workspace } from "../../src/db/schema/index.ts";
 import type { CloudServer, DnsRecord } from "../../src/providers/types.ts";
-import { sweep } from "../../src/reconciler/sweep.ts";
+import { managedSelector, sweep } from "../../src/reconciler/sweep.ts";
 import { lifecycleDeps } from "../../src/workspaces/deps.ts";
 import type { LifecycleDeps } from "../../src/workspaces/reconcile.ts";
 import { loadWorkspace } from "../../src/workspaces/store.ts";
@@ -24,11 +25,13 @@ export async function load(id: string): Promise<Workspace> {
 }
 
 export async function serversOf(id: string): Promise<CloudServer[]> {
-  return depsAt().servers.listServers(`berth.workspace=${id}`);
+  return depsAt().servers.listServers(`berth.workspace=${id},berth.deployment=${env.DEPLOYMENT_ID}`);
 }
 
 export async function recordsOf(id: string): Promise<DnsRecord[]> {
-  return (await depsAt().dns.listBerthRecords()).filter((r) => r.comment === `berth:workspace=${id}`);
+  return (await depsAt().dns.listBerthRecords()).filter(
+    (r) => r.comment === dnsComment(env.DEPLOYMENT_ID, id),
+  );
 }
 
 export async function waitFor<T>(
@@ -97,7 +100,7 @@ export async function readyWorkspace(cookie: string): Promise<{ id: string; call
  * a server, no workspace outside a terminal state past its deadline.
  */
 export async function expectInvariants(deps: LifecycleDeps = depsAt()) {
-  const servers = await deps.servers.listServers("berth.managed-by=berth");
+  const servers = await deps.servers.listServers(managedSelector(deps.deployment));
   const records = await deps.dns.listBerthRecords();
   for (const server of servers) {
     const ws = await loadWorkspace(deps.db, server.labels["berth.workspace"] ?? "");

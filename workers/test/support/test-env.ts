@@ -6,6 +6,8 @@
 export const testPublicUrl = "http://localhost:8787";
 /** Every user the tests sign in as joins this org in the GitHub stand-in first (see signIn). */
 export const testOrg = "berth-testers";
+/** The tests' deployment; other deployments' resources in the same stand-ins must survive. */
+export const testDeployment = "test";
 export const testZone = { id: "023e105f4ecef8ad9ca31a8372d0c353", name: "localhost" } as const;
 
 export function testPortsFrom(base: number) {
@@ -35,6 +37,7 @@ export function testVarsFor(base: number) {
     CLOUDFLARE_API_TOKEN: "local-cloudflare-token",
     CLOUDFLARE_ZONE_ID: testZone.id,
     WORKSPACE_DOMAIN: testZone.name,
+    DEPLOYMENT_ID: testDeployment,
     WORKSPACE_SCHEME: "http",
     WORKSPACE_PORT: "8788",
     // As in local mode: Claude Code on the (simulated) VMs talks to the Anthropic stand-in.

@@ -1,4 +1,4 @@
-import { dnsCommentPrefix } from "@berth/protocol";
+import { dnsComment, dnsCommentPrefixFor } from "@berth/protocol";
 import Cloudflare from "cloudflare";
 import type { DnsProvider, DnsRecord } from "../types.ts";
 import { IDENTICAL_RECORD_EXISTS, toProviderError } from "./errors.ts";
@@ -9,7 +9,21 @@ export interface CloudflareDnsOptions {
   baseUrl: string;
   apiToken: string;
   zoneId: string;
+  /** This deployment's id: every record's comment carries it, and only its records are touched. */
+  deploymentId: string;
+  /**
+   * WORKSPACE_DOMAIN: only names under it are ever created, changed or deleted, even when a record
+   * elsewhere in the zone carries one of our comments.
+   */
+  domain: string;
   fetch?: typeof fetch;
+}
+
+/** Whether `name` is `domain` or below it (case-insensitive, ignoring a trailing dot). */
+export function isUnderDomain(name: string, domain: string): boolean {
+  const n = name.toLowerCase().replace(/\.$/, "");
+  const d = domain.toLowerCase().replace(/\.$/, "");
+  return n === d || n.endsWith(`.${d}`);
 }
 
 const TTL = 60;
@@ -26,9 +40,10 @@ export function createCloudflareDnsProvider(opts: CloudflareDnsOptions): DnsProv
   });
   const zone_id = opts.zoneId;
 
+  const ours = (r: DnsRecord) => isUnderDomain(r.name, opts.domain);
   const byComment = async (comment: string) =>
     // Cloudflare's comment filters ignore case; our ids must match exactly.
-    (await listRecords(client, zone_id, { exact: comment })).filter((r) => r.comment === comment);
+    (await listRecords(client, zone_id, { exact: comment })).filter((r) => r.comment === comment && ours(r));
 
   /** Deletes one record; false when it was already gone. */
   const remove = async (id: string): Promise<boolean> => {
@@ -43,7 +58,9 @@ export function createCloudflareDnsProvider(opts: CloudflareDnsOptions): DnsProv
 
   return {
     async ensureWorkspaceRecords(workspaceId, names, ipv4) {
-      const comment = `${dnsCommentPrefix}${workspaceId}`;
+      const comment = dnsComment(opts.deploymentId, workspaceId);
+      const unsafe = names.find((n) => !isUnderDomain(n, opts.domain));
+      if (unsafe) throw new Error(`refusing to manage ${unsafe}: not under ${opts.domain}`);
       const wanted = new Set(names.map((n) => n.toLowerCase().replace(/\.$/, "")));
       const kept = new Map<string, DnsRecord>();
       for (const r of await byComment(comment)) {
@@ -84,13 +101,15 @@ export function createCloudflareDnsProvider(opts: CloudflareDnsOptions): DnsProv
 
     async deleteWorkspaceRecords(workspaceId) {
       let deleted = 0;
-      for (const r of await byComment(`${dnsCommentPrefix}${workspaceId}`)) if (await remove(r.id)) deleted++;
+      for (const r of await byComment(dnsComment(opts.deploymentId, workspaceId)))
+        if (await remove(r.id)) deleted++;
       return deleted;
     },
 
     async listBerthRecords() {
-      const all = await listRecords(client, zone_id, { startswith: dnsCommentPrefix });
-      return all.filter((r) => r.comment?.startsWith(dnsCommentPrefix));
+      const prefix = dnsCommentPrefixFor(opts.deploymentId);
+      const all = await listRecords(client, zone_id, { startswith: prefix });
+      return all.filter((r) => r.comment?.startsWith(prefix) && ours(r));
     },
   };
 }

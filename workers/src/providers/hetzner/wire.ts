@@ -1,4 +1,4 @@
-import type { CloudServer, ServerTypePrice } from "../types.ts";
+import type { CloudFirewall, CloudServer, FirewallRule, ServerTypePrice } from "../types.ts";
 
 /** The parts of Hetzner's JSON we read. Optional/nullable where Hetzner documents null. */
 export interface WireServer {
@@ -7,7 +7,10 @@ export interface WireServer {
   status: string;
   created: string;
   labels?: Record<string, string> | null;
-  public_net?: { ipv4?: { ip?: string | null } | null } | null;
+  public_net?: {
+    ipv4?: { ip?: string | null } | null;
+    firewalls?: Array<{ id: number; status?: string }> | null;
+  } | null;
   server_type?: { name?: string } | null;
 }
 
@@ -38,6 +41,32 @@ export function toCloudServer(s: WireServer): CloudServer {
     labels: { ...(s.labels ?? {}) },
     createdAt: s.created,
     serverType: s.server_type?.name ?? "",
+    firewallIds: (s.public_net?.firewalls ?? []).map((f) => f.id),
+  };
+}
+
+export interface WireFirewall {
+  id: number;
+  name: string;
+  labels?: Record<string, string> | null;
+  rules?: Array<Partial<FirewallRule>> | null;
+  applied_to?: Array<{ type: string; server?: { id: number } | null }> | null;
+}
+
+export function toCloudFirewall(f: WireFirewall): CloudFirewall {
+  return {
+    id: f.id,
+    name: f.name,
+    labels: { ...(f.labels ?? {}) },
+    rules: (f.rules ?? []).map((r) => ({
+      direction: r.direction === "out" ? "out" : "in",
+      protocol: r.protocol ?? "tcp",
+      port: r.port ?? null,
+      source_ips: [...(r.source_ips ?? [])],
+      destination_ips: [...(r.destination_ips ?? [])],
+      description: r.description ?? null,
+    })),
+    serverIds: (f.applied_to ?? []).flatMap((a) => (a.type === "server" && a.server ? [a.server.id] : [])),
   };
 }
 
