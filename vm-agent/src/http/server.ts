@@ -12,7 +12,8 @@ import { getAsset } from "../web/assets.ts";
 import { isAllowedCertDomain } from "./ask.ts";
 import { createAuth, exchangeToken, isDirectLoopback, isLocalHostname, isOwnOrigin } from "./auth.ts";
 import { forwardAuth } from "./forward-auth.ts";
-import { forbidden, json, notFound, unauthorized } from "./respond.ts";
+import { dashboardWorkspaceUrl, unauthenticated } from "./login-page.ts";
+import { forbidden, json, notFound } from "./respond.ts";
 import { handleSessionsApi, parseSessionPath } from "./sessions-api.ts";
 
 export interface AgentHttpServerOptions {
@@ -61,6 +62,7 @@ export async function startAgentHttpServer(opts: AgentHttpServerOptions): Promis
     secureCookies: opts.secureCookies ?? !isLocalHostname(hostname),
     now,
   });
+  const dashboardUrl = dashboardWorkspaceUrl(config.control_plane_url, config.workspace_id);
   const registry = new SessionRegistry(opts.shell, opts.scrollbackBytes);
   const sockets = new Set<ServerWebSocket<SocketData>>();
   const pingMs = opts.pingIntervalMs ?? 25_000;
@@ -88,9 +90,7 @@ export async function startAgentHttpServer(opts: AgentHttpServerOptions): Promis
       const exchanged = await exchangeToken(auth, req.method, url);
       if (exchanged) return exchanged;
 
-      if (auth.cookieUser(req) === null) {
-        return unauthorized("open this terminal from the Berth dashboard (missing or expired login)");
-      }
+      if (auth.cookieUser(req) === null) return unauthenticated(req, dashboardUrl);
       const origin = req.headers.get("origin");
 
       const ws = parseSessionPath(url.pathname);
