@@ -13,12 +13,15 @@ export class BenchClient {
   /** Bytes the agent skipped for this client (overran its scrollback). */
   skipped = 0;
   #acked = 0;
+  #ackedSkips = 0;
   #tail = "";
   #decoder = new TextDecoder();
   #waiters: Array<{ test: () => boolean; resolve: () => void }> = [];
   readonly opened: Promise<void>;
   /** Agent clients ack; websocketd has no such protocol. */
   readonly agent: boolean;
+  /** A slow client: acks only up to this many bytes received (raise it to consume more). */
+  ackLimit = Number.POSITIVE_INFINITY;
 
   constructor(url: string, headers: Record<string, string>, agent: boolean) {
     this.agent = agent;
@@ -49,13 +52,25 @@ export class BenchClient {
   }
 
   ack(): void {
-    this.#acked = this.received;
+    const upTo = Math.min(this.received, this.ackLimit);
+    if (upTo <= this.#acked && this.skipped === this.#ackedSkips) return;
+    this.#acked = upTo;
+    this.#ackedSkips = this.skipped;
     // Skipped bytes count as consumed: the stream offset moved past them.
-    this.ws.send(encodeMessage({ t: "ack", offset: this.base + this.received + this.skipped }));
+    if (this.ws.readyState === WebSocket.OPEN) {
+      this.ws.send(encodeMessage({ t: "ack", offset: this.base + upTo + this.skipped }));
+    }
   }
 
   send(data: string): void {
     this.ws.send(new TextEncoder().encode(data));
+  }
+
+  /** Sends the command line and waits for its output marker (typed as `MA""RK`, printed `MARK`). */
+  async run(line: string, marker: string, timeoutMs = 60_000): Promise<void> {
+    this.clearTail();
+    this.send(`${line}\r`);
+    await this.until(() => this.tailIncludes(marker), timeoutMs);
   }
 
   tailIncludes(s: string): boolean {
@@ -84,7 +99,7 @@ export class BenchClient {
   }
 
   #check(): void {
-    if (this.agent && this.received > this.#acked) this.ack(); // ack small bursts promptly too
+    if (this.agent) this.ack(); // ack small bursts promptly too
     this.#waiters = this.#waiters.filter((w) => {
       if (!w.test()) return true;
       w.resolve();

@@ -1,262 +1,158 @@
 /**
- * Terminal benchmark: berth-agent vs websocketd, both behind the same real Caddy, same machine,
- * same run. Measures `cat` throughput to a WebSocket client, keystroke echo latency, and the
- * agent's RSS (idle, 10 busy tabs) and idle CPU. Prints medians over repetitions and ratios.
+ * Terminal benchmark: berth-agent against a PTY reference (websocketd + `script`, bash in a PTY)
+ * and a pipe ceiling (websocketd + `cat`, no PTY), all behind the same real Caddy, same machine,
+ * same run. Every figure is printed with its ratio to the references measured in this run.
  *
- *   pnpm --filter @berth/bench bench          (BENCH_MB=256 BENCH_REPS=3 BENCH_KEYS=500)
+ *   pnpm bench                 full run (BENCH_MB=256 BENCH_REPS=3 BENCH_KEYS=500)
+ *   bun terminal.ts quick      seconds, small sizes: proves every figure is produced (finite),
+ *                              never how fast; part of the test suite
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, startCaddy } from "../vm-agent/test/http/caddy.ts";
-import { login, makeKeys, mintToken, testConfig } from "../vm-agent/test/terminal/helpers.ts";
-import { BenchClient } from "./client.ts";
+import {
+  busyTabs,
+  cpuTicks,
+  ctrlC,
+  endMarker,
+  type Interrupt,
+  pipeEcho,
+  pipeThroughput,
+  rawQuit,
+  rssMb,
+  shellEcho,
+  shellThroughput,
+  slowClient,
+} from "./scenarios.ts";
+import { startBench } from "./setup.ts";
 import { median, percentile, writeTextFile } from "./util.ts";
 
 const MB = 1024 * 1024;
-const fileMb = Number(process.env.BENCH_MB ?? 256);
-const reps = Number(process.env.BENCH_REPS ?? 3);
-const keystrokes = Number(process.env.BENCH_KEYS ?? 500);
-const hostname = "bench.localhost";
-const endMarker = "BENCH-END-MARKER";
+const quick = process.argv.includes("quick") || process.env.BENCH_QUICK === "1";
+const settings = {
+  fileMb: Number(process.env.BENCH_MB ?? (quick ? 8 : 256)),
+  reps: Number(process.env.BENCH_REPS ?? (quick ? 1 : 3)),
+  keys: Number(process.env.BENCH_KEYS ?? (quick ? 30 : 500)),
+  busySeconds: quick ? 1 : 5,
+  slowSeconds: quick ? 1 : 5,
+  idleCpuSeconds: quick ? 1 : 10,
+};
+/** The compressed agent download, as scripts/build.ts writes it. */
+const downloadFile = join(import.meta.dir, "../vm-agent/dist/berth-agent-linux-x64.xz");
 
 const dir = mkdtempSync(join(tmpdir(), "berth-bench-"));
 const cleanups: Array<() => Promise<void> | void> = [() => rmSync(dir, { recursive: true, force: true })];
 const log = (s: string) => console.error(`[bench] ${s}`);
 
-async function main(): Promise<void> {
+/** name, berth, PTY reference, pipe ceiling (null: not applicable). */
+type Row = [string, number, number | null, number | null];
+
+async function main(): Promise<Row[]> {
   const file = join(dir, "big.txt");
-  const size = await writeTextFile(file, fileMb * MB, `${endMarker}\n`);
+  const size = await writeTextFile(file, settings.fileMb * MB, `${endMarker}\n`);
   log(`generated ${(size / MB).toFixed(0)} MiB test file`);
+  const b = await startBench(dir, file, cleanups);
 
-  // The agent, in its own process.
-  const keys = await makeKeys();
-  const agentPort = freePort();
-  const shellEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, PS1: "PROMPT$ ", LANG: "C.UTF-8" };
-  const agent = Bun.spawn([process.execPath, join(import.meta.dir, "agent-entry.ts")], {
-    env: {
-      ...process.env,
-      BENCH_AGENT: JSON.stringify({
-        config: { ...testConfig(keys, agentPort), hostname },
-        shell: { command: ["bash", "--noprofile", "--norc", "-i"], cwd: dir, env: shellEnv },
-      }),
-    },
-    stdout: "pipe",
-    stderr: "inherit",
-  });
-  cleanups.push(async () => {
-    agent.kill("SIGTERM");
-    await agent.exited;
-  });
-  const reader = agent.stdout.getReader();
-  const first = new TextDecoder().decode((await reader.read()).value);
-  reader.releaseLock();
-  if (!first.includes(`"port":${agentPort}`)) throw new Error(`agent did not start: ${first}`);
-
-  // websocketd: one streaming the file, one echoing keystrokes (binary mode: bytes as they come).
-  const wsdCat = startWebsocketd(["cat", file]);
-  const wsdEcho = startWebsocketd(["cat"]);
-
-  const caddy = await startCaddy({ hostname, agentPort });
-  cleanups.push(() => caddy.stop());
-  await waitForHttp(`http://127.0.0.1:${wsdCat}/`);
-  await waitForHttp(`http://127.0.0.1:${wsdEcho}/`);
-  const cookie = await login(caddy.url, await mintToken(keys.privateKey));
-  const origin = caddy.url;
-  const agentWs = (id: string) => `ws://${hostname}:${caddy.port}/api/sessions/${id}/ws`;
-  const wsdUrl = (port: number) => `ws://${port}.${hostname}:${caddy.port}/`;
-
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${caddy.url}${path}`, {
-      method,
-      headers: { cookie, origin, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status}`);
-    return res.status === 204 ? null : res.json();
-  };
-  const openSession = async () => {
-    const { id } = (await api("POST", "/api/sessions", { cols: 200, rows: 50 })) as { id: string };
-    const c = new BenchClient(agentWs(id), { cookie, origin }, true);
-    await c.opened;
-    await c.until(() => c.tailIncludes("PROMPT$ "));
-    return { id, c };
-  };
-
-  // RSS idle: one session attached, nothing happening.
-  const idleSession = await openSession();
-  await Bun.sleep(2000);
-  const rssIdle = rssMb(agent.pid);
+  const idle = await b.berth.openShell();
+  await Bun.sleep(quick ? 200 : 2000);
+  const rssIdle = rssMb(b.agentPid);
   log(`agent RSS idle ${rssIdle.toFixed(1)} MB`);
 
-  // Throughput.
-  const berthTput: number[] = [];
-  const wsdTput: number[] = [];
-  let berthSkipped = 0;
-  for (let i = 0; i < reps; i++) {
-    const { id, c } = await openSession();
-    // A plain `cat` in the shell (cooked mode: the tty adds a CR per line, so a few % more bytes
-    // arrive than websocketd's pipe carries; MB/s counts the file's size for both).
-    const start = c.received;
-    c.clearTail();
-    const t0 = performance.now();
-    c.send(`cat ${file}\r`);
-    await c.until(() => c.tailIncludes(endMarker) && c.received + c.skipped - start >= size, 300_000);
-    berthTput.push(size / MB / ((performance.now() - t0) / 1000));
-    berthSkipped += c.skipped;
-    c.close();
-    await api("DELETE", `/api/sessions/${id}`);
-
-    const w = new BenchClient(wsdUrl(wsdCat), { origin }, false);
-    const w0 = performance.now();
-    await w.opened;
-    await w.until(() => w.tailIncludes(endMarker) && w.received >= size, 300_000);
-    wsdTput.push(size / MB / ((performance.now() - w0) / 1000));
-    w.close();
+  const tput = { berth: [] as number[], pty: [] as number[], pipe: [] as number[] };
+  const lat = { berth: [] as number[][], pty: [] as number[][], pipe: [] as number[][] };
+  const ctrl = { berth: [] as Interrupt[], pty: [] as Interrupt[] };
+  const raw = { berth: [] as Interrupt[], pty: [] as Interrupt[] };
+  for (let i = 0; i < settings.reps; i++) {
+    tput.berth.push(await shellThroughput(b.berth, file, size));
+    tput.pty.push(await shellThroughput(b.ptyRef, file, size));
+    tput.pipe.push(await pipeThroughput(b.pipeCatUrl, b.headers, size));
+    log(`throughput rep ${i + 1}: ${fmtAll([tput.berth, tput.pty, tput.pipe].map((x) => x.at(-1)))} MB/s`);
+    lat.berth.push(await shellEcho(b.berth, settings.keys));
+    lat.pty.push(await shellEcho(b.ptyRef, settings.keys));
+    lat.pipe.push(await pipeEcho(b.pipeEchoUrl, b.headers, settings.keys));
+    ctrl.berth.push(await ctrlC(b.berth));
+    ctrl.pty.push(await ctrlC(b.ptyRef));
+    raw.berth.push(await rawQuit(b.berth));
+    raw.pty.push(await rawQuit(b.ptyRef));
     log(
-      `throughput rep ${i + 1}: berth ${berthTput.at(-1)?.toFixed(0)} MB/s, websocketd ${wsdTput.at(-1)?.toFixed(0)} MB/s`,
+      `interrupts rep ${i + 1}: berth ^C ${JSON.stringify(ctrl.berth.at(-1))}, raw ${JSON.stringify(raw.berth.at(-1))}`,
     );
   }
 
-  // Keystroke echo latency: one byte in, the same byte back from `cat` (raw mode on the PTY).
-  const berthLat: number[][] = [];
-  const wsdLat: number[][] = [];
-  for (let i = 0; i < reps; i++) {
-    const { id, c } = await openSession();
-    c.send("stty raw -echo; cat\r");
-    await Bun.sleep(300);
-    berthLat.push(await echoLatencies(c));
-    c.close();
-    await api("DELETE", `/api/sessions/${id}`);
-    const w = new BenchClient(wsdUrl(wsdEcho), { origin }, false);
-    await w.opened;
-    wsdLat.push(await echoLatencies(w));
-    w.close();
-    log(
-      `latency rep ${i + 1}: berth p50 ${percentile(berthLat.at(-1) ?? [], 50).toFixed(3)} ms, websocketd p50 ${percentile(wsdLat.at(-1) ?? [], 50).toFixed(3)} ms`,
-    );
-  }
+  const skipped = await slowClient(b.berth, settings.slowSeconds, 2);
+  idle.c.close();
+  const busy = await busyTabs(b.berth, b.agentPid, 10, settings.busySeconds);
+  log(`10 busy tabs: peak RSS ${busy.peakRss.toFixed(1)} MB, ${busy.mbPerSec.toFixed(0)} MB/s total`);
+  const cpu0 = cpuTicks(b.agentPid);
+  await Bun.sleep(settings.idleCpuSeconds * 1000);
+  const idleCpu = ((cpuTicks(b.agentPid) - cpu0) / 100 / settings.idleCpuSeconds) * 100;
+  for (const s of busy.shells) await s.close();
 
-  // RSS with 10 busy tabs: each floods (`yes`) to a client consuming as fast as it can.
-  idleSession.c.close();
-  const busy = await Promise.all(Array.from({ length: 10 }, () => openSession()));
-  for (const { c } of busy) c.send("yes 'the quick brown fox jumps over the lazy dog 0123456789'\r");
-  let rssBusy = 0;
-  for (let t = 0; t < 20; t++) {
-    await Bun.sleep(250);
-    rssBusy = Math.max(rssBusy, rssMb(agent.pid));
-  }
-  const busyBytes = busy.reduce((n, { c }) => n + c.received, 0);
-  log(`10 busy tabs: peak RSS ${rssBusy.toFixed(1)} MB, ${(busyBytes / MB / 5).toFixed(0)} MB/s total`);
-  for (const { c } of busy) c.send("\x03");
-  await Bun.sleep(1000);
-
-  // Idle CPU over 10 s with the 10 tabs still attached and quiet.
-  const cpu0 = cpuTicks(agent.pid);
-  await Bun.sleep(10_000);
-  const idleCpu = ((cpuTicks(agent.pid) - cpu0) / 100 / 10) * 100;
-  for (const { c } of busy) c.close();
-
-  const rows: Array<[string, number, number | null]> = [
-    ["throughput, MB/s (median)", median(berthTput), median(wsdTput)],
+  const p = (runs: number[][], q: number) => median(runs.map((l) => percentile(l, q)));
+  const m = (xs: Interrupt[], k: keyof Interrupt) => median(xs.map((x) => x[k]));
+  return [
+    ["throughput of `cat` in the shell, MB/s", median(tput.berth), median(tput.pty), median(tput.pipe)],
+    ["keystroke echo p50, ms", p(lat.berth, 50), p(lat.pty, 50), p(lat.pipe, 50)],
+    ["keystroke echo p99, ms", p(lat.berth, 99), p(lat.pty, 99), p(lat.pipe, 99)],
+    ["`yes` + Ctrl-C: ms until the prompt", m(ctrl.berth, "ms"), m(ctrl.pty, "ms"), null],
+    ["`yes` + Ctrl-C: KiB after the key", m(ctrl.berth, "kib"), m(ctrl.pty, "kib"), null],
+    ["raw-mode flood, quit key: ms until done", m(raw.berth, "ms"), m(raw.pty, "ms"), null],
+    ["raw-mode flood, quit key: KiB after it", m(raw.berth, "kib"), m(raw.pty, "kib"), null],
+    [`bytes skipped, client at 2 MB/s under a flood`, skipped, null, null],
+    ["agent RSS idle, MB", rssIdle, null, null],
+    ["agent RSS 10 busy tabs (peak), MB", busy.peakRss, null, null],
+    ["10 busy tabs, total MB/s", busy.mbPerSec, null, null],
+    [`agent idle CPU over ${settings.idleCpuSeconds} s, % of a core`, idleCpu, null, null],
     [
-      "echo latency p50, ms (median of reps)",
-      median(berthLat.map((l) => percentile(l, 50))),
-      median(wsdLat.map((l) => percentile(l, 50))),
+      "agent download (x64, xz), MB",
+      existsSync(downloadFile) ? statSync(downloadFile).size / 1e6 : Number.NaN,
+      null,
+      null,
     ],
-    [
-      "echo latency p99, ms (median of reps)",
-      median(berthLat.map((l) => percentile(l, 99))),
-      median(wsdLat.map((l) => percentile(l, 99))),
-    ],
-    ["agent RSS idle, MB", rssIdle, null],
-    ["agent RSS 10 busy tabs (peak), MB", rssBusy, null],
-    ["agent idle CPU over 10 s, % of a core", idleCpu, null],
   ];
-  printTable(rows, { fileMb, reps, keystrokes });
-  console.log(
-    `berth bytes skipped (client overrun despite XOFF) over ${reps} x ${fileMb} MiB: ${(berthSkipped / MB).toFixed(2)} MiB`,
-  );
 }
 
-async function echoLatencies(c: BenchClient): Promise<number[]> {
-  const out: number[] = [];
-  for (let k = 0; k < keystrokes; k++) {
-    const ch = String.fromCharCode(97 + (k % 26));
-    const before = c.received;
-    c.clearTail();
-    const t0 = performance.now();
-    c.send(ch);
-    await c.until(() => c.received > before && c.tailIncludes(ch), 10_000);
-    out.push(performance.now() - t0);
-  }
-  return out;
+function fmt(n: number | null | undefined): string {
+  if (n === null || n === undefined) return "-";
+  if (!Number.isFinite(n)) return String(n);
+  return n >= 100 ? n.toFixed(0) : n.toFixed(n >= 10 ? 1 : 3);
 }
 
-function startWebsocketd(command: string[]): number {
-  const port = freePort();
-  const proc = Bun.spawn(
-    [
-      "websocketd",
-      "--address",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--binary",
-      "--loglevel",
-      "error",
-      ...command,
-    ],
-    { stdout: "ignore", stderr: "ignore" },
-  );
-  cleanups.push(async () => {
-    proc.kill("SIGTERM");
-    await proc.exited;
-  });
-  return port;
+function fmtAll(xs: Array<number | undefined>): string {
+  return xs.map((x) => fmt(x)).join(" / ");
 }
 
-async function waitForHttp(url: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await Bun.sleep(50);
-    }
-  }
-  throw new Error(`${url} did not come up`);
-}
-
-function rssMb(pid: number): number {
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
-  return kb / 1024;
-}
-
-/** utime + stime of a process, in clock ticks (USER_HZ = 100 on Linux). */
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-function printTable(rows: Array<[string, number, number | null]>, meta: Record<string, number>): void {
-  const fmt = (n: number | null) => (n === null ? "-" : n >= 100 ? n.toFixed(0) : n.toFixed(n >= 10 ? 1 : 3));
+function printTable(rows: Row[]): void {
+  const ratio = (a: number, r: number | null) => (r === null || r === 0 ? "-" : (a / r).toFixed(2));
+  const meta = Object.entries({ quick, ...settings })
+    .map(([k, v]) => `${k}=${v}`)
+    .join(", ");
   const lines = [
-    `berth terminal benchmark (${Object.entries(meta)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(", ")}; through Caddy)`,
-    `${"metric".padEnd(42)}${"berth".padStart(12)}${"websocketd".padStart(12)}${"ratio".padStart(10)}`,
-    ...rows.map(([name, b, w]) => {
-      const ratio = w === null || w === 0 ? "-" : (b / w).toFixed(2);
-      return `${name.padEnd(42)}${fmt(b).padStart(12)}${fmt(w).padStart(12)}${ratio.padStart(10)}`;
-    }),
+    `berth terminal benchmark (${meta}; all through Caddy)`,
+    "",
+    "| metric | berth | PTY ref | pipe ceiling | berth / PTY ref | berth / pipe |",
+    "| --- | --- | --- | --- | --- | --- |",
+    ...rows.map(
+      ([name, b, pty, pipe]) =>
+        `| ${name} | ${fmt(b)} | ${fmt(pty)} | ${fmt(pipe)} | ${ratio(b, pty)} | ${ratio(b, pipe)} |`,
+    ),
   ];
   console.log(lines.join("\n"));
 }
 
+let failed = false;
 try {
-  await main();
+  const rows = await main();
+  printTable(rows);
+  const missing = rows.filter(([, ...figures]) => figures.some((f) => f !== null && !Number.isFinite(f)));
+  if (missing.length > 0) {
+    console.error(`[bench] figures not produced: ${missing.map(([n]) => n).join("; ")}`);
+    failed = true;
+  }
+} catch (err) {
+  console.error(err);
+  failed = true;
 } finally {
   for (const c of cleanups.reverse()) await c();
 }
+process.exit(failed ? 1 : 0);

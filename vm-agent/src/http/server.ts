@@ -12,7 +12,8 @@ import { getAsset } from "../web/assets.ts";
 import { createCertAsk } from "./ask.ts";
 import { createAuth, exchangeToken, isDirectLoopback, isLocalHostname, isOwnOrigin } from "./auth.ts";
 import { forwardAuth } from "./forward-auth.ts";
-import { forbidden, json, notFound, unauthorized } from "./respond.ts";
+import { dashboardWorkspaceUrl, unauthenticated } from "./login-page.ts";
+import { forbidden, json, notFound } from "./respond.ts";
 import { handleSessionsApi, parseSessionPath } from "./sessions-api.ts";
 
 export interface AgentHttpServerOptions {
@@ -67,6 +68,7 @@ export async function startAgentHttpServer(opts: AgentHttpServerOptions): Promis
     hostname,
     ...(opts.listeningPorts ? { listeningPorts: opts.listeningPorts } : {}),
   });
+  const dashboardUrl = dashboardWorkspaceUrl(config.control_plane_url, config.workspace_id);
   const registry = new SessionRegistry(opts.shell, opts.scrollbackBytes);
   const sockets = new Set<ServerWebSocket<SocketData>>();
   const pingMs = opts.pingIntervalMs ?? 25_000;
@@ -94,9 +96,7 @@ export async function startAgentHttpServer(opts: AgentHttpServerOptions): Promis
       const exchanged = await exchangeToken(auth, req.method, url, hostname);
       if (exchanged) return exchanged;
 
-      if (auth.cookieUser(req, hostname) === null) {
-        return unauthorized("open this terminal from the Berth dashboard (missing or expired login)");
-      }
+      if (auth.cookieUser(req, hostname) === null) return unauthenticated(req, dashboardUrl);
       const origin = req.headers.get("origin");
 
       const ws = parseSessionPath(url.pathname);
