@@ -7,6 +7,7 @@ import type {
   Me,
   ServerTypeCatalog,
   TerminalToken,
+  Usage,
   Workspace,
   WorkspaceDetail,
   WorkspaceEvent,
@@ -68,6 +69,7 @@ export function createClient(options: ClientOptions = {}) {
   return {
     request,
     me: (signal?: AbortSignal) => request<Me>("GET", "/api/me", { signal }),
+    usage: () => request<Usage>("GET", "/api/me/usage"),
     signIn: (callbackURL: string) =>
       request<{ url: string; redirect?: boolean }>("POST", "/api/auth/sign-in/social", {
         body: { provider: "github", callbackURL },

@@ -119,3 +119,13 @@ export interface ServerTypeCatalog {
   default_server_type: string;
   default_location: string;
 }
+
+/** GET /api/me/usage: this month's spend against the budget, and the user's limits. */
+export interface Usage {
+  month: string;
+  spent_eur: number;
+  budget_eur: number | null;
+  remaining_eur: number | null;
+  max_live_workspaces: number;
+  allowed_server_types: string[];
+}
