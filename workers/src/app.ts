@@ -3,6 +3,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import type { Env } from "./env.ts";
 import { errorBody, handleError } from "./http/errors.ts";
+import { withTrustResponses } from "./http/openapi-trust.ts";
 import { validationHook } from "./http/validation.ts";
 import { agentDownloadRoutes } from "./routes/agent-download.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
@@ -58,10 +59,11 @@ export function createApp() {
     in: "cookie",
     name: "better-auth.session_token",
   });
-  app.doc31("/api/openapi.json", {
+  const docConfig = {
     openapi: "3.1.0",
     info: { title: "Berth API", version: "0.1.0", description: "Self-terminating cloud workspaces." },
-  });
+  };
+  app.get("/api/openapi.json", (c) => c.json(withTrustResponses(app.getOpenAPI31Document(docConfig))));
 
   app.notFound((c) =>
     c.json(errorBody(errorCodes.notFound, `no route for ${c.req.method} ${c.req.path}`), 404),
