@@ -20,6 +20,13 @@ export default defineConfig(async () => {
             TERMINAL_SIGNING_KEY: generateSigningJwk(),
             TEST_MIGRATIONS: migrations,
           },
+          // Lower than production (wrangler.toml) so a test can reach each limit quickly; every
+          // test keys its own user, workspace or address, so no test eats another's allowance.
+          ratelimits: {
+            RATE_LIMIT_USER: { namespace_id: "1001", simple: { limit: 100, period: 60 } },
+            RATE_LIMIT_IP: { namespace_id: "1002", simple: { limit: 20, period: 60 } },
+            RATE_LIMIT_VM: { namespace_id: "1003", simple: { limit: 40, period: 60 } },
+          },
         },
       }),
     ],

@@ -16,6 +16,7 @@ import { notInvitedRoutes } from "./routes/not-invited.ts";
 import { serverTypeRoutes } from "./routes/server-types.ts";
 import { vmCallbackRoutes } from "./routes/vm-callbacks.ts";
 import { workspaceRoutes } from "./routes/workspaces.ts";
+import { limitPerClientIp, limitPerWorkspace } from "./security/rate-limit.ts";
 import { requireSameOriginForCookies } from "./security/same-origin.ts";
 
 /** Largest JSON body any endpoint accepts; nothing Berth takes in comes close. */
@@ -40,6 +41,8 @@ export function createApp() {
   // Mounted without their route-schema types: Berth has no typed RPC client, and the combined
   // type is too large for TypeScript to represent.
   const mount = (path: string, routes: { fetch: unknown }) => app.route(path, routes as unknown as Routes);
+  app.use("/api/*", limitPerClientIp);
+  app.use("/api/vm/workspaces/:id/*", limitPerWorkspace);
   app.use("/api/*", requireHealthyConfig);
   app.use("/api/*", requireSameOriginForCookies);
   mount("/api/health", healthRoutes);

@@ -88,3 +88,21 @@ describe("WORKSPACE_DOMAIN on the dashboard's site", () => {
     expect(await health("https://berth.acme.com", "acme-workspaces.dev")).toEqual([]);
   });
 });
+
+describe("the OpenAPI document tells the trust rules", () => {
+  it("lists 403 and 429 on authenticated operations and 429 on the VM callbacks", async () => {
+    const doc = (await (await SELF.fetch(`${testPublicUrl}/api/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    const create = doc.paths["/api/workspaces"]?.post?.responses ?? {};
+    expect(Object.keys(create)).toEqual(expect.arrayContaining(["403", "409", "422", "429"]));
+    expect(Object.keys(doc.paths["/api/me/usage"]?.get?.responses ?? {})).toEqual(
+      expect.arrayContaining(["200", "403", "429"]),
+    );
+    expect(Object.keys(doc.paths["/api/vm/workspaces/{id}/heartbeat"]?.post?.responses ?? {})).toContain(
+      "429",
+    );
+    const keys = doc.paths["/api/keys"]?.get as unknown as { parameters: Array<{ name: string }> };
+    expect(keys.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(["limit", "cursor"]));
+  });
+});

@@ -1,6 +1,9 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { createApp } from "../src/app.ts";
 import { hetzner } from "./support/lifecycle.ts";
 import { api, freshLogin, signIn } from "./support/session.ts";
+import { testPublicUrl } from "./support/test-env.ts";
 
 interface ServerTypes {
   server_types: Array<{
@@ -43,11 +46,16 @@ describe("GET /api/server-types", () => {
 
   it("refuses to create a workspace on a type Hetzner no longer sells, and says so", async () => {
     const cookie = await signIn(freshLogin("cx22"));
-    const res = await api("/api/workspaces", {
-      method: "POST",
-      headers: { cookie },
-      body: JSON.stringify({ repo_url: "https://example.test/r.git", server_type: "cx22" }),
-    });
+    // Even when ALLOWED_SERVER_TYPES still lists it.
+    const res = await createApp().request(
+      "/api/workspaces",
+      {
+        method: "POST",
+        headers: { cookie, origin: testPublicUrl, "content-type": "application/json" },
+        body: JSON.stringify({ repo_url: "https://example.test/r.git", server_type: "cx22" }),
+      },
+      { ...env, ALLOWED_SERVER_TYPES: "cx22,cx23" },
+    );
     expect(res.status).toBe(422);
     expect(((await res.json()) as { error: { message: string } }).error.message).toContain("no longer sold");
   });

@@ -8,6 +8,7 @@ import type {
   ServerTypeCatalog,
   SignInResponse,
   TerminalToken,
+  Usage,
   Workspace,
   WorkspaceDetail,
   WorkspaceEvent,
@@ -69,6 +70,7 @@ export function createClient(options: ClientOptions = {}) {
   return {
     request,
     me: (signal?: AbortSignal) => request<Me>("GET", "/api/me", { signal }),
+    usage: () => request<Usage>("GET", "/api/me/usage"),
     signIn: (callbackURL: string) =>
       request<SignInResponse>("POST", "/api/auth/sign-in/social", {
         body: { provider: "github", callbackURL },

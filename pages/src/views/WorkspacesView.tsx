@@ -2,6 +2,7 @@ import { api } from "../api/instance.ts";
 import { serverTypesFromCatalog } from "../lib/catalog.ts";
 import { usePolled } from "../lib/hooks.ts";
 import { CreateWorkspaceForm } from "./CreateWorkspaceForm.tsx";
+import { UsageSummary } from "./UsageSummary.tsx";
 import { WorkspaceList } from "./WorkspaceList.tsx";
 
 export function WorkspacesView() {
@@ -14,6 +15,7 @@ export function WorkspacesView() {
   const serverTypes = catalog.data ? serverTypesFromCatalog(catalog.data) : undefined;
   return (
     <>
+      <UsageSummary />
       <CreateWorkspaceForm
         onCreated={(ws) => window.location.assign(`#/w/${ws.id}`)}
         {...(serverTypes ? { serverTypes } : {})}

@@ -2,6 +2,7 @@ import { errorCodes } from "@berth/protocol";
 import { createMiddleware } from "hono/factory";
 import type { Env } from "../env.ts";
 import { ApiError } from "../http/errors.ts";
+import { takeRateLimit } from "../security/rate-limit.ts";
 import { accessPolicy, isInvited } from "./access.ts";
 import { getAuth } from "./auth.ts";
 
@@ -54,12 +55,14 @@ export const requireUser = createMiddleware<AuthedEnv>(async (c, next) => {
     const owner = (await ctx.internalAdapter.findUserById(result.key.referenceId)) as UserRow | null;
     if (!owner) throw unauthorized("invalid or revoked API key");
     assertInvited(c.env, owner);
+    await takeRateLimit(c.env.RATE_LIMIT_USER, `user:${owner.id}`, "for this user");
     c.set("user", toCurrentUser(owner, "api_key"));
     return next();
   }
   const session = await auth.api.getSession({ headers: c.req.raw.headers });
   if (!session) throw unauthorized("sign in, or send 'Authorization: Bearer <api key>'");
   assertInvited(c.env, session.user as UserRow);
+  await takeRateLimit(c.env.RATE_LIMIT_USER, `user:${session.user.id}`, "for this user");
   c.set("user", toCurrentUser(session.user, "session"));
   return next();
 });

@@ -1,5 +1,6 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Env } from "../env.ts";
+import { withTrustResponses } from "./openapi-trust.ts";
 import { errorResponses, jsonBody, jsonResponse, publicSecurity } from "./schemas.ts";
 
 export const openApiPath = "/api/openapi.json";
@@ -80,13 +81,21 @@ function registerAuthPassthrough(app: OpenAPIHono<{ Bindings: Env }>) {
 export function registerOpenApiDocument(app: OpenAPIHono<{ Bindings: Env }>) {
   registerSecuritySchemes(app);
   registerAuthPassthrough(app);
-  app.doc31(openApiPath, (c) => ({
-    openapi: "3.1.0",
-    info: {
-      title: "Berth API",
-      version: "0.1.0",
-      description: "Self-terminating cloud workspaces.",
-    },
-    servers: [{ url: c.env.BERTH_PUBLIC_URL, description: "This deployment" }],
-  }));
+  // Built by hand rather than with doc31: the responses every route's middleware can give (403
+  // not_invited, 429 rate_limited) are added to every operation afterwards.
+  app.get(openApiPath, (c) =>
+    c.json(
+      withTrustResponses(
+        app.getOpenAPI31Document({
+          openapi: "3.1.0",
+          info: {
+            title: "Berth API",
+            version: "0.1.0",
+            description: "Self-terminating cloud workspaces.",
+          },
+          servers: [{ url: c.env.BERTH_PUBLIC_URL, description: "This deployment" }],
+        }),
+      ),
+    ),
+  );
 }

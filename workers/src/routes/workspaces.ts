@@ -53,8 +53,15 @@ const create = createRoute({
     201: jsonResponse(workspaceSchema, "Created; it boots in the background"),
     200: jsonResponse(workspaceSchema, "The workspace an earlier request with this Idempotency-Key made"),
     401: errorResponses[401],
-    409: { description: "Too many live workspaces", content: errorResponses[404].content },
-    422: errorResponses[422],
+    409: {
+      description:
+        "limit_reached: too many live workspaces (yours, MAX_LIVE_WORKSPACES_PER_USER, or this Berth's, MAX_LIVE_WORKSPACES); budget_exhausted: this month's workspaces already cost MONTHLY_BUDGET_EUR",
+      content: errorResponses[404].content,
+    },
+    422: {
+      description: "Invalid input, or a server_type outside ALLOWED_SERVER_TYPES",
+      content: errorResponses[422].content,
+    },
   },
 });
 
