@@ -16,6 +16,8 @@ export const errorCodes = {
   notFound: "not_found",
   conflict: "conflict",
   payloadTooLarge: "payload_too_large",
+  /** A body that is not plain UTF-8 JSON (another content type, charset or content encoding). */
+  unsupportedMediaType: "unsupported_media_type",
   rateLimited: "rate_limited",
   limitReached: "limit_reached",
   upstream: "upstream_error",

@@ -2,6 +2,7 @@ import { errorCodes } from "@berth/protocol";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import type { Env } from "./env.ts";
+import { requirePlainBodies } from "./http/body-encoding.ts";
 import { errorBody, handleError } from "./http/errors.ts";
 import { registerOpenApiDocument } from "./http/openapi-doc.ts";
 import { validationHook } from "./http/validation.ts";
@@ -31,6 +32,8 @@ export function createApp() {
         c.json(errorBody(errorCodes.payloadTooLarge, `request body exceeds ${maxBodyBytes} bytes`), 413),
     }),
   );
+
+  app.use("/api/*", requirePlainBodies);
 
   // Mounted without their route-schema types: Berth has no typed RPC client, and the combined
   // type is too large for TypeScript to represent.

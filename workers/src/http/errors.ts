@@ -37,6 +37,7 @@ const codeForStatus: Record<number, ErrorCode> = {
   404: errorCodes.notFound,
   409: errorCodes.conflict,
   413: errorCodes.payloadTooLarge,
+  415: errorCodes.unsupportedMediaType,
   422: errorCodes.validation,
   429: errorCodes.rateLimited,
 };
