@@ -4,7 +4,7 @@ import { claudeStates, claudeWaitReasons } from "./claude.ts";
 /**
  * The VM -> control plane callback protocol. Every path is under the workspace id; the bearer token
  * is the one-time bootstrap token for `bootstrap` and the per-workspace callback token otherwise.
- * A token for one workspace is refused (404) for every other.
+ * A token for one workspace is refused (401) for every other, and so is any token for an unknown id.
  */
 export const callbackPaths = {
   bootstrap: (workspaceId: string) => `/api/vm/workspaces/${workspaceId}/bootstrap`,

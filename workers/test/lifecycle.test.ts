@@ -135,7 +135,11 @@ describe("a workspace's life, driven by the API and the VM's callbacks", () => {
       ).toBe(401);
     }
     expect((await vmCall(b.body.id, "bootstrap", "bt_not-the-token-xxxxxxxxxxxxxxxxxx")).status).toBe(401);
-    expect((await vmCall("wnosuchthing", "ready", tokenA, { runtime: "host" })).status).toBe(404);
+    // An id that does not exist answers like a wrong token: VM routes reveal no workspace ids.
+    expect((await vmCall("wnosuchthing", "ready", tokenA, { runtime: "host" })).status).toBe(401);
+    expect((await vmCall("wnosuchthing", "bootstrap", "bt_not-the-token-xxxxxxxxxxxxxxxxxx")).status).toBe(
+      401,
+    );
     expect((await load(b.body.id)).state).toBe("booting");
     for (const id of [a.body.id, b.body.id])
       await api(`/api/workspaces/${id}`, { method: "DELETE", headers: { cookie } });

@@ -39,7 +39,7 @@ function registerAuthPassthrough(app: OpenAPIHono<{ Bindings: Env }>) {
   const body = z
     .object({
       provider: z.enum(["github"]),
-      callbackURL: z.string().max(2048).optional().describe("Where the browser lands after signing in"),
+      callbackURL: z.string().optional().describe("Where the browser lands after signing in"),
     })
     .openapi("SignInBody");
   app.openAPIRegistry.registerPath({

@@ -72,7 +72,6 @@ const route = <B extends z.ZodType>(
     responses: {
       [status]: jsonResponse(ok, "Accepted"),
       401: errorResponses[401],
-      404: errorResponses[404],
       422: errorResponses[422],
     },
   });
@@ -88,8 +87,8 @@ const bootstrap = createRoute({
   responses: {
     200: jsonResponse(bootstrapResponseSchema, "Secrets for this VM only"),
     401: errorResponses[401],
-    404: errorResponses[404],
     409: { description: "Already redeemed", content: errorResponses[401].content },
+    422: errorResponses[422],
   },
 });
 

@@ -2,7 +2,7 @@ import { errorCodes, type HeartbeatRequest, type ShutdownRequest } from "@berth/
 import { and, eq, isNull } from "drizzle-orm";
 import { readClaudeKey } from "../credentials/claude-key.ts";
 import { type Workspace, workspaces } from "../db/schema/index.ts";
-import { ApiError, notFound } from "../http/errors.ts";
+import { ApiError } from "../http/errors.ts";
 import type { SecretBox } from "../security/secret-box.ts";
 import { randomToken, sha256Hex } from "../security/tokens.ts";
 import type { LifecycleDeps } from "./reconcile.ts";
@@ -25,7 +25,8 @@ const unauthorized = (message: string) => new ApiError(401, errorCodes.unauthori
  */
 export async function redeemBootstrap(deps: LifecycleDeps, box: SecretBox, id: string, token: string) {
   const ws = await loadWorkspace(deps.db, id);
-  if (!ws) throw notFound("workspace");
+  // Like a wrong token: whether a workspace id exists is nobody's business without its token.
+  if (!ws) throw unauthorized("bootstrap refused: unknown token");
   const hash = await sha256Hex(token);
   const refuse = async (why: string, status: 401 | 409) => {
     await recordEvent(deps.db, id, "bootstrap_refused", `bootstrap refused: ${why}`);
@@ -70,8 +71,8 @@ export async function authenticateCallback(
   token: string,
 ): Promise<Workspace> {
   const ws = await loadWorkspace(deps.db, id);
-  if (!ws) throw notFound("workspace");
-  if (!ws.callbackTokenHash || ws.callbackTokenHash !== (await sha256Hex(token))) {
+  // An unknown workspace gets the same answer as a wrong token: a VM route tells nobody which ids exist.
+  if (!ws?.callbackTokenHash || ws.callbackTokenHash !== (await sha256Hex(token))) {
     throw unauthorized("invalid callback token for this workspace");
   }
   return ws;
