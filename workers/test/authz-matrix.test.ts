@@ -54,6 +54,13 @@ const callers: Caller[] = [
     headers: () => ({ authorization: "Bearer a b c" }),
     expected: refused,
   },
+  {
+    name: "forged session cookie",
+    headers: () => ({
+      cookie: "better-auth.session_token=forged%ZZ.c2lnbmF0dXJl%3D; better-auth.session_data=%%%",
+    }),
+    expected: refused,
+  },
   { name: "made-up token", headers: () => bearer(`berth_${"A".repeat(40)}`), expected: refused },
   { name: "expired API key", headers: (fx) => bearer(fx.expiredKey.key), expected: refused },
   { name: "revoked API key", headers: (fx) => bearer(fx.revokedKey.key), expected: refused },
