@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanUpUser } from "./support/api-cases.ts";
-import { buildFixture, expectNoLeak, type MatrixFixture } from "./support/matrix-fixture.ts";
+import { buildFixture, cleanUpFixture, expectNoLeak, type MatrixFixture } from "./support/matrix-fixture.ts";
 import {
   type AuthKind,
   authKindOf,
@@ -140,8 +139,7 @@ describe("authorization matrix, generated from GET /api/openapi.json", () => {
   }, 60_000);
 
   afterAll(async () => {
-    await cleanUpUser(fx.owner);
-    await cleanUpUser(fx.other);
+    await cleanUpFixture(fx);
   }, 60_000);
 
   it("has an owner request for every documented operation", () => {
@@ -192,7 +190,7 @@ describe("authorization matrix, generated from GET /api/openapi.json", () => {
           `${op.operationId} as the owner: HTTP ${owned.status}, expected ${req.expect}: ${owned.text.slice(0, 200)}`,
         );
       } else {
-        req.after?.(fx, JSON.parse(owned.text));
+        await req.after?.(fx, JSON.parse(owned.text));
       }
     }
     expect(problems).toEqual([]);

@@ -1,11 +1,10 @@
 import { SELF } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanUpUser } from "./support/api-cases.ts";
 import { seededRandom } from "./support/conforms.ts";
 import { snapshotOf } from "./support/d1-snapshot.ts";
 import { type BaseRequest, type FuzzCase, fuzzCases, randomCases } from "./support/fuzz-cases.ts";
 import { createWorkspace, waitForState } from "./support/lifecycle.ts";
-import { buildFixture, type MatrixFixture } from "./support/matrix-fixture.ts";
+import { buildFixture, cleanUpFixture, type MatrixFixture } from "./support/matrix-fixture.ts";
 import {
   authKindOf,
   exampleOf,
@@ -111,8 +110,7 @@ describe("malformed input generated from GET /api/openapi.json", () => {
   }, 60_000);
 
   afterAll(async () => {
-    await cleanUpUser(fx.owner);
-    await cleanUpUser(fx.other);
+    await cleanUpFixture(fx);
   }, 60_000);
 
   it(`sends at least ${minimumRequests} requests, covering every operation with input`, () => {

@@ -95,7 +95,7 @@ describe("POST /api/workspaces refuses bad input and creates nothing", () => {
     const res = await post(JSON.stringify({ repo_url: repo }), { "content-type": "text/plain" });
     expect([400, 415, 422]).toContain(res.status);
     expect(((await res.json()) as { error: { code: string } }).error.code).toMatch(
-      /^(bad_request|validation_failed)$/,
+      /^(bad_request|validation_failed|unsupported_media_type)$/,
     );
     await expectNothingCreated();
   });

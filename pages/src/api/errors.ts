@@ -51,6 +51,7 @@ const fallbackCodes: Record<number, string> = {
   404: "not_found",
   409: "conflict",
   413: "payload_too_large",
+  415: "unsupported_media_type",
   422: "validation_failed",
   429: "rate_limited",
 };

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import { newUser, type TestUser } from "./api-cases.ts";
-import { bootstrapTokenOf, createWorkspace, vmCall, waitForState } from "./lifecycle.ts";
+import { cleanUpUser, newUser, ownerRows, type TestUser } from "./api-cases.ts";
+import { bootstrapTokenOf, createWorkspace, load, vmCall, waitFor, waitForState } from "./lifecycle.ts";
 import { api } from "./session.ts";
 
 export interface Key {
@@ -135,5 +135,22 @@ export function expectNoLeak(fx: MatrixFixture, label: string, body: string, sen
     if (value.length < 6) throw new Error(`${what} is too short to scan for`);
     if (sent.includes(value)) continue;
     expect(body.includes(value), `${label} leaks the owner's ${what}: ${body.slice(0, 300)}`).toBe(false);
+  }
+}
+
+/**
+ * Stops everything both users have, once no workspace is still being provisioned: a stop that
+ * lands while a server is being created can leave its DNS record behind until the next sweep,
+ * which would break other test files' invariant checks.
+ */
+export async function cleanUpFixture(fx: MatrixFixture) {
+  for (const user of [fx.owner, fx.other]) {
+    for (const row of await ownerRows(user.id)) {
+      await waitFor(`workspace ${row.id} to be provisioned`, async () => {
+        const ws = await load(row.id);
+        return ws.state !== "creating" && ws.state !== "provisioning";
+      });
+    }
+    await cleanUpUser(user);
   }
 }

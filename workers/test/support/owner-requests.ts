@@ -1,3 +1,4 @@
+import { waitForState } from "./lifecycle.ts";
 import type { MatrixFixture } from "./matrix-fixture.ts";
 
 /**
@@ -17,11 +18,14 @@ export interface OwnerRequest {
   /** Ends the session it is sent with: each caller with a cookie gets a fresh one for it. */
   endsSession?: boolean;
   /** Sees the owner's response (e.g. to remember what it created). */
-  after?: (fx: MatrixFixture, json: unknown) => void;
+  after?: (fx: MatrixFixture, json: unknown) => Promise<void>;
 }
 
-const rememberWorkspace = (fx: MatrixFixture, json: unknown) => {
-  fx.created.push((json as { id: string }).id);
+/** Waits for its server and DNS records before anything may stop it (see settleWorkspaces). */
+const rememberWorkspace = async (fx: MatrixFixture, json: unknown) => {
+  const { id } = json as { id: string };
+  fx.created.push(id);
+  await waitForState(id, "booting");
 };
 
 const heartbeat = {
