@@ -39,7 +39,7 @@ export interface SessionOptions {
 }
 
 /** Scrollback per session: what a reconnecting client can replay. */
-export const defaultScrollbackBytes = 2 * 1024 * 1024;
+export const defaultScrollbackBytes = 1024 * 1024;
 /** Largest binary frame we send; small enough to keep the page responsive. */
 const maxFrameBytes = 64 * 1024;
 /** Do not queue more in Bun's socket buffer than this per client, whatever the ack window says. */
@@ -202,8 +202,8 @@ export class Session {
       const room = ignoreWindow ? maxFrameBytes : sendWindowBytes - (att.sent - att.acked);
       if (room <= 0 || (!ignoreWindow && att.sink.getBufferedAmount() > socketHighWater)) return;
       const chunk = ring.read(att.sent, Math.min(room, maxFrameBytes));
-      // Copy: the ring view is overwritten by later output, the socket may queue the frame.
-      const status = att.sink.sendBinary(chunk.slice());
+      // A view, not a copy: the socket copies what it cannot send at once before returning.
+      const status = att.sink.sendBinary(chunk);
       if (status === 0) return; // dropped: the socket is closing
       att.sent += chunk.length;
       if (status < 0) return; // queued behind backpressure; `drain` resumes
