@@ -45,6 +45,21 @@ const maxFrameBytes = 64 * 1024;
 /** Do not queue more in Bun's socket buffer than this per client, whatever the ack window says. */
 const socketHighWater = 256 * 1024;
 
+/**
+ * Every chunk read from a PTY is a fresh buffer that is garbage once copied into the ring; under a
+ * flood across many tabs the heap would balloon before the collector catches up. A cheap
+ * (non-blocking) collection every few MiB of output keeps the agent's peak memory near its working
+ * set.
+ */
+const collectEveryBytes = 8 * 1024 * 1024;
+let outputSinceCollect = 0;
+function collectAfterOutput(bytes: number): void {
+  outputSinceCollect += bytes;
+  if (outputSinceCollect < collectEveryBytes) return;
+  outputSinceCollect = 0;
+  Bun.gc(false);
+}
+
 export class Session {
   readonly id: string;
   name: string;
@@ -185,6 +200,7 @@ export class Session {
   }
 
   #onOutput(bytes: Uint8Array): void {
+    collectAfterOutput(bytes.length);
     this.#ring.append(bytes);
     for (const att of this.#clients) this.#pump(att);
     this.#updateFlow();
