@@ -40,11 +40,34 @@ export interface Bench {
 
 type Cleanups = Array<() => Promise<void> | void>;
 
+/**
+ * The agent's server compiled like the shipped binary (`bun build --compile --minify`), so its RSS
+ * is what a VM sees (running the TypeScript sources would add the transpiler's share).
+ */
+async function compileAgent(dir: string): Promise<string> {
+  const out = join(dir, "berth-agent-bench");
+  const proc = Bun.spawn(
+    [
+      process.execPath,
+      "build",
+      "--compile",
+      "--minify",
+      join(import.meta.dir, "agent-entry.ts"),
+      "--outfile",
+      out,
+    ],
+    { stdout: "ignore", stderr: "pipe" },
+  );
+  const [err, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`compiling the agent failed: ${err}`);
+  return out;
+}
+
 export async function startBench(dir: string, file: string, cleanups: Cleanups): Promise<Bench> {
   const keys = await makeKeys();
   const agentPort = freePort();
   const shellEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, PS1: prompt, LANG: "C.UTF-8" };
-  const agent = Bun.spawn([process.execPath, join(import.meta.dir, "agent-entry.ts")], {
+  const agent = Bun.spawn([await compileAgent(dir)], {
     env: {
       ...process.env,
       BENCH_AGENT: JSON.stringify({

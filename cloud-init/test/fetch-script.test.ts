@@ -17,7 +17,11 @@ import {
 import { typicalInput } from "./fixtures.ts";
 
 const binary = Buffer.from("#!/bin/sh\necho berth-agent\n");
-const binarySha = createHash("sha256").update(binary).digest("hex");
+/** What is published and downloaded: the binary compressed with xz; the pin is its SHA-256. */
+const download = spawnSync("xz", ["-c"], { input: binary }).stdout;
+const binarySha = createHash("sha256").update(download).digest("hex");
+const notXz = Buffer.from("plain bytes, not an archive\n");
+const notXzSha = createHash("sha256").update(notXz).digest("hex");
 
 let server: Server;
 let base = "";
@@ -26,14 +30,16 @@ let failNext = 0;
 let dir = "";
 
 beforeAll(async () => {
-  server = createServer((_req, res) => {
+  server = createServer((req, res) => {
     hits++;
     if (failNext > 0) {
       failNext--;
       res.writeHead(503).end("try again");
       return;
     }
-    res.writeHead(200, { "content-type": "application/octet-stream" }).end(binary);
+    res
+      .writeHead(200, { "content-type": "application/x-xz" })
+      .end(req.url?.startsWith("/not-xz") ? notXz : download);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -73,12 +79,14 @@ function run(path: string): Promise<{ code: number | null; stderr: string }> {
 }
 
 describe("fetch-agent.sh, run for real", () => {
-  it("downloads, verifies and installs the binary; a second run keeps it without downloading", async () => {
+  it("downloads, verifies, decompresses and installs the binary; a second run keeps it without downloading", async () => {
     const { path, dest } = script(`${base}/berth-agent`, binarySha);
     const first = await run(path);
     expect(first.stderr).toContain("installed");
     expect(first.code).toBe(0);
     expect(readFileSync(dest)).toEqual(binary);
+    expect(readFileSync(`${dest}.xz`)).toEqual(download);
+    expect(readdirSync(dir).sort()).toEqual(["berth-agent", "berth-agent.xz", "fetch-agent.sh"]);
     expect(statSync(dest).mode & 0o777).toBe(0o755);
     expect(hits).toBe(1);
     expect((await run(path)).code).toBe(0);
@@ -104,6 +112,24 @@ describe("fetch-agent.sh, run for real", () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/SHA-256 mismatch for installed .*refusing to start/);
     expect(readFileSync(dest, "utf8")).toContain("evil");
+  });
+
+  it("refuses a verified download that is not an xz archive, and leaves nothing behind", async () => {
+    const { path, dest } = script(`${base}/not-xz`, notXzSha);
+    const r = await run(path);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/not an xz archive.*refusing to start/);
+    expect(existsSync(dest)).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual(["fetch-agent.sh"]);
+  });
+
+  it("refuses an installed binary whose verified archive was swapped", async () => {
+    const { path, dest } = script(`${base}/berth-agent`, binarySha);
+    expect((await run(path)).code).toBe(0);
+    writeFileSync(`${dest}.xz`, spawnSync("xz", ["-c"], { input: "#!/bin/sh\necho evil\n" }).stdout);
+    const r = await run(path);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/SHA-256 mismatch for installed .*refusing to start/);
   });
 
   it("retries a failing download", async () => {

@@ -48,7 +48,7 @@ export function typicalInput(): CloudInitInput {
   return {
     agentConfig: typicalConfig(),
     agent: {
-      url: "https://releases.berth.example.com/agent/v1.4.2/berth-agent-linux-x64",
+      url: "https://releases.berth.example.com/agent/v1.4.2/berth-agent-linux-x64.xz",
       sha256: agentSha256,
     },
     caddyfile: typicalCaddyfile,

@@ -18,14 +18,14 @@ function run(command: string, args: string[], cwd: string): Promise<void> {
   });
 }
 
-/** Reads both binaries from a directory and hashes them. */
+/** Reads both agent downloads (xz) from a directory and hashes them. */
 export async function existingAgents(dir: string): Promise<BuiltAgent[]> {
   const out: BuiltAgent[] = [];
   for (const arch of Object.keys(names.agentFiles) as Arch[]) {
     const file = path.join(dir, names.agentFiles[arch]);
     if (!existsSync(file)) {
       throw new Error(
-        `${file} does not exist: build it (drop --skip-build) or point --agent-dir at the binaries`,
+        `${file} does not exist: build it (drop --skip-build) or point --agent-dir at the compressed binaries`,
       );
     }
     const sha256 = createHash("sha256")
@@ -40,7 +40,11 @@ export const realBuilders: Builders = {
   async agents(ctx: Context) {
     if (!ctx.skipBuild) {
       const vmAgent = path.join(ctx.root, "vm-agent");
-      await run(path.join(vmAgent, "node_modules/.bin/bun"), ["run", "scripts/build.ts"], vmAgent);
+      await run(
+        path.join(vmAgent, "node_modules/.bin/bun"),
+        ["run", "scripts/build.ts", "--compress"],
+        vmAgent,
+      );
     }
     return existingAgents(ctx.agentDir);
   },

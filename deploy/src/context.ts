@@ -5,7 +5,8 @@ export const names = {
   database: "berth",
   bucket: "berth-agents",
   bucketBinding: "AGENTS",
-  agentFiles: { x64: "berth-agent-linux-x64", arm64: "berth-agent-linux-arm64" },
+  /** What VMs download: the binaries compressed with xz (vm-agent: scripts/build.ts --compress). */
+  agentFiles: { x64: "berth-agent-linux-x64.xz", arm64: "berth-agent-linux-arm64.xz" },
 } as const;
 
 export type Arch = keyof typeof names.agentFiles;

@@ -71,7 +71,7 @@ function setup(args: string[], env: NodeJS.ProcessEnv) {
 }
 
 function writeAgent(arch: string, content: string) {
-  writeFileSync(path.join(agentDir, `berth-agent-linux-${arch}`), content);
+  writeFileSync(path.join(agentDir, `berth-agent-linux-${arch}.xz`), content);
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
@@ -129,10 +129,10 @@ describe("setup:cloudflare --dry-run", () => {
     expect(run.stdout).toContain("< (from $HETZNER_TOKEN)");
     expect(run.stdout).toContain("[dry-run] wrangler.toml: would write ");
     for (const key of [
-      "berth-agent-linux-x64",
-      "berth-agent-linux-x64.sha256",
-      "berth-agent-linux-arm64",
-      "berth-agent-linux-arm64.sha256",
+      "berth-agent-linux-x64.xz",
+      "berth-agent-linux-x64.xz.sha256",
+      "berth-agent-linux-arm64.xz",
+      "berth-agent-linux-arm64.xz.sha256",
     ]) {
       expect(run.stdout).toContain(`would run wrangler r2 object put berth-agents/${key} `);
     }
@@ -215,16 +215,16 @@ describe("setup:cloudflare", () => {
     // Four agent objects, binaries before their hashes.
     const objectPuts = named(calls, "r2 object put").map((c) => c.argv[3]);
     expect(objectPuts).toEqual([
-      "berth-agents/berth-agent-linux-x64",
-      "berth-agents/berth-agent-linux-x64.sha256",
-      "berth-agents/berth-agent-linux-arm64",
-      "berth-agents/berth-agent-linux-arm64.sha256",
+      "berth-agents/berth-agent-linux-x64.xz",
+      "berth-agents/berth-agent-linux-x64.xz.sha256",
+      "berth-agents/berth-agent-linux-arm64.xz",
+      "berth-agents/berth-agent-linux-arm64.xz.sha256",
     ]);
-    expect(state.objects["berth-agents/berth-agent-linux-x64"]).toBe(sha256("fake x64 agent binary"));
-    expect(state.objects["berth-agents/berth-agent-linux-x64.sha256"]).toBe(
+    expect(state.objects["berth-agents/berth-agent-linux-x64.xz"]).toBe(sha256("fake x64 agent binary"));
+    expect(state.objects["berth-agents/berth-agent-linux-x64.xz.sha256"]).toBe(
       `${sha256("fake x64 agent binary")}\n`,
     );
-    expect(state.objects["berth-agents/berth-agent-linux-arm64.sha256"]).toBe(
+    expect(state.objects["berth-agents/berth-agent-linux-arm64.xz.sha256"]).toBe(
       `${sha256("fake arm64 agent binary")}\n`,
     );
     expect(state.deploys).toBe(1);
@@ -252,8 +252,8 @@ describe("setup:cloudflare", () => {
     const third = setup([], baseEnv());
     expect(third.code, third.all).toBe(0);
     expect(named(fake.calls(), "r2 object put").map((c) => c.argv[3])).toEqual([
-      "berth-agents/berth-agent-linux-x64",
-      "berth-agents/berth-agent-linux-x64.sha256",
+      "berth-agents/berth-agent-linux-x64.xz",
+      "berth-agents/berth-agent-linux-x64.xz.sha256",
     ]);
   });
 

@@ -15,7 +15,8 @@ import { hetzner, serverBody, startEphemeral } from "./helpers.ts";
 // End to end through production pieces: the real cloud-init renderer's user_data, booted by the
 // simulator, reached through the edge by hostname; and (when built) the real berth-agent binary.
 const RENDER = fileURLToPath(new URL("../../cloud-init/src/render.ts", import.meta.url));
-const REAL_AGENT = fileURLToPath(new URL("../../vm-agent/dist/berth-agent-linux-x64", import.meta.url));
+/** The download VMs get: the compiled agent compressed (vm-agent: scripts/build.ts --compress). */
+const REAL_AGENT = fileURLToPath(new URL("../../vm-agent/dist/berth-agent-linux-x64.xz", import.meta.url));
 
 const FAKE_AGENT = `
 import { readFileSync } from "node:fs";
@@ -148,7 +149,9 @@ describe.skipIf(!existsSync(RENDER))("simulator + edge with real cloud-init user
     const dir = await mkdtemp(join(tmpdir(), "berth-fake-bin-"));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
     await writeFile(join(dir, "a.mjs"), FAKE_AGENT);
-    const bin = Buffer.from(`#!/bin/sh\nexec '${process.execPath}' '${join(dir, "a.mjs")}' "$@"\n`);
+    const bin = execFileSync("xz", ["-c"], {
+      input: Buffer.from(`#!/bin/sh\nexec '${process.execPath}' '${join(dir, "a.mjs")}' "$@"\n`),
+    });
     const url = `${await serve((_q, r) => r.end(bin))}/agent/linux-x64`;
     const id = `real${process.pid}`;
     const userData = renderCloudInit({

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -62,11 +63,13 @@ async function setup(opts: { env?: Record<string, string>; timeoutMs?: number } 
   const script = join(root, "fake-agent.mjs");
   await writeFile(script, FAKE_AGENT);
   const binary = Buffer.from(`#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(script)} "$@"\n`);
+  // Published and downloaded compressed, as the real agent is; the pin is the archive's SHA-256.
+  const archive = execFileSync("xz", ["-c"], { input: binary });
   let downloads = 0;
   const artifacts = createServer((req, res) => {
     if (req.url === "/hang") return; // never answers: the download must time out
     downloads++;
-    res.end(binary);
+    res.end(archive);
   });
   artifacts.listen(0, "127.0.0.1");
   await once(artifacts, "listening");
@@ -92,7 +95,7 @@ async function setup(opts: { env?: Record<string, string>; timeoutMs?: number } 
     lines,
     root,
     agentUrl: `http://127.0.0.1:${(artifacts.address() as AddressInfo).port}/agent`,
-    sha256: createHash("sha256").update(binary).digest("hex"),
+    sha256: createHash("sha256").update(archive).digest("hex"),
     port: await freePort(),
     downloads: () => downloads,
   };

@@ -1,5 +1,5 @@
-// Local mode: builds berth-agent for x64 and puts it, with its SHA-256, into the local AGENTS R2
-// bucket, where simulated VMs download it exactly as real ones would from production.
+// Local mode: builds berth-agent for x64, compresses it, and puts the .xz with its SHA-256 into the
+// local AGENTS R2 bucket, where simulated VMs download it exactly as real ones would from production.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -13,18 +13,18 @@ function run(command: string, args: string[], cwd: string) {
 
 export function publishAgentLocally(root: string, wrangler: string): { sha256: string; bytes: number } {
   const bun = path.join(root, "vm-agent/node_modules/.bin/bun");
-  run(bun, ["run", "scripts/build.ts", "--target", "x64"], path.join(root, "vm-agent"));
-  const binary = path.join(root, "vm-agent/dist/berth-agent-linux-x64");
+  run(bun, ["run", "scripts/build.ts", "--target", "x64", "--compress"], path.join(root, "vm-agent"));
+  const binary = path.join(root, "vm-agent/dist/berth-agent-linux-x64.xz");
   const bytes = readFileSync(binary);
   const sha256 = createHash("sha256").update(bytes).digest("hex");
-  // Skip the upload (about 100 MB) when this exact binary is already in the local bucket.
+  // Skip the upload (about 40 MB) when this exact download is already in the local bucket.
   const stamp = path.join(root, ".wrangler/agent-published.sha256");
   if (!existsSync(stamp) || readFileSync(stamp, "utf8") !== sha256) {
-    const shaFile = path.join(root, "vm-agent/dist/berth-agent-linux-x64.sha256");
+    const shaFile = path.join(root, "vm-agent/dist/berth-agent-linux-x64.xz.sha256");
     writeFileSync(shaFile, `${sha256}\n`);
     for (const [key, file] of [
-      ["berth-agent-linux-x64", binary],
-      ["berth-agent-linux-x64.sha256", shaFile],
+      ["berth-agent-linux-x64.xz", binary],
+      ["berth-agent-linux-x64.xz.sha256", shaFile],
     ] as const) {
       run(wrangler, ["r2", "object", "put", `berth-agents/${key}`, "--file", file, "--local"], root);
     }

@@ -72,7 +72,7 @@ export async function smokeLifecycle(deps: Deps): Promise<string[]> {
     throw new Error(`expected a server and 2 DNS records, got ${mine.length}`);
   log.push(`server ${server.id} and DNS records ${mine.map((r) => r.name).join(", ")} exist`);
 
-  if (!server.user_data.includes(`${deps.baseUrl}/agent/berth-agent-linux-x64`)) {
+  if (!server.user_data.includes(`${deps.baseUrl}/agent/berth-agent-linux-x64.xz`)) {
     throw new Error("the VM's user_data does not download the agent published in local R2");
   }
   const bootstrapToken = /bt_[A-Za-z0-9_-]{20,}/.exec(server.user_data)?.[0] ?? "";

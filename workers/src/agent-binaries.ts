@@ -3,9 +3,10 @@ import type { AgentDownload } from "./workspaces/provisioning.ts";
 
 export type Architecture = "x86" | "arm";
 
+/** The downloads: each binary compressed with xz (fetch-agent.sh pins and unpacks them). */
 const fileNames: Record<Architecture, string> = {
-  x86: "berth-agent-linux-x64",
-  arm: "berth-agent-linux-arm64",
+  x86: "berth-agent-linux-x64.xz",
+  arm: "berth-agent-linux-arm64.xz",
 };
 export const agentFileNames = Object.values(fileNames);
 
@@ -13,7 +14,8 @@ export const agentFileNames = Object.values(fileNames);
 const unpublished: AgentDownload = { url: "https://agent.invalid/berth-agent", sha256: "0".repeat(64) };
 
 /**
- * Where a VM of this architecture downloads berth-agent, and the SHA-256 cloud-init pins. Explicit
+ * Where a VM of this architecture downloads berth-agent (xz), and the SHA-256 of that download
+ * cloud-init pins. Explicit
  * settings win; otherwise the binary published in the AGENTS bucket (with its `.sha256` object),
  * served by this Worker at /agent/<file>.
  */

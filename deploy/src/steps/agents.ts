@@ -16,7 +16,7 @@ export const agentBuildStep: Step = {
       done: false,
       actions: [
         {
-          describe: "bun run scripts/build.ts (vm-agent: berth-agent-linux-x64 and -arm64)",
+          describe: "bun run scripts/build.ts --compress (vm-agent: berth-agent-linux-x64.xz and -arm64.xz)",
           run: async () => {
             ctx.agents = await ctx.builders.agents(ctx);
             for (const a of ctx.agents) ctx.log(`  agent build: ${a.arch} sha256 ${a.sha256}`);
@@ -91,7 +91,7 @@ export const agentUploadStep: Step = {
         "--file",
         agent.path,
         "--content-type",
-        "application/octet-stream",
+        "application/x-xz",
         "--remote",
       ]);
       const putSha = ctx.wrangler.command([

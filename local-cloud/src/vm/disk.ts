@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { appendFile, chmod, mkdir, open, rename, rm, writeFile } from "node:fs/promises";
@@ -28,6 +29,60 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
+/** SHA-256 of an xz archive's decompressed content (`xz -dc`, as fetch-agent.sh unpacks it). */
+export async function sha256OfXzContent(archive: string): Promise<string> {
+  const child = spawn("xz", ["-dc", "--", archive], { stdio: ["ignore", "pipe", "pipe"] });
+  const hash = createHash("sha256");
+  let stderr = "";
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", resolve);
+  });
+  for await (const chunk of child.stdout) hash.update(chunk as Buffer);
+  const code = await exited;
+  if (code !== 0) throw new Error(`xz -dc ${archive} failed (exit ${code}): ${stderr.trim()}`);
+  return hash.digest("hex");
+}
+
+/** `xz -dc archive > dest`. */
+async function unxz(archive: string, dest: string): Promise<void> {
+  const out = await open(dest, "w", 0o600);
+  try {
+    const child = spawn("xz", ["-dc", "--", archive], { stdio: ["ignore", out.fd, "pipe"] });
+    let stderr = "";
+    child.stderr?.on("data", (d) => {
+      stderr += d;
+    });
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", resolve);
+    });
+    if (code !== 0) throw new Error(`not an xz archive (${stderr.trim()}): refusing to start`);
+  } finally {
+    await out.close();
+  }
+}
+
+/**
+ * What fetch-agent.sh's ExecStartPre check does: the installed binary must be the verified archive
+ * (`<binary>.xz`, SHA-256 as pinned), decompressed, byte for byte. Returns a reason when not.
+ */
+export async function verifyInstalled(binary: string, sha256: string): Promise<string | null> {
+  const archive = `${binary}.xz`;
+  const got = await sha256File(archive).catch(() => "missing");
+  if (got !== sha256) return `archive ${got}, expected ${sha256}`;
+  const [content, installed] = await Promise.all([
+    sha256OfXzContent(archive).catch(() => "unreadable"),
+    sha256File(binary).catch(() => "missing"),
+  ]);
+  return content === installed
+    ? null
+    : `installed binary ${installed} is not the archive's content ${content}`;
+}
+
 export interface DownloadOptions {
   /** Whole-download limit per attempt (connect + body). */
   timeoutMs: number;
@@ -55,8 +110,9 @@ async function downloadOnce(url: string, dest: string, opts: DownloadOptions): P
 }
 
 /**
- * What fetch-agent.sh does: download to a temporary file, check the SHA-256, chmod 0755 and move
- * into place. A mismatch is final (not retried), like `sha256sum -c` failing the script.
+ * What fetch-agent.sh does: download the xz archive to a temporary file, check its SHA-256,
+ * decompress, chmod 0755 and move both into place (the archive as `<dest>.xz`). A mismatch or a
+ * broken archive is final (not retried), like `sha256sum -c` or `xz -dc` failing the script.
  */
 export async function fetchVerified(
   url: string,
@@ -66,6 +122,7 @@ export async function fetchVerified(
 ): Promise<void> {
   await mkdir(dirname(dest), { recursive: true });
   const tmp = `${dest}.download.${process.pid}.${Date.now()}`;
+  const unpacked = `${dest}.unpack.${process.pid}.${Date.now()}`;
   let lastError = "";
   try {
     for (let attempt = 1; attempt <= opts.attempts; attempt++) {
@@ -82,13 +139,16 @@ export async function fetchVerified(
       }
       if (got !== sha256)
         throw new Error(`SHA-256 mismatch for ${url}: expected ${sha256}, got ${got}: refusing to start`);
-      await chmod(tmp, 0o755);
-      await rename(tmp, dest);
+      await unxz(tmp, unpacked);
+      await chmod(unpacked, 0o755);
+      await rename(tmp, `${dest}.xz`);
+      await rename(unpacked, dest);
       return;
     }
     throw new Error(`download failed after ${opts.attempts} attempt(s): ${url}: ${lastError}`);
   } finally {
     await rm(tmp, { force: true });
+    await rm(unpacked, { force: true });
   }
 }
 

@@ -9,7 +9,7 @@ import {
   fetchVerified,
   onDisk,
   performWriteFiles,
-  sha256File,
+  verifyInstalled,
   vmPaths,
 } from "./disk.ts";
 import { AGENT_BINARY, AGENT_CONFIG, type AgentSource, parseUserData } from "./user-data.ts";
@@ -164,13 +164,11 @@ export class Machine {
   /** ExecStartPre (re-verify the installed binary) + ExecStart. */
   private async startAgent(): Promise<void> {
     const bin = onDisk(this.dir, AGENT_BINARY);
-    const expected = this.agent?.sha256;
-    const got = await sha256File(bin).catch(() => "missing");
+    const expected = this.agent?.sha256 ?? "";
+    const mismatch = await verifyInstalled(bin, expected);
     if (this.state !== "running") return;
-    if (got !== expected) {
-      this.fail(
-        `SHA-256 mismatch for installed ${AGENT_BINARY} (expected ${expected}, got ${got}): refusing to start`,
-      );
+    if (mismatch !== null) {
+      this.fail(`SHA-256 mismatch for installed ${AGENT_BINARY} (${mismatch}): refusing to start`);
       return;
     }
     const paths = vmPaths(this.dir);

@@ -31,6 +31,12 @@ const libc = lazy(() =>
 const openFlags = 0o2 | 0o400 | 0o2000000;
 /** ioctl request that sets the window size (Linux, all architectures Bun supports). */
 const TIOCSWINSZ = 0x5414;
+/**
+ * A bridge is `cat`, killed by the kernel if the agent dies (util-linux `setpriv --pdeathsig`):
+ * otherwise an idle reader would hold the master open and the orphaned shell would never get its
+ * hangup.
+ */
+const bridge = ["setpriv", "--pdeathsig", "KILL", "--", "cat"];
 /** After the program exited, how long background jobs may keep the terminal's output open. */
 const bridgeGraceMs = 100;
 
@@ -65,13 +71,13 @@ export class Pty {
     try {
       setWindowSize(master, opts.cols, opts.rows);
       slave = openSync(ptsName(master), constants.O_RDWR | constants.O_NOCTTY);
-      this.#proc = Bun.spawn(["setsid", "--ctty", "--", ...opts.command], {
+      this.#proc = Bun.spawn([Bun.which("setsid") ?? "setsid", "--ctty", "--", ...opts.command], {
         cwd: opts.cwd,
         env: { TERM: "xterm-256color", COLORTERM: "truecolor", ...opts.env },
         stdio: [slave, slave, slave],
       });
-      this.#reader = Bun.spawn(["cat"], { stdin: master, stdout: "pipe", stderr: "ignore" });
-      this.#writer = Bun.spawn(["cat"], { stdin: "pipe", stdout: master, stderr: "ignore" });
+      this.#reader = Bun.spawn(bridge, { stdin: master, stdout: "pipe", stderr: "ignore" });
+      this.#writer = Bun.spawn(bridge, { stdin: "pipe", stdout: master, stderr: "ignore" });
     } catch (err) {
       libc().symbols.close(master);
       throw err;

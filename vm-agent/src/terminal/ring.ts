@@ -1,8 +1,11 @@
 /**
- * A fixed-size byte ring addressed by absolute stream offsets. It holds the last `capacity` bytes a
- * session produced; readers (one cursor per client) read from any offset still held. Memory is
- * allocated once, so a flood never grows it.
+ * A byte ring addressed by absolute stream offsets. It holds the last `capacity` bytes a session
+ * produced; readers (one cursor per client) read from any offset still held. It starts small and
+ * doubles until it reaches `capacity` (a quiet tab costs 64 KiB, not its whole scrollback); after
+ * that a flood never grows it.
  */
+const initialBytes = 64 * 1024;
+
 export class ByteRing {
   readonly capacity: number;
   #buf: Uint8Array;
@@ -12,7 +15,7 @@ export class ByteRing {
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity <= 0) throw new Error("ring capacity must be positive");
     this.capacity = capacity;
-    this.#buf = new Uint8Array(capacity);
+    this.#buf = new Uint8Array(Math.min(capacity, initialBytes));
   }
 
   /** Offset of the oldest byte still held. */
@@ -24,7 +27,13 @@ export class ByteRing {
     return this.#end;
   }
 
+  /** Bytes of memory the ring holds now. */
+  get allocated(): number {
+    return this.#buf.length;
+  }
+
   append(bytes: Uint8Array): void {
+    this.#grow(this.#end + bytes.length);
     let src = bytes;
     // Only the last `capacity` bytes of an oversized chunk can survive anyway.
     if (src.length > this.capacity) {
@@ -36,6 +45,19 @@ export class ByteRing {
     this.#buf.set(src.subarray(0, first), at);
     if (first < src.length) this.#buf.set(src.subarray(first), 0);
     this.#end += src.length;
+  }
+
+  /**
+   * Until it is full size the ring has never wrapped: bytes [0, end) sit at the same indexes, so
+   * growing is one copy.
+   */
+  #grow(needed: number): void {
+    if (this.#buf.length === this.capacity || needed <= this.#buf.length) return;
+    let size = this.#buf.length;
+    while (size < needed && size < this.capacity) size *= 2;
+    const next = new Uint8Array(Math.min(size, this.capacity));
+    next.set(this.#buf.subarray(0, this.#end));
+    this.#buf = next;
   }
 
   /**

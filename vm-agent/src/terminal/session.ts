@@ -39,11 +39,26 @@ export interface SessionOptions {
 }
 
 /** Scrollback per session: what a reconnecting client can replay. */
-export const defaultScrollbackBytes = 2 * 1024 * 1024;
+export const defaultScrollbackBytes = 1024 * 1024;
 /** Largest binary frame we send; small enough to keep the page responsive. */
 const maxFrameBytes = 64 * 1024;
 /** Do not queue more in Bun's socket buffer than this per client, whatever the ack window says. */
 const socketHighWater = 256 * 1024;
+
+/**
+ * Every chunk read from a PTY is a fresh buffer that is garbage once copied into the ring; under a
+ * flood across many tabs the heap would balloon before the collector catches up. A cheap
+ * (non-blocking) collection every few MiB of output keeps the agent's peak memory near its working
+ * set.
+ */
+const collectEveryBytes = 8 * 1024 * 1024;
+let outputSinceCollect = 0;
+function collectAfterOutput(bytes: number): void {
+  outputSinceCollect += bytes;
+  if (outputSinceCollect < collectEveryBytes) return;
+  outputSinceCollect = 0;
+  Bun.gc(false);
+}
 
 export class Session {
   readonly id: string;
@@ -185,6 +200,7 @@ export class Session {
   }
 
   #onOutput(bytes: Uint8Array): void {
+    collectAfterOutput(bytes.length);
     this.#ring.append(bytes);
     for (const att of this.#clients) this.#pump(att);
     this.#updateFlow();
@@ -202,8 +218,8 @@ export class Session {
       const room = ignoreWindow ? maxFrameBytes : sendWindowBytes - (att.sent - att.acked);
       if (room <= 0 || (!ignoreWindow && att.sink.getBufferedAmount() > socketHighWater)) return;
       const chunk = ring.read(att.sent, Math.min(room, maxFrameBytes));
-      // Copy: the ring view is overwritten by later output, the socket may queue the frame.
-      const status = att.sink.sendBinary(chunk.slice());
+      // A view, not a copy: the socket copies what it cannot send at once before returning.
+      const status = att.sink.sendBinary(chunk);
       if (status === 0) return; // dropped: the socket is closing
       att.sent += chunk.length;
       if (status < 0) return; // queued behind backpressure; `drain` resumes

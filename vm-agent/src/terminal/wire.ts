@@ -15,8 +15,9 @@
  *
  * Flow control: the server keeps at most `sendWindowBytes` sent but unacknowledged per client;
  * the client acknowledges with `ack` once xterm.js has consumed the bytes, so neither side's
- * memory grows during a flood. When every attached client lags, the agent stops the PTY's output
- * (the producer blocks in the kernel), while input such as Ctrl-C still goes through.
+ * memory grows during a flood. When every attached client lags (or the slowest is about to fall out
+ * of the scrollback) the agent stops reading the PTY, so the program blocks in write() in any
+ * terminal mode, while input such as Ctrl-C still goes through.
  */
 
 /** How much sent-but-unacknowledged output the server allows per client. */

@@ -19,7 +19,7 @@ afterAll(async () => {
 const MB = 1024 * 1024;
 /**
  * Everything that may sit between the program and a client that stopped acking: the ack window
- * (256 KiB), the scrollback ring (2 MiB), the pipe from the PTY reader (64 KiB) plus one read
+ * (256 KiB), the scrollback ring (1 MiB), the pipe from the PTY reader (64 KiB) plus one read
  * in flight, and the kernel's PTY buffers (well under 1 MiB). Generous; a program that is not
  * stopped writes hundreds of MB in the time this test takes.
  */

@@ -34,3 +34,22 @@ test("a chunk larger than the ring keeps its tail", () => {
   expect([ring.start, ring.end]).toEqual([6, 10]);
   expect(readAll(ring, 6)).toBe("6789");
 });
+
+test("a quiet ring stays small; it grows as output arrives, never past its capacity, losing nothing", () => {
+  const capacity = 1024 * 1024;
+  const ring = new ByteRing(capacity);
+  ring.append(bytes("prompt$ "));
+  expect(ring.allocated).toBe(64 * 1024);
+  let text = "prompt$ ";
+  for (let i = 0; text.length < 300 * 1024; i++) {
+    const line = `line ${i} ${"x".repeat(i % 97)}\n`;
+    ring.append(bytes(line));
+    text += line;
+  }
+  expect(ring.allocated).toBe(512 * 1024);
+  expect(readAll(ring, 0)).toBe(text);
+  const big = "y".repeat(capacity);
+  ring.append(bytes(big));
+  expect(ring.allocated).toBe(capacity);
+  expect(readAll(ring, 0)).toBe((text + big).slice(-capacity));
+});

@@ -5,7 +5,7 @@ import type { Env } from "../env.ts";
 import { errorBody } from "../http/errors.ts";
 
 /**
- * The agent binaries VMs download at boot (cloud-init verifies their SHA-256). Public: the binary
+ * The agent downloads (xz archives) VMs fetch at boot (cloud-init verifies their SHA-256). Public: the binary
  * holds no secret, and a VM has no credentials before it redeems its bootstrap token.
  */
 export const agentDownloadRoutes = new Hono<{ Bindings: Env }>().get("/:file", async (c) => {
@@ -16,7 +16,7 @@ export const agentDownloadRoutes = new Hono<{ Bindings: Env }>().get("/:file", a
   if (!object) return missing();
   return new Response(object.body, {
     headers: {
-      "content-type": file.endsWith(".sha256") ? "text/plain; charset=utf-8" : "application/octet-stream",
+      "content-type": file.endsWith(".sha256") ? "text/plain; charset=utf-8" : "application/x-xz",
       "content-length": String(object.size),
       etag: object.httpEtag,
       "cache-control": "public, max-age=300",
