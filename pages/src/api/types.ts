@@ -32,3 +32,5 @@ export type ErrorDetail = NonNullable<Schemas["Error"]["error"]["details"]>[numb
 /** GET /api/server-types: what Hetzner sells now, cheapest first. */
 export type ServerTypeCatalog = JsonOf<"listServerTypes", 200>;
 export type SignInResponse = JsonOf<"signIn", 200>;
+/** GET /api/me/usage: this month's spend against the budget, and the user's limits. */
+export type Usage = Schemas["Usage"];

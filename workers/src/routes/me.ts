@@ -38,6 +38,7 @@ export const usageSchema = z
   .openapi("Usage");
 
 const getUsage = createRoute({
+  operationId: "getUsage",
   method: "get",
   path: "/usage",
   tags: ["account"],
