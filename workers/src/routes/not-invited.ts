@@ -21,7 +21,9 @@ login to <code>ALLOWED_GITHUB_LOGINS</code>, or to add an organization you belon
 <p><a href="/">Back to the sign-in page</a></p></main></body></html>`;
 }
 
+// A page for browsers that better-auth redirects to, not an API call: kept out of the document.
 const notInvited = createRoute({
+  hide: true,
   method: "get",
   path: "/",
   tags: ["account"],
