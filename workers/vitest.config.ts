@@ -21,11 +21,13 @@ export default defineConfig(async () => {
             TEST_MIGRATIONS: migrations,
           },
           // Lower than production (wrangler.toml) so a test can reach each limit quickly; every
-          // test keys its own user, workspace or address, so no test eats another's allowance.
+          // test keys its own user, workspace or address, so no test eats another's allowance. The
+          // per-user and per-workspace limits sit above what the authorization matrix and the
+          // fuzz send as one user and to one workspace within a minute (a 429 there tests nothing).
           ratelimits: {
-            RATE_LIMIT_USER: { namespace_id: "1001", simple: { limit: 100, period: 60 } },
+            RATE_LIMIT_USER: { namespace_id: "1001", simple: { limit: 2000, period: 60 } },
             RATE_LIMIT_IP: { namespace_id: "1002", simple: { limit: 20, period: 60 } },
-            RATE_LIMIT_VM: { namespace_id: "1003", simple: { limit: 40, period: 60 } },
+            RATE_LIMIT_VM: { namespace_id: "1003", simple: { limit: 1000, period: 60 } },
           },
         },
       }),

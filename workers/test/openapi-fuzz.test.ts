@@ -60,6 +60,8 @@ function problemsWith({ fuzz, status, text }: Outcome): string[] {
   const label = `${fuzz.op.operationId} ${fuzz.what}: HTTP ${status}`;
   const problems: string[] = [];
   if (status >= 500) problems.push(`${label} (server error) ${text.slice(0, 160)}`);
+  // A rate-limited request never reached the code under test: the fuzz would prove nothing.
+  if (status === 429) problems.push(`${label}: rate-limited, so the input was never checked`);
   if (fuzz.reject && (status < 400 || status >= 500)) problems.push(`${label}, expected a 4xx`);
   if (fuzz.status && status !== fuzz.status) problems.push(`${label}, expected ${fuzz.status}`);
   if (status >= 400) {
