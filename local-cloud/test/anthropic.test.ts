@@ -206,6 +206,11 @@ describe("anthropic messages stand-in: errors", () => {
       expect(r.status).toBe(400);
       expect(r.body).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
     }
+    expect((await ctl.messages()).map((r) => `${r.kind}:${r.status}`)).toEqual([
+      "invalid:400",
+      "invalid:400",
+      "invalid:400",
+    ]);
     const noVersion = await fetch(`${cloud.urls.anthropic}/v1/messages`, {
       method: "POST",
       headers: { "x-api-key": KEY, "content-type": "application/json" },

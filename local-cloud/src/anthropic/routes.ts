@@ -106,7 +106,7 @@ async function messages(opts: AnthropicServiceOptions, req: ServiceRequest, coun
     ...keyFingerprint(key),
   };
   if (typeof parsed === "string") {
-    opts.state.record({ ...base, ...emptySummary(), kind: count ? "count_tokens" : "side", status: 400 });
+    opts.state.record({ ...base, ...emptySummary(), kind: "invalid", status: 400 });
     return anthropicError(400, { message: parsed });
   }
   const summary = {
@@ -158,9 +158,7 @@ function models(req: ServiceRequest): ServiceResponse {
       json: { data: MODELS.map(modelObject), has_more: false, first_id: MODELS[0], last_id: MODELS.at(-1) },
     };
   const found = MODELS.find((m) => m === id);
-  return found
-    ? { status: 200, json: modelObject(found) }
-    : anthropicError(404, { message: `model: ${decodeURIComponent(id)}` });
+  return found ? { status: 200, json: modelObject(found) } : anthropicError(404, { message: `model: ${id}` });
 }
 
 function control(state: AnthropicState, req: ServiceRequest): ServiceResponse | undefined {

@@ -57,8 +57,8 @@ export function validateScript(body: unknown): Step[] | string {
 export interface AnthropicRequestRecord {
   at: string;
   path: string;
-  /** "main" consumed (or would have consumed) a scripted step; "side" got a canned answer. */
-  kind: "main" | "side" | "count_tokens";
+  /** "main" consumed a scripted step; "side" got a canned answer; "invalid" was refused with a 400. */
+  kind: "main" | "side" | "count_tokens" | "invalid";
   status: number;
   model: string | null;
   stream: boolean;
