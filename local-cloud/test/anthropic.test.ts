@@ -245,6 +245,19 @@ describe("anthropic messages stand-in: errors", () => {
     ]);
   });
 
+  it("a midStream error step answers 200 and breaks the stream off with an error event", async () => {
+    await ctl.script([{ error: { status: 529 }, midStream: true }]);
+    const res = await post(body({ stream: true }));
+    expect(res.status).toBe(200);
+    const events = parseSse(await res.text());
+    expect(events.map((e) => e.event)).toEqual(["message_start", "ping", "error"]);
+    expect(events[2]?.data).toEqual({
+      type: "error",
+      error: { type: "overloaded_error", message: "Overloaded" },
+    });
+    expect((await ctl.messages()).map((r) => r.answer)).toEqual(["error-mid-stream"]);
+  });
+
   it("the request bucket answers 429 rate_limit_error once spent", async () => {
     const small = await startEphemeral({ anthropicRateLimit: { limit: 2 } });
     try {
