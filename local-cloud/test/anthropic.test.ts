@@ -206,6 +206,11 @@ describe("anthropic messages stand-in: errors", () => {
       expect(r.status).toBe(400);
       expect(r.body).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
     }
+    expect((await ctl.messages()).map((r) => `${r.kind}:${r.status}`)).toEqual([
+      "invalid:400",
+      "invalid:400",
+      "invalid:400",
+    ]);
     const noVersion = await fetch(`${cloud.urls.anthropic}/v1/messages`, {
       method: "POST",
       headers: { "x-api-key": KEY, "content-type": "application/json" },
@@ -238,6 +243,19 @@ describe("anthropic messages stand-in: errors", () => {
     expect(((await (await post(body())).json()) as { content: unknown }).content).toEqual([
       { type: "text", text: "recovered" },
     ]);
+  });
+
+  it("a midStream error step answers 200 and breaks the stream off with an error event", async () => {
+    await ctl.script([{ error: { status: 529 }, midStream: true }]);
+    const res = await post(body({ stream: true }));
+    expect(res.status).toBe(200);
+    const events = parseSse(await res.text());
+    expect(events.map((e) => e.event)).toEqual(["message_start", "ping", "error"]);
+    expect(events[2]?.data).toEqual({
+      type: "error",
+      error: { type: "overloaded_error", message: "Overloaded" },
+    });
+    expect((await ctl.messages()).map((r) => r.answer)).toEqual(["error-mid-stream"]);
   });
 
   it("the request bucket answers 429 rate_limit_error once spent", async () => {

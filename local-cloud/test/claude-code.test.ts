@@ -145,6 +145,22 @@ describe("the real Claude Code CLI against the Messages stand-in", () => {
     expect((await ctl.messages()).map((r) => `${r.kind}:${r.status}`)).toEqual(["main:529"]);
   }, 180_000);
 
+  it("retries a stream that breaks off with overloaded_error by itself, even with no retries set", async () => {
+    await ctl.script([
+      { error: { status: 529 }, midStream: true },
+      { tool: "Bash", input: { command: "echo after-retry > retried.txt", description: "Write" } },
+      { text: "Recovered." },
+    ]);
+    const run = await runClaude("hello", { CLAUDE_CODE_MAX_RETRIES: "0" });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.lines.find((l) => l.type === "result")).toMatchObject({
+      is_error: false,
+      result: "Recovered.",
+    });
+    expect(readFileSync(join(run.cwd, "retried.txt"), "utf8")).toBe("after-retry\n");
+    expect((await ctl.messages()).map((r) => r.answer)).toEqual(["error-mid-stream", "tool", "text"]);
+  }, 180_000);
+
   it("is refused with 401 when its key is not one the stand-in accepts", async () => {
     const run = await runClaude("hello", {
       ANTHROPIC_API_KEY: "sk-ant-test-wrong-key-0000",

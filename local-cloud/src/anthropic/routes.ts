@@ -13,7 +13,15 @@ import {
   toolResults,
 } from "./request.ts";
 import { type AnthropicRequestRecord, type AnthropicState, type Step, validateScript } from "./script.ts";
-import { anthropicError, buildMessage, type ContentBlock, newId, streamEvents } from "./wire.ts";
+import {
+  anthropicError,
+  brokenStreamEvents,
+  buildMessage,
+  type ContentBlock,
+  errorType,
+  newId,
+  streamEvents,
+} from "./wire.ts";
 
 export interface AnthropicServiceOptions {
   state: AnthropicState;
@@ -66,12 +74,20 @@ function answer(
 ): ServiceResponse {
   const msg = buildMessage(req.model, content, inputTokens);
   if (!req.stream) return { status: 200, headers, json: msg };
+  return sse(opts, headers, streamEvents(msg));
+}
+
+function sse(
+  opts: AnthropicServiceOptions,
+  headers: Record<string, string>,
+  events: string[],
+): ServiceResponse {
   const gap = opts.eventGapMs ?? 2;
   return {
     status: 200,
     headers: { ...headers, "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" },
     stream: async function* () {
-      for (const event of streamEvents(msg)) {
+      for (const event of events) {
         yield event;
         if (gap > 0) await sleep(gap);
       }
@@ -106,7 +122,7 @@ async function messages(opts: AnthropicServiceOptions, req: ServiceRequest, coun
     ...keyFingerprint(key),
   };
   if (typeof parsed === "string") {
-    opts.state.record({ ...base, ...emptySummary(), kind: count ? "count_tokens" : "side", status: 400 });
+    opts.state.record({ ...base, ...emptySummary(), kind: "invalid", status: 400 });
     return anthropicError(400, { message: parsed });
   }
   const summary = {
@@ -130,6 +146,12 @@ async function messages(opts: AnthropicServiceOptions, req: ServiceRequest, coun
   const step = opts.state.next();
   if (step?.delayMs) await sleep(step.delayMs);
   const label = step ? ("error" in step ? "error" : "tool" in step ? "tool" : "text") : "no-script";
+  if (step && "error" in step && step.midStream && parsed.stream) {
+    const { status, type, message } = step.error;
+    opts.state.record({ ...base, ...summary, kind: "main", status: 200, answer: "error-mid-stream" });
+    const msg = buildMessage(parsed.model, [], inputTokens);
+    return sse(opts, headers, brokenStreamEvents(msg, type ?? errorType(status), message));
+  }
   if (step && "error" in step) {
     const { status, type, message, retryAfter } = step.error;
     opts.state.record({ ...base, ...summary, kind: "main", status, answer: label });
@@ -158,9 +180,7 @@ function models(req: ServiceRequest): ServiceResponse {
       json: { data: MODELS.map(modelObject), has_more: false, first_id: MODELS[0], last_id: MODELS.at(-1) },
     };
   const found = MODELS.find((m) => m === id);
-  return found
-    ? { status: 200, json: modelObject(found) }
-    : anthropicError(404, { message: `model: ${decodeURIComponent(id)}` });
+  return found ? { status: 200, json: modelObject(found) } : anthropicError(404, { message: `model: ${id}` });
 }
 
 function control(state: AnthropicState, req: ServiceRequest): ServiceResponse | undefined {

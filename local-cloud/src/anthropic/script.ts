@@ -4,9 +4,14 @@ import { isRecord } from "../http-util.ts";
 export type Step =
   | { text: string; delayMs?: number }
   | { tool: string; input: Record<string, unknown>; text?: string; delayMs?: number }
-  | { error: { status: number; type?: string; message?: string; retryAfter?: number }; delayMs?: number };
+  | {
+      error: { status: number; type?: string; message?: string; retryAfter?: number };
+      /** Streaming requests get a 200 whose stream breaks off with an `error` event instead. */
+      midStream?: boolean;
+      delayMs?: number;
+    };
 
-const STEP_KEYS = new Set(["text", "tool", "input", "error", "delayMs"]);
+const STEP_KEYS = new Set(["text", "tool", "input", "error", "midStream", "delayMs"]);
 
 /** Checks one step; returns it or a message saying what is wrong. */
 export function validateStep(v: unknown, i: number): Step | string {
@@ -31,8 +36,11 @@ export function validateStep(v: unknown, i: number): Step | string {
     if (e.retryAfter !== undefined && (!Number.isInteger(e.retryAfter) || (e.retryAfter as number) < 0))
       return `${at}.error.retryAfter must be an integer >= 0`;
     if (v.tool !== undefined || v.text !== undefined) return `${at}: an error step has no text or tool`;
+    if (v.midStream !== undefined && typeof v.midStream !== "boolean")
+      return `${at}.midStream must be boolean`;
     return v as Step;
   }
+  if (v.midStream !== undefined) return `${at}.midStream belongs to an error step`;
   if (v.tool !== undefined) {
     if (typeof v.tool !== "string" || v.tool === "") return `${at}.tool must be a tool name`;
     if (!isRecord(v.input)) return `${at}.input must be an object`;
@@ -57,8 +65,8 @@ export function validateScript(body: unknown): Step[] | string {
 export interface AnthropicRequestRecord {
   at: string;
   path: string;
-  /** "main" consumed (or would have consumed) a scripted step; "side" got a canned answer. */
-  kind: "main" | "side" | "count_tokens";
+  /** "main" consumed a scripted step; "side" got a canned answer; "invalid" was refused with a 400. */
+  kind: "main" | "side" | "count_tokens" | "invalid";
   status: number;
   model: string | null;
   stream: boolean;

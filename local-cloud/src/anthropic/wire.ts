@@ -124,6 +124,19 @@ function sse(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
+/**
+ * A stream that starts like a normal answer and breaks off with an `error` event, as the real API
+ * does when it is overloaded mid-answer (the HTTP status is already 200 by then).
+ */
+export function brokenStreamEvents(msg: AssistantMessage, type: string, message?: string): string[] {
+  const [start] = streamEvents({ ...msg, content: [] });
+  return [
+    start ?? "",
+    sse("ping", { type: "ping" }),
+    sse("error", { type: "error", error: { type, message: message ?? DEFAULT_MESSAGES[type] ?? type } }),
+  ];
+}
+
 /** The SSE events for one message, exactly in the order the real API sends them. */
 export function streamEvents(msg: AssistantMessage): string[] {
   const start = {
