@@ -35,14 +35,21 @@ const vmDir = path.join(root, ".state/vms");
 let engine: DockerEngine | null = null;
 let docker: VmDocker | undefined;
 if (!smoke) {
-  engine = await ensureDockerEngine(root);
-  console.log(`Docker engine ${engine.started ? "started" : "already running"} at ${engine.host}`);
-  const image = await ensureWorkspaceImage({ root, dockerHost: engine.host, log: (l) => console.log(l) });
-  console.log(
-    `workspace image ${image.tag} ${image.built ? "built" : "cached"} in ${image.seconds.toFixed(1)} s`,
-  );
-  docker = { host: engine.host, defaultImage: image.tag };
-  await containersDown(engine.host, vmDir, "remove"); // containers of VMs from an earlier run
+  try {
+    engine = await ensureDockerEngine(root);
+    console.log(`Docker engine ${engine.started ? "started" : "already running"} at ${engine.host}`);
+    const image = await ensureWorkspaceImage({ root, dockerHost: engine.host, log: (l) => console.log(l) });
+    console.log(
+      `workspace image ${image.tag} ${image.built ? "built" : "cached"} in ${image.seconds.toFixed(1)} s`,
+    );
+    docker = { host: engine.host, defaultImage: image.tag };
+    await containersDown(engine.host, vmDir, "remove"); // containers of VMs from an earlier run
+  } catch (err) {
+    // Still usable: the agents then run their shells on the host, and say so in the boot progress.
+    console.error(`No devcontainers in this session: ${(err as Error).message}`);
+    await engine?.stop();
+    engine = null;
+  }
 }
 rmSync(vmDir, { recursive: true, force: true }); // disks of VMs from an earlier run are gone with it
 const cloud = await startLocalCloud({

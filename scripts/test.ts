@@ -7,7 +7,7 @@ import path from "node:path";
 const root = path.resolve(import.meta.dirname, "..");
 
 import { existsSync } from "node:fs";
-import { type DockerEngine, ensureDockerEngine } from "./lib/docker-engine.ts";
+import { bridgeNetworks, type DockerEngine, ensureDockerEngine } from "./lib/docker-engine.ts";
 import { ensureWorkspaceImage } from "./lib/workspace-image.ts";
 
 /** A package's own node_modules/.bin first, then the root's. */
@@ -103,7 +103,10 @@ const steps: Step[] = [
       console.log(
         `workspace image ${image.tag}: ${image.built ? "built" : "cached"} in ${image.seconds.toFixed(1)} s`,
       );
-      return true;
+      const bridges = bridgeNetworks(dockerHost);
+      if (bridges.length > 0)
+        console.error(`the engine has bridge networks (${bridges.join(", ")}): it must have none`);
+      return bridges.length === 0;
     },
   },
   vitestStep("cloud-init"),
@@ -135,7 +138,10 @@ async function engine(): Promise<DockerEngine> {
   docker.engine ??= await ensureDockerEngine(root);
   return docker.engine;
 }
-if (steps.some((s) => s.name.startsWith("e2e"))) await engine();
+if (steps.some((s) => s.name.startsWith("e2e"))) {
+  // A failure here shows in the steps that need the engine; the others still run.
+  await engine().catch((err: unknown) => console.error(`Docker engine: ${String(err)}`));
+}
 
 async function runInProcess(run: () => Promise<boolean>): Promise<boolean> {
   try {

@@ -52,3 +52,14 @@ export async function run(terminal: Page, line: string, marker: string | RegExp,
     await terminal.waitForTimeout(300);
   }
 }
+
+/** Waits until the terminal's last non-empty row is the shell's prompt again (root's ends in `#`). */
+export async function waitForPrompt(terminal: Page, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = (await terminalRows(terminal)).filter((r) => r.length > 0);
+    if (/^root@[^ ]+:[^ ]+#$/.test(rows.at(-1) ?? "")) return;
+    if (Date.now() > deadline) throw new Error(`no shell prompt in the terminal:\n${rows.join("\n")}`);
+    await terminal.waitForTimeout(300);
+  }
+}

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, screenshot } from "../src/browser.ts";
 import { type ServedRepo, serveGitRepo } from "../src/git-repo.ts";
 import { baseUrl, type RunningSystem, startSystem } from "../src/system.ts";
-import { createWorkspace, json, openTerminal, run, signIn, terminalRows } from "../src/ui.ts";
+import { createWorkspace, json, openTerminal, run, signIn, terminalRows, waitForPrompt } from "../src/ui.ts";
 
 const anthropic = "http://127.0.0.1:8704/__berth/anthropic";
 const claudeKey = "sk-ant-api03-e2e-claude-in-container-7c1d";
@@ -157,6 +157,7 @@ describe("Claude Code in the devcontainer", () => {
     );
     await terminal.keyboard.type("/exit");
     await terminal.keyboard.press("Enter");
+    await waitForPrompt(terminal);
     const rows = await run(terminal, "cat permitted.txt; echo done-$((1+1))", "done-2");
     expect(rows).toContain("permitted");
 

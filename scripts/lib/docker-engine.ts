@@ -145,3 +145,13 @@ export async function ensureDockerEngine(root: string): Promise<DockerEngine> {
     },
   };
 }
+
+/** Names of the engine's bridge networks: there must be none (no 172.x addresses, ever). */
+export function bridgeNetworks(host: string): string[] {
+  const r = spawnSync("docker", ["network", "ls", "--filter", "driver=bridge", "--format", "{{.Name}}"], {
+    env: { ...process.env, DOCKER_HOST: host },
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`docker network ls failed: ${r.stderr}`);
+  return r.stdout.split("\n").filter(Boolean);
+}

@@ -70,6 +70,14 @@ export function imageExists(dockerHost: string, tag: string): boolean {
   return docker(dockerHost, ["image", "inspect", "--format", "{{.Id}}", tag]).status === 0;
 }
 
+/** Earlier recipes' images and leftovers of failed builds (an image still in use stays). */
+function removeOtherTags(dockerHost: string, keep: string): void {
+  const tags = docker(dockerHost, ["images", workspaceImageRepo, "--format", "{{.Repository}}:{{.Tag}}"]);
+  const old = tags.stdout.split("\n").filter((t) => t && t !== keep);
+  if (old.length > 0) docker(dockerHost, ["image", "rm", ...old]);
+  docker(dockerHost, ["image", "prune", "--force"]);
+}
+
 /** Runs a shell pipeline (arguments passed positionally, never interpolated), output to the log. */
 function runLogged(log: string, argv: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -172,5 +180,6 @@ export async function ensureWorkspaceImage(opts: {
     context,
   ]);
   rmSync(context, { recursive: true, force: true });
+  removeOtherTags(opts.dockerHost, tag);
   return { tag, built: true, seconds: seconds() };
 }
