@@ -33,7 +33,7 @@ const settings = {
   fileMb: Number(process.env.BENCH_MB ?? (quick ? 8 : 256)),
   reps: Number(process.env.BENCH_REPS ?? (quick ? 1 : 3)),
   keys: Number(process.env.BENCH_KEYS ?? (quick ? 30 : 500)),
-  busySeconds: quick ? 1 : 5,
+  busySeconds: Number(process.env.BENCH_BUSY_SECONDS ?? (quick ? 1 : 5)),
   slowSeconds: quick ? 1 : 5,
   idleCpuSeconds: quick ? 1 : 10,
 };

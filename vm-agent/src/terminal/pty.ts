@@ -68,6 +68,7 @@ export class Pty {
   constructor(opts: PtyOptions) {
     const master = openMaster();
     let slave = -1;
+    const started: Bun.Subprocess[] = [];
     try {
       setWindowSize(master, opts.cols, opts.rows);
       slave = openSync(ptsName(master), constants.O_RDWR | constants.O_NOCTTY);
@@ -76,9 +77,12 @@ export class Pty {
         env: { TERM: "xterm-256color", COLORTERM: "truecolor", ...opts.env },
         stdio: [slave, slave, slave],
       });
+      started.push(this.#proc);
       this.#reader = Bun.spawn(bridge, { stdin: master, stdout: "pipe", stderr: "ignore" });
+      started.push(this.#reader);
       this.#writer = Bun.spawn(bridge, { stdin: "pipe", stdout: master, stderr: "ignore" });
     } catch (err) {
+      for (const p of started) p.kill("SIGKILL");
       libc().symbols.close(master);
       throw err;
     } finally {
