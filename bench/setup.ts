@@ -30,12 +30,17 @@ export interface Target {
 export interface Bench {
   berth: Target;
   ptyRef: Target;
-  /** URL of websocketd streaming `cat <file>` (pipe ceiling). */
-  pipeCatUrl: string;
-  /** URL of websocketd echoing through `cat` (pipe ceiling for latency). */
-  pipeEchoUrl: string;
-  headers: Record<string, string>;
+  /** websocketd streaming `cat <file>` (pipe ceiling). */
+  pipeCat: Endpoint;
+  /** websocketd echoing through `cat` (pipe ceiling for latency). */
+  pipeEcho: Endpoint;
   agentPid: number;
+}
+
+/** A forwarded port's WebSocket URL, with the headers (its own port cookie) a browser would send. */
+export interface Endpoint {
+  url: string;
+  headers: Record<string, string>;
 }
 
 type Cleanups = Array<() => Promise<void> | void>;
@@ -101,7 +106,19 @@ export async function startBench(dir: string, file: string, cleanups: Cleanups):
   const cookie = await login(caddy.url, await mintToken(keys.privateKey));
   const origin = caddy.url;
   const headers = { cookie, origin };
-  const portUrl = (port: number) => `ws://${port}.${hostname}:${caddy.port}/`;
+  // Each forwarded port host has a cookie of its own, got by the same token exchange there.
+  const portEndpoint = async (port: number): Promise<Endpoint> => {
+    const portCookie = await login(
+      `http://${port}.${hostname}:${caddy.port}`,
+      await mintToken(keys.privateKey),
+    );
+    return { url: `ws://${port}.${hostname}:${caddy.port}/`, headers: { cookie: portCookie, origin } };
+  };
+  const [pipeCatAt, pipeEchoAt, ptyShellAt] = await Promise.all([
+    portEndpoint(pipeCat),
+    portEndpoint(pipeEcho),
+    portEndpoint(ptyShell),
+  ]);
 
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${caddy.url}${path}`, {
@@ -132,7 +149,7 @@ export async function startBench(dir: string, file: string, cleanups: Cleanups):
   const ptyRef: Target = {
     name: "pty ref",
     async openShell() {
-      const c = new BenchClient(portUrl(ptyShell), headers, false);
+      const c = new BenchClient(ptyShellAt.url, ptyShellAt.headers, false);
       await c.opened;
       await c.until(() => c.tailIncludes(prompt));
       return {
@@ -146,9 +163,8 @@ export async function startBench(dir: string, file: string, cleanups: Cleanups):
   return {
     berth,
     ptyRef,
-    pipeCatUrl: portUrl(pipeCat),
-    pipeEchoUrl: portUrl(pipeEcho),
-    headers,
+    pipeCat: pipeCatAt,
+    pipeEcho: pipeEchoAt,
     agentPid: agent.pid,
   };
 }
