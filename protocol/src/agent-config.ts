@@ -1,10 +1,5 @@
 import { z } from "zod";
 
-/** Path cloud-init writes the agent's (non-secret) configuration to, root-only. */
-export const agentConfigPath = "/etc/berth/agent.json";
-/** Where the agent keeps the secrets it redeemed, root-only. */
-export const agentSecretsPath = "/etc/berth/secrets.json";
-
 /**
  * The agent's configuration, written by cloud-init. It holds no long-lived secret: the bootstrap
  * token is single-use and expires in ~15 minutes (Hetzner stores user_data).

@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 import { existsSync } from "node:fs";
-import { agentConfigPath } from "@berth/protocol";
+import { agentConfigPath } from "@berth/protocol/agent";
 import { agentPaths, loadConfig } from "./config.ts";
 import { runHookCommand } from "./hooks/client.ts";
 import { type AgentStatus, agentVersion, formatStatus } from "./status.ts";

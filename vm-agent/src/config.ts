@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { type AgentConfig, agentConfigSchema } from "@berth/protocol";
+import type { AgentConfig } from "@berth/protocol/agent";
+import { agentConfigCheck } from "./checks/protocol.ts";
 
 export type ConfigResult = { ok: true; config: AgentConfig } | { ok: false; error: string };
 
@@ -21,10 +22,9 @@ export async function loadConfig(path: string): Promise<ConfigResult> {
   } catch {
     return { ok: false, error: `config ${path} is not JSON` };
   }
-  const parsed = agentConfigSchema.safeParse(json);
+  const parsed = agentConfigCheck.safeParse(json);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
-    return { ok: false, error: `config ${path} is invalid: ${issues.join("; ")}` };
+    return { ok: false, error: `config ${path} is invalid: ${parsed.error.message}` };
   }
   return { ok: true, config: parsed.data };
 }

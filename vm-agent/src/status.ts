@@ -1,4 +1,4 @@
-import type { AgentConfig } from "@berth/protocol";
+import type { AgentConfig } from "@berth/protocol/agent";
 import type { Runtime } from "./boot/boot.ts";
 import type { IdleReport } from "./idle/report.ts";
 import type { SessionInfo as WireSessionInfo } from "./terminal/wire.ts";

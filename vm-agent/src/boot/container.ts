@@ -1,5 +1,5 @@
 import { chmod, rm, writeFile } from "node:fs/promises";
-import type { AgentConfig } from "@berth/protocol";
+import type { AgentConfig } from "@berth/protocol/agent";
 import type { AgentSecrets } from "../control-plane/secrets.ts";
 import { type DevcontainerArgs, devcontainerBase } from "./devcontainer.ts";
 import { type CommandRunner, tail } from "./exec.ts";

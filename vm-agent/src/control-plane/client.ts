@@ -1,16 +1,18 @@
 import {
   type BootstrapResponse,
-  bootstrapResponseSchema,
   callbackPaths,
   type HeartbeatRequest,
-  heartbeatRequestSchema,
   type ProgressRequest,
-  progressRequestSchema,
   type ReadyRequest,
-  readyRequestSchema,
   type ShutdownRequest,
-  shutdownRequestSchema,
-} from "@berth/protocol";
+} from "@berth/protocol/agent";
+import {
+  bootstrapResponseCheck,
+  heartbeatRequestCheck,
+  progressRequestCheck,
+  readyRequestCheck,
+  shutdownRequestCheck,
+} from "../checks/protocol.ts";
 import { backoffDelay, defaultRetry, isRetryableStatus, parseRetryAfter, type RetryPolicy } from "./retry.ts";
 
 export type CallResult<T> =
@@ -167,7 +169,7 @@ export function createControlPlaneClient(opts: ControlPlaneClientOptions): Contr
         bootstrapToken,
         {},
         anyObject,
-        bootstrapResponseSchema,
+        bootstrapResponseCheck,
         retry,
       );
       return r as CallResult<BootstrapResponse>;
@@ -178,7 +180,7 @@ export function createControlPlaneClient(opts: ControlPlaneClientOptions): Contr
         callbackPaths.progress(id),
         callbackToken,
         body,
-        progressRequestSchema,
+        progressRequestCheck,
         null,
         retry,
       )) as CallResult<null>;
@@ -189,7 +191,7 @@ export function createControlPlaneClient(opts: ControlPlaneClientOptions): Contr
         callbackPaths.ready(id),
         callbackToken,
         body,
-        readyRequestSchema,
+        readyRequestCheck,
         null,
         retry,
       )) as CallResult<null>;
@@ -200,7 +202,7 @@ export function createControlPlaneClient(opts: ControlPlaneClientOptions): Contr
         callbackPaths.heartbeat(id),
         callbackToken,
         body,
-        heartbeatRequestSchema,
+        heartbeatRequestCheck,
         null,
         retry,
       )) as CallResult<null>;
@@ -211,7 +213,7 @@ export function createControlPlaneClient(opts: ControlPlaneClientOptions): Contr
         callbackPaths.shutdown(id),
         callbackToken,
         body,
-        shutdownRequestSchema,
+        shutdownRequestCheck,
         null,
         retry,
       )) as CallResult<null>;

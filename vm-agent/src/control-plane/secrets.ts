@@ -1,6 +1,7 @@
 import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { type BootstrapResponse, bootstrapResponseSchema } from "@berth/protocol";
+import type { BootstrapResponse } from "@berth/protocol/agent";
+import { bootstrapResponseCheck } from "../checks/protocol.ts";
 import type { ControlPlaneClient } from "./client.ts";
 import type { RetryPolicy } from "./retry.ts";
 
@@ -9,7 +10,7 @@ export type AgentSecrets = BootstrapResponse;
 /** The stored secrets, or null when there are none (or the file is unreadable/invalid). */
 export async function readSecrets(path: string): Promise<AgentSecrets | null> {
   try {
-    const parsed = bootstrapResponseSchema.safeParse(JSON.parse(await readFile(path, "utf8")));
+    const parsed = bootstrapResponseCheck.safeParse(JSON.parse(await readFile(path, "utf8")));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;

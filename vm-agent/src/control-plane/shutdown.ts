@@ -1,4 +1,4 @@
-import type { ShutdownRequest } from "@berth/protocol";
+import type { ShutdownRequest } from "@berth/protocol/agent";
 import type { ControlPlaneClient } from "./client.ts";
 import { backoffDelay, type RetryPolicy } from "./retry.ts";
 

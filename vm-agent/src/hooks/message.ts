@@ -1,4 +1,4 @@
-import { type ClaudeHookEvent, claudeHookEvents } from "@berth/protocol";
+import { type ClaudeHookEvent, claudeHookEvents } from "@berth/protocol/agent";
 import type { HookInput } from "../idle/policy.ts";
 
 /**

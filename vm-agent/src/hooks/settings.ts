@@ -1,4 +1,4 @@
-import { claudeHookEvents } from "@berth/protocol";
+import { claudeHookEvents } from "@berth/protocol/agent";
 
 /**
  * The `hooks` section of Claude Code's settings.json that reports every event to berth-agent:

@@ -16,7 +16,7 @@ import {
   terminalTokenAlgorithm,
   terminalTokenIssuer,
   terminalTokenQueryParam,
-} from "@berth/protocol";
+} from "@berth/protocol/agent";
 import { importJWK, type JWK, jwtVerify } from "jose";
 import { unauthorized } from "./respond.ts";
 

@@ -8,7 +8,7 @@
  * workspace: other workspaces share the parent domain (same-site), so the Lax cookie alone would
  * let a page on someone else's port POST into this one with the owner's cookie.
  */
-import { errorCodes } from "@berth/protocol";
+import { errorCodes } from "@berth/protocol/agent";
 import { isAllowedCertDomain } from "./ask.ts";
 import { type Auth, exchangeToken, isWorkspaceOrigin } from "./auth.ts";
 import { errorResponse, unauthorized } from "./respond.ts";

@@ -1,5 +1,5 @@
 /** Small response helpers so every endpoint answers with the shared Berth error shape. */
-import { type ErrorBody, type ErrorCode, errorCodes } from "@berth/protocol";
+import { type ErrorBody, type ErrorCode, errorCodes } from "@berth/protocol/agent";
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {

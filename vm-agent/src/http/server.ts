@@ -3,7 +3,7 @@
  * WebSockets, the loopback-only `/status`, Caddy `ask` and `forward-auth` endpoints. Auth: `?token=` (ES256 JWT)
  * is exchanged for an agent cookie; everything else needs that cookie.
  */
-import type { AgentConfig } from "@berth/protocol";
+import type { AgentConfig } from "@berth/protocol/agent";
 import type { ServerWebSocket } from "bun";
 import { SessionRegistry } from "../terminal/registry.ts";
 import type { Attachment, ClientSink, Session } from "../terminal/session.ts";

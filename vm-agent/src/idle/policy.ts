@@ -1,5 +1,5 @@
-import type { ClaudeHookEvent, ClaudeState, ClaudeWaitReason, ShutdownRequest } from "@berth/protocol";
-import { claudeWaitReasons } from "@berth/protocol";
+import type { ClaudeHookEvent, ClaudeState, ClaudeWaitReason, ShutdownRequest } from "@berth/protocol/agent";
+import { claudeWaitReasons } from "@berth/protocol/agent";
 
 /**
  * The idle policy as a pure state machine: every function takes the state and a time and returns a

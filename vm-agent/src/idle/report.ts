@@ -1,4 +1,4 @@
-import type { ClaudeState, ClaudeWaitReason, HeartbeatRequest } from "@berth/protocol";
+import type { ClaudeState, ClaudeWaitReason, HeartbeatRequest } from "@berth/protocol/agent";
 import type { ShutdownReason } from "./policy.ts";
 
 /** A snapshot of the idle clocks, for the heartbeat, GET /status and `berth-agent status`. */

@@ -1,0 +1,19 @@
+/**
+ * What the VM agent imports: constants and types only, never a zod schema. Loading zod (the
+ * schemas build themselves at import) costs the compiled agent ~10 MB of resident memory on every
+ * VM; the agent checks its config and the control plane's answers with vm-agent/src/checks/, which
+ * a test holds to the same answers as the schemas here.
+ */
+export type { AgentConfig } from "./agent-config.ts";
+export * from "./agent-paths.ts";
+export * from "./callback-paths.ts";
+export type {
+  BootstrapResponse,
+  HeartbeatRequest,
+  ProgressRequest,
+  ReadyRequest,
+  ShutdownRequest,
+} from "./callbacks.ts";
+export * from "./claude.ts";
+export * from "./errors.ts";
+export * from "./terminal-token.ts";
