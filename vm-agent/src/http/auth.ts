@@ -13,11 +13,10 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import {
   portCookieName,
   terminalCookieName,
-  terminalTokenAlgorithm,
   terminalTokenIssuer,
   terminalTokenQueryParam,
 } from "@berth/protocol/agent";
-import { importJWK, type JWK, jwtVerify } from "jose";
+import { importEs256PublicKey, verifyEs256Jwt } from "./jwt.ts";
 import { unauthorized } from "./respond.ts";
 
 /** Cookie lifetime; longer than any VM's usual life, shorter than forever. */
@@ -58,7 +57,7 @@ class UsedTokens {
 }
 
 export async function createAuth(opts: AuthOptions): Promise<Auth> {
-  const key = await importJWK(opts.publicJwk as JWK, terminalTokenAlgorithm);
+  const key = await importEs256PublicKey(opts.publicJwk);
   const hmacKey = randomBytes(32);
   const hostname = opts.hostname.toLowerCase();
   const used = new UsedTokens();
@@ -69,24 +68,17 @@ export async function createAuth(opts: AuthOptions): Promise<Auth> {
 
   return {
     async verifyToken(token) {
-      try {
-        const { payload } = await jwtVerify(token, key, {
-          algorithms: [terminalTokenAlgorithm],
-          issuer: terminalTokenIssuer,
-          audience: opts.workspaceId,
-          clockTolerance: clockToleranceSeconds,
-          currentDate: new Date(opts.now()),
-          requiredClaims: ["exp", "sub", "jti"],
-        });
-        const expiresAtMs = ((payload.exp ?? 0) + clockToleranceSeconds) * 1000;
-        if (!used.use(String(payload.jti), expiresAtMs, opts.now())) {
-          return { ok: false, reason: "token already used" };
-        }
-        return { ok: true, sub: String(payload.sub) };
-      } catch (err) {
-        const code = (err as { code?: unknown }).code;
-        return { ok: false, reason: typeof code === "string" ? code : "invalid token" };
-      }
+      const r = await verifyEs256Jwt(token, key, {
+        issuer: terminalTokenIssuer,
+        audience: opts.workspaceId,
+        clockToleranceSeconds,
+        nowMs: opts.now(),
+      });
+      if (!r.ok) return r;
+      const expiresAtMs = (r.claims.exp + clockToleranceSeconds) * 1000;
+      if (!used.use(r.claims.jti, expiresAtMs, opts.now()))
+        return { ok: false, reason: "token already used" };
+      return { ok: true, sub: r.claims.sub };
     },
 
     issueCookie(sub, host) {
