@@ -9,7 +9,6 @@
  * Cookies are host-only (no Domain): the terminal host's cookie never reaches a forwarded port's
  * app, and each port host gets its own cookie, signed for that one host.
  */
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import {
   portCookieName,
   terminalCookieName,
@@ -58,13 +57,13 @@ class UsedTokens {
 
 export async function createAuth(opts: AuthOptions): Promise<Auth> {
   const key = await importEs256PublicKey(opts.publicJwk);
-  const hmacKey = randomBytes(32);
+  const hmacKey = crypto.getRandomValues(new Uint8Array(32));
   const hostname = opts.hostname.toLowerCase();
   const used = new UsedTokens();
   const nameFor = (host: string) => (host === hostname ? terminalCookieName : portCookieName);
   // The host is part of what is signed: a port host's cookie is worth nothing anywhere else.
   const sign = (host: string, payload: string) =>
-    createHmac("sha256", hmacKey).update(`${host}\n${payload}`).digest("base64url");
+    new Bun.CryptoHasher("sha256", hmacKey).update(`${host}\n${payload}`).digest("base64url");
 
   return {
     async verifyToken(token) {
@@ -103,7 +102,7 @@ export async function createAuth(opts: AuthOptions): Promise<Auth> {
       const [, expRaw = "", subRaw = "", sig = ""] = parts;
       const expected = Buffer.from(sign(host, `v1.${expRaw}.${subRaw}`));
       const given = Buffer.from(sig);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+      if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return null;
       if (!(Number(expRaw) * 1000 > opts.now())) return null;
       return Buffer.from(subRaw, "base64url").toString();
     },

@@ -124,7 +124,7 @@ export async function startAgentHttpServer(opts: AgentHttpServerOptions): Promis
       if (req.method === "GET" || req.method === "HEAD") {
         const asset = getAsset(url.pathname);
         if (asset) {
-          return new Response(asset.body, {
+          return new Response(Bun.file(asset.path), {
             headers: {
               "content-type": asset.type,
               "cache-control": "no-cache",

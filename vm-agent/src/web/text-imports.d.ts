@@ -1,6 +1,6 @@
-// Files the page embeds through Bun's `with { type: "text" }` imports: their default export is
-// the file's text.
+// Files the page embeds through Bun's `with { type: "file" }` imports: their default export is
+// the embedded file's path.
 declare module "*.css" {
-  const text: string;
-  export default text;
+  const path: string;
+  export default path;
 }
