@@ -3,6 +3,11 @@
  * Reads its options from BENCH_AGENT (JSON), prints `{"port":N}` once listening.
  */
 import { startAgentHttpServer } from "../vm-agent/src/http/server.ts";
+// Every module the shipped `berth-agent serve` loads (config, control plane, boot, idle, hooks),
+// though only the HTTP server runs: the RSS then counts what the real binary has loaded.
+import * as realAgent from "../vm-agent/src/serve.ts";
+
+if (typeof realAgent.serve !== "function") throw new Error("the agent's serve() is missing");
 
 const opts = JSON.parse(process.env.BENCH_AGENT ?? "{}");
 const server = await startAgentHttpServer({

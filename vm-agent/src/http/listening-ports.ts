@@ -3,7 +3,6 @@
  * A devcontainer with host or shared networking has the same view, so a dev server started in the
  * container shows up here as well.
  */
-import { readFile } from "node:fs/promises";
 
 /** The kernel's TCP state number for LISTEN (include/net/tcp_states.h). */
 const LISTEN = "0A";
@@ -30,7 +29,10 @@ export function parseListeningPorts(table: string): Set<number> {
 export async function listeningPorts(files: readonly string[] = procNetTcpFiles): Promise<Set<number>> {
   const ports = new Set<number>();
   for (const file of files) {
-    const table = await readFile(file, "utf8").catch(() => "");
+    // Bun.file, not node:fs: the HTTP server loads no node: module (~4 MB of RSS).
+    const table = await Bun.file(file)
+      .text()
+      .catch(() => "");
     for (const port of parseListeningPorts(table)) ports.add(port);
   }
   return ports;
