@@ -63,8 +63,11 @@ describe.skipIf(process.arch !== "x64")("compiled berth-agent serve --config", (
     expect(bodies(a.cp.of("ready"))).toEqual([{ runtime: "host" }]);
     expect(a.cp.of("bootstrap")).toHaveLength(1);
     expect(a.cp.of("ready")[0]?.auth).toBe("Bearer cb_web_0123456789abcdefghij");
-    const messages = a.cp.of("progress").map((r) => (r.body as { message: string }).message);
-    expect(messages).toContain("no Docker engine: running the shell on the host");
+    // Progress lines go out on their own chain, not ahead of ready: wait for the line itself.
+    const messages = () => a.cp.of("progress").map((r) => (r.body as { message: string }).message);
+    const hostLine = "no Docker engine: running the shell on the host";
+    await until(() => messages().includes(hostLine), "the host-runtime progress line", 10_000);
+    expect(messages()).toContain(hostLine);
     expect(a.proc.exitCode).toBeNull();
   }, 25_000);
 
