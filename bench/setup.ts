@@ -30,12 +30,17 @@ export interface Target {
 export interface Bench {
   berth: Target;
   ptyRef: Target;
-  /** URL of websocketd streaming `cat <file>` (pipe ceiling). */
-  pipeCatUrl: string;
-  /** URL of websocketd echoing through `cat` (pipe ceiling for latency). */
-  pipeEchoUrl: string;
-  headers: Record<string, string>;
+  /** websocketd streaming `cat <file>` (pipe ceiling), as a forwarded port. */
+  pipeCat: PortTarget;
+  /** websocketd echoing through `cat` (pipe ceiling for latency), as a forwarded port. */
+  pipeEcho: PortTarget;
   agentPid: number;
+}
+
+/** A forwarded port's WebSocket URL and what a signed-in browser sends it. */
+export interface PortTarget {
+  url: string;
+  headers: Record<string, string>;
 }
 
 type Cleanups = Array<() => Promise<void> | void>;
@@ -101,7 +106,16 @@ export async function startBench(dir: string, file: string, cleanups: Cleanups):
   const cookie = await login(caddy.url, await mintToken(keys.privateKey));
   const origin = caddy.url;
   const headers = { cookie, origin };
-  const portUrl = (port: number) => `ws://${port}.${hostname}:${caddy.port}/`;
+  // A forwarded port is a host of its own, with its own cookie from the same token exchange, and
+  // its own origin (the agent refuses the terminal's cookie and foreign origins there).
+  const portTarget = async (port: number): Promise<PortTarget> => {
+    const base = `http://${port}.${hostname}:${caddy.port}`;
+    const portCookie = await login(base, await mintToken(keys.privateKey));
+    return { url: `ws://${port}.${hostname}:${caddy.port}/`, headers: { cookie: portCookie, origin: base } };
+  };
+  const pipeCatTarget = await portTarget(pipeCat);
+  const pipeEchoTarget = await portTarget(pipeEcho);
+  const ptyShellTarget = await portTarget(ptyShell);
 
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${caddy.url}${path}`, {
@@ -132,7 +146,7 @@ export async function startBench(dir: string, file: string, cleanups: Cleanups):
   const ptyRef: Target = {
     name: "pty ref",
     async openShell() {
-      const c = new BenchClient(portUrl(ptyShell), headers, false);
+      const c = new BenchClient(ptyShellTarget.url, ptyShellTarget.headers, false);
       await c.opened;
       await c.until(() => c.tailIncludes(prompt));
       return {
@@ -146,9 +160,8 @@ export async function startBench(dir: string, file: string, cleanups: Cleanups):
   return {
     berth,
     ptyRef,
-    pipeCatUrl: portUrl(pipeCat),
-    pipeEchoUrl: portUrl(pipeEcho),
-    headers,
+    pipeCat: pipeCatTarget,
+    pipeEcho: pipeEchoTarget,
     agentPid: agent.pid,
   };
 }

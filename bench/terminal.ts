@@ -65,11 +65,11 @@ async function main(): Promise<Row[]> {
   for (let i = 0; i < settings.reps; i++) {
     tput.berth.push(await shellThroughput(b.berth, file, size));
     tput.pty.push(await shellThroughput(b.ptyRef, file, size));
-    tput.pipe.push(await pipeThroughput(b.pipeCatUrl, b.headers, size));
+    tput.pipe.push(await pipeThroughput(b.pipeCat.url, b.pipeCat.headers, size));
     log(`throughput rep ${i + 1}: ${fmtAll([tput.berth, tput.pty, tput.pipe].map((x) => x.at(-1)))} MB/s`);
     lat.berth.push(await shellEcho(b.berth, settings.keys));
     lat.pty.push(await shellEcho(b.ptyRef, settings.keys));
-    lat.pipe.push(await pipeEcho(b.pipeEchoUrl, b.headers, settings.keys));
+    lat.pipe.push(await pipeEcho(b.pipeEcho.url, b.pipeEcho.headers, settings.keys));
     ctrl.berth.push(await ctrlC(b.berth));
     ctrl.pty.push(await ctrlC(b.ptyRef));
     raw.berth.push(await rawQuit(b.berth));
