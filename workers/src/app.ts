@@ -13,8 +13,10 @@ import { credentialRoutes } from "./routes/credentials.ts";
 import { healthRoutes, requireHealthyConfig } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
 import { notInvitedRoutes } from "./routes/not-invited.ts";
+import { secretRoutes } from "./routes/secrets.ts";
 import { serverTypeRoutes } from "./routes/server-types.ts";
 import { vmCallbackRoutes } from "./routes/vm-callbacks.ts";
+import { workspacePortRoutes } from "./routes/workspace-ports.ts";
 import { workspaceRoutes } from "./routes/workspaces.ts";
 import { requireSameOriginForCookies } from "./security/same-origin.ts";
 
@@ -48,7 +50,9 @@ export function createApp() {
   mount("/api/me", meRoutes);
   mount("/api/keys", apiKeyRoutes);
   mount("/api/credentials", credentialRoutes);
+  mount("/api/secrets", secretRoutes);
   mount("/api/workspaces", workspaceRoutes);
+  mount("/api/workspaces", workspacePortRoutes);
   mount("/api/server-types", serverTypeRoutes);
   mount("/api/vm/workspaces", vmCallbackRoutes);
   app.route("/agent", agentDownloadRoutes);

@@ -24,6 +24,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/not-invited": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The page shown when a GitHub account is on neither allow-list */
+        get: {
+            parameters: {
+                query?: {
+                    login?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Not invited */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me": {
         parameters: {
             query?: never;
@@ -41,6 +79,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your spend this month against your budget, and your limits */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Spend and limits */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Usage"];
+                    };
+                };
+                /** @description Not authenticated */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/keys": {
         parameters: {
             query?: never;
@@ -48,7 +131,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List your API keys (never the secrets) */
+        /** List your API keys, newest first, paginated (never the secrets) */
         get: operations["listApiKeys"];
         put?: never;
         /** Create an API key (the secret is returned once) */
@@ -106,6 +189,41 @@ export interface paths {
         post?: never;
         /** Forget your Anthropic API key */
         delete: operations["clearClaudeKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/secrets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your secrets: names and repositories, never values */
+        get: operations["listSecrets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/secrets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Create or replace a secret (an environment variable in your workspaces; at most 100) */
+        put: operations["setSecret"];
+        post?: never;
+        /** Delete a secret (running workspaces keep the value they started with) */
+        delete: operations["deleteSecret"];
         options?: never;
         head?: never;
         patch?: never;
@@ -198,6 +316,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workspaces/{id}/ports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** TCP ports listening in the workspace, with their URLs and visibility */
+        get: operations["listWorkspacePorts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspaces/{id}/ports/{port}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Make a forwarded port public (anyone with its URL) or private (you only) */
+        put: operations["setWorkspacePortVisibility"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/server-types": {
         parameters: {
             query?: never;
@@ -275,7 +427,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Activity and idle status, every 60 s */
+        /** Activity, idle status and listening ports; answers with the ports made public */
         post: operations["vmHeartbeat"];
         delete?: never;
         options?: never;
@@ -356,6 +508,18 @@ export interface components {
                 }[];
             };
         };
+        Usage: {
+            /** @description The calendar month (UTC), e.g. 2026-11 */
+            month: string;
+            /** @description What this month's workspaces cost so far (billed hours × hourly price) */
+            spent_eur: number;
+            /** @description MONTHLY_BUDGET_EUR, or null when there is none */
+            budget_eur: number | null;
+            remaining_eur: number | null;
+            /** @description Your limit of live workspaces */
+            max_live_workspaces: number;
+            allowed_server_types: string[];
+        };
         CreatedApiKey: components["schemas"]["ApiKey"] & {
             /** @description The secret key. Shown once; store it now. */
             key: string;
@@ -381,6 +545,17 @@ export interface components {
         };
         SetClaudeKey: {
             api_key: string;
+        };
+        Secret: {
+            name: string;
+            repositories: string[] | null;
+            created_at: string;
+            updated_at: string;
+        };
+        SetSecret: {
+            value: string;
+            /** @description Repositories it applies to (URL or owner/name); omitted or null: all */
+            repositories?: string[] | null;
         };
         Workspace: {
             id: string;
@@ -432,6 +607,8 @@ export interface components {
                 at: string;
                 message: string;
             }[];
+            /** @description You set or deleted a secret after this workspace received its secrets: its terminals still have the values it started with; a new workspace gets the new ones */
+            secrets_changed_since_start: boolean;
         };
         WorkspaceEvent: {
             id: number;
@@ -443,6 +620,18 @@ export interface components {
             token: string;
             expires_at: string;
             url: string;
+        };
+        WorkspacePort: {
+            port: number;
+            process: string | null;
+            first_seen_at: string | null;
+            /** @enum {string} */
+            visibility: "private" | "public";
+            url: string;
+        };
+        SetPortVisibility: {
+            /** @enum {string} */
+            visibility: "private" | "public";
         };
         ServerType: {
             name: string;
@@ -490,6 +679,11 @@ export interface operations {
                         /** @enum {boolean} */
                         ok: true;
                         checks: {
+                            setting: string;
+                            problem: string;
+                        }[];
+                        /** @description Settings that work but weaken isolation, e.g. WORKSPACE_DOMAIN on the dashboard's site */
+                        warnings: {
                             setting: string;
                             problem: string;
                         }[];
@@ -549,14 +743,19 @@ export interface operations {
     };
     listApiKeys: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Keys per page (1-100, default 50) */
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Your keys */
+            /** @description A page of your keys; pass next_cursor as cursor for the next one */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -564,11 +763,21 @@ export interface operations {
                 content: {
                     "application/json": {
                         api_keys: components["schemas"]["ApiKey"][];
+                        next_cursor: string | null;
                     };
                 };
             };
             /** @description Not authenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -602,6 +811,15 @@ export interface operations {
             };
             /** @description Not authenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description limit_reached: you already hold MAX_API_KEYS_PER_USER keys (25 by default); revoke one */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -747,6 +965,148 @@ export interface operations {
             };
             /** @description Not authenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listSecrets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Secrets by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        secrets: components["schemas"]["Secret"][];
+                    };
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An environment variable name ([A-Za-z_][A-Za-z0-9_]*); not starting with BERTH_ or GITHUB_, and none of ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetSecret"];
+            };
+        };
+        responses: {
+            /** @description Replaced */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Secret"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Secret"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Limit reached */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An environment variable name ([A-Za-z_][A-Za-z0-9_]*); not starting with BERTH_ or GITHUB_, and none of ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1020,6 +1380,85 @@ export interface operations {
             };
         };
     };
+    listWorkspacePorts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Listening ports, by number */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ports: components["schemas"]["WorkspacePort"][];
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setWorkspacePortVisibility: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description A TCP port, 1-65535 */
+                port: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetPortVisibility"];
+            };
+        };
+        responses: {
+            /** @description The port */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspacePort"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listServerTypes: {
         parameters: {
             query?: never;
@@ -1029,7 +1468,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Types on sale, cheapest first */
+            /** @description Types on sale that this Berth allows (ALLOWED_SERVER_TYPES), cheapest first */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1073,6 +1512,10 @@ export interface operations {
                     "application/json": {
                         callback_token: string;
                         claude_api_key: string | null;
+                        /** @default {} */
+                        user_secrets: {
+                            [key: string]: string;
+                        };
                     };
                 };
             };
@@ -1235,6 +1678,12 @@ export interface operations {
                         /** Format: date-time */
                         shutdown_at: string | null;
                     };
+                    ports?: {
+                        port: number;
+                        process: string | null;
+                        /** Format: date-time */
+                        first_seen_at: string;
+                    }[];
                 };
             };
         };
@@ -1248,6 +1697,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         state: "creating" | "provisioning" | "booting" | "ready" | "stopping" | "deleted" | "failed";
+                        public_ports: number[];
                     };
                 };
             };
