@@ -62,7 +62,7 @@ export const heartbeatRequestSchema = z.object({
 export type HeartbeatRequest = z.infer<typeof heartbeatRequestSchema>;
 
 export const heartbeatResponseSchema = z.object({
-  state: z.string(),
+  state: z.string().optional(),
   /** Ports the owner made public: the agent lets requests to them through without a login. */
   public_ports: z.array(z.number().int().min(1).max(65535)).max(65535).default([]),
 });
