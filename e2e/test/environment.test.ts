@@ -117,7 +117,7 @@ describe("your environment", () => {
     ]);
 
     // A server that stops drops off the list.
-    await run(terminal, "kill %1", "$");
+    await run(terminal, "kill %1; echo killed-$((40+2))", "killed-42");
     await row.waitFor({ state: "detached", timeout: 60_000 });
     await page.request.delete(`${baseUrl}/api/workspaces/${id}`);
   });

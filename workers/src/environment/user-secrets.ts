@@ -135,7 +135,11 @@ export async function secretsForWorkspace(
   const out: WorkspaceSecrets = {};
   for (const row of rows) {
     if (!appliesTo(parseRepositories(row.repositories), repoUrl)) continue;
-    out[row.name] = await box.open(row.valueCiphertext, context(userId, row.name));
+    try {
+      out[row.name] = await box.open(row.valueCiphertext, context(userId, row.name));
+    } catch {
+      // A row that no longer opens (a rotated ENCRYPTION_KEY) must not keep the VM from booting.
+    }
   }
   return out;
 }
