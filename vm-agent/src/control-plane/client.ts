@@ -3,7 +3,9 @@ import {
   bootstrapResponseSchema,
   callbackPaths,
   type HeartbeatRequest,
+  type HeartbeatResponse,
   heartbeatRequestSchema,
+  heartbeatResponseSchema,
   type ProgressRequest,
   progressRequestSchema,
   type ReadyRequest,
@@ -39,7 +41,8 @@ export interface ControlPlaneClient {
   bootstrap(bootstrapToken: string, retry?: RetryPolicy): Promise<CallResult<BootstrapResponse>>;
   progress(body: ProgressRequest, retry?: RetryPolicy): Promise<CallResult<null>>;
   ready(body: ReadyRequest, retry?: RetryPolicy): Promise<CallResult<null>>;
-  heartbeat(body: HeartbeatRequest, retry?: RetryPolicy): Promise<CallResult<null>>;
+  /** The reply names the ports the owner made public. */
+  heartbeat(body: HeartbeatRequest, retry?: RetryPolicy): Promise<CallResult<HeartbeatResponse>>;
   shutdown(body: ShutdownRequest, retry?: RetryPolicy): Promise<CallResult<null>>;
 }
 
@@ -201,9 +204,9 @@ export function createControlPlaneClient(opts: ControlPlaneClientOptions): Contr
         callbackToken,
         body,
         heartbeatRequestSchema,
-        null,
+        heartbeatResponseSchema,
         retry,
-      )) as CallResult<null>;
+      )) as CallResult<HeartbeatResponse>;
     },
     async shutdown(body, retry = dflt) {
       return (await call(
