@@ -4,6 +4,7 @@ import {
   maxSecretValueBytes,
   reservedSecretNames,
   reservedSecretPrefixes,
+  secretNamePattern,
   secretNameProblem,
 } from "@berth/protocol";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
@@ -25,6 +26,7 @@ const nameParam = z.object({
     })
     .openapi({
       param: { name: "name", in: "path" },
+      pattern: secretNamePattern.source,
       description: `An environment variable name ([A-Za-z_][A-Za-z0-9_]*); not starting with ${reservedSecretPrefixes.join(" or ")}, and none of ${reservedSecretNames.join(", ")}`,
     }),
 });
