@@ -30,15 +30,15 @@ export interface Target {
 export interface Bench {
   berth: Target;
   ptyRef: Target;
-  /** websocketd streaming `cat <file>` (pipe ceiling). */
-  pipeCat: Endpoint;
-  /** websocketd echoing through `cat` (pipe ceiling for latency). */
-  pipeEcho: Endpoint;
+  /** websocketd streaming `cat <file>` (pipe ceiling), as a forwarded port. */
+  pipeCat: PortTarget;
+  /** websocketd echoing through `cat` (pipe ceiling for latency), as a forwarded port. */
+  pipeEcho: PortTarget;
   agentPid: number;
 }
 
-/** A forwarded port's WebSocket URL, with the headers (its own port cookie) a browser would send. */
-export interface Endpoint {
+/** A forwarded port's WebSocket URL and what a signed-in browser sends it. */
+export interface PortTarget {
   url: string;
   headers: Record<string, string>;
 }
@@ -106,19 +106,16 @@ export async function startBench(dir: string, file: string, cleanups: Cleanups):
   const cookie = await login(caddy.url, await mintToken(keys.privateKey));
   const origin = caddy.url;
   const headers = { cookie, origin };
-  // Each forwarded port host has a cookie of its own, got by the same token exchange there.
-  const portEndpoint = async (port: number): Promise<Endpoint> => {
-    const portCookie = await login(
-      `http://${port}.${hostname}:${caddy.port}`,
-      await mintToken(keys.privateKey),
-    );
-    return { url: `ws://${port}.${hostname}:${caddy.port}/`, headers: { cookie: portCookie, origin } };
+  // A forwarded port is a host of its own, with its own cookie from the same token exchange, and
+  // its own origin (the agent refuses the terminal's cookie and foreign origins there).
+  const portTarget = async (port: number): Promise<PortTarget> => {
+    const base = `http://${port}.${hostname}:${caddy.port}`;
+    const portCookie = await login(base, await mintToken(keys.privateKey));
+    return { url: `ws://${port}.${hostname}:${caddy.port}/`, headers: { cookie: portCookie, origin: base } };
   };
-  const [pipeCatAt, pipeEchoAt, ptyShellAt] = await Promise.all([
-    portEndpoint(pipeCat),
-    portEndpoint(pipeEcho),
-    portEndpoint(ptyShell),
-  ]);
+  const pipeCatTarget = await portTarget(pipeCat);
+  const pipeEchoTarget = await portTarget(pipeEcho);
+  const ptyShellTarget = await portTarget(ptyShell);
 
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${caddy.url}${path}`, {
@@ -149,7 +146,7 @@ export async function startBench(dir: string, file: string, cleanups: Cleanups):
   const ptyRef: Target = {
     name: "pty ref",
     async openShell() {
-      const c = new BenchClient(ptyShellAt.url, ptyShellAt.headers, false);
+      const c = new BenchClient(ptyShellTarget.url, ptyShellTarget.headers, false);
       await c.opened;
       await c.until(() => c.tailIncludes(prompt));
       return {
@@ -163,8 +160,8 @@ export async function startBench(dir: string, file: string, cleanups: Cleanups):
   return {
     berth,
     ptyRef,
-    pipeCat: pipeCatAt,
-    pipeEcho: pipeEchoAt,
+    pipeCat: pipeCatTarget,
+    pipeEcho: pipeEchoTarget,
     agentPid: agent.pid,
   };
 }

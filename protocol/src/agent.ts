@@ -10,10 +10,14 @@ export * from "./callback-paths.ts";
 export type {
   BootstrapResponse,
   HeartbeatRequest,
+  HeartbeatResponse,
   ProgressRequest,
   ReadyRequest,
   ShutdownRequest,
 } from "./callbacks.ts";
 export * from "./claude.ts";
+export type { ListeningPort, WorkspaceSecrets } from "./environment.ts";
 export * from "./errors.ts";
+export * from "./ports.ts";
+export * from "./secret-names.ts";
 export * from "./terminal-token.ts";

@@ -1,11 +1,16 @@
 import { z } from "zod";
 import { claudeStates, claudeWaitReasons } from "./claude.ts";
+import { listeningPortSchema, workspaceSecretsSchema } from "./environment.ts";
+import { maxReportedPorts } from "./ports.ts";
 
 /** Bodies of the VM -> control plane callbacks (paths: callback-paths.ts). */
 export const bootstrapResponseSchema = z.object({
   callback_token: z.string().min(20),
   /** The user's Anthropic API key, or null when none is set. */
   claude_api_key: z.string().nullable(),
+  /** The owner's secrets for this workspace's repository (environment variables). Absent from
+   * secrets files stored by an older agent. */
+  user_secrets: workspaceSecretsSchema.default({}),
 });
 export type BootstrapResponse = z.infer<typeof bootstrapResponseSchema>;
 
@@ -40,8 +45,17 @@ export const heartbeatRequestSchema = z.object({
     warning: z.boolean(),
     shutdown_at: z.iso.datetime().nullable(),
   }),
+  /** TCP ports listening in the workspace now (a port missing here stopped listening). */
+  ports: z.array(listeningPortSchema).max(maxReportedPorts).optional(),
 });
 export type HeartbeatRequest = z.infer<typeof heartbeatRequestSchema>;
+
+export const heartbeatResponseSchema = z.object({
+  state: z.string().optional(),
+  /** Ports the owner made public: the agent lets requests to them through without a login. */
+  public_ports: z.array(z.number().int().min(1).max(65535)).max(65535).default([]),
+});
+export type HeartbeatResponse = z.infer<typeof heartbeatResponseSchema>;
 
 /** `boot_failed`: the agent could not bring the workspace up (e.g. the repo cannot be cloned). */
 export const shutdownReasons = ["idle", "max_lifetime", "user", "boot_failed"] as const;

@@ -8,10 +8,13 @@ import { createControlPlaneClient } from "./control-plane/client.ts";
 import { loadOrRedeemSecrets } from "./control-plane/secrets.ts";
 import { createShutdownRequester } from "./control-plane/shutdown.ts";
 import { startHookServer } from "./hooks/server.ts";
+import type { ForwardedPorts } from "./http/forward-auth.ts";
 import { createIdleMonitor } from "./idle/monitor.ts";
 import { leaseSettings } from "./idle/policy.ts";
 import { heartbeatBody, settingsFromConfig, warningBanner } from "./idle/report.ts";
 import { loadIdleState, saveIdleState } from "./idle/store.ts";
+import { createPortDetector, type PortDetector, samePorts } from "./ports/detect.ts";
+import { PortVisibility } from "./ports/visibility.ts";
 import { type AgentPhase, type AgentStatus, buildStatus, type SessionInfo } from "./status.ts";
 
 /** The terminal half's server (src/http/server.ts), as this half uses it. */
@@ -28,6 +31,7 @@ export type StartHttpServer = (opts: {
   onHumanInput(): void;
   getStatus(): unknown;
   secureCookies?: boolean;
+  forwardedPorts?: ForwardedPorts;
 }) => Promise<AgentHttpServer>;
 
 export interface ServeOptions {
@@ -41,8 +45,15 @@ export interface ServeOptions {
   fetch?: typeof fetch;
   now?: () => number;
   tickMs?: number;
+  /** How often listening ports are read; default 2 s. */
+  portScanMs?: number;
+  /** Injected in tests; default: the kernel's tables, filtered to what Caddy can reach. */
+  portDetector?: PortDetector;
   log?: (msg: string) => void;
 }
+
+/** While a port listens, heartbeats come this often, so a visibility change arrives in seconds. */
+export const portsHeartbeatSeconds = 5;
 
 export interface RunningAgent {
   status(): AgentStatus;
@@ -222,6 +233,14 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
       heartbeat,
     });
 
+  const detector =
+    opts.portDetector ??
+    createPortDetector({
+      agentHost: config.listen.host,
+      ownPorts: [config.listen.port],
+      ownPid: process.pid,
+    });
+  const visibility = new PortVisibility();
   const start = opts.startHttpServer ?? (await defaultStartHttpServer());
   const localHost = config.hostname === "localhost" || config.hostname.endsWith(".localhost");
   http = await start({
@@ -231,6 +250,10 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
     getStatus: status,
     // Production is TLS behind Caddy; local mode is plain http on *.localhost.
     secureCookies: !localHost,
+    forwardedPorts: {
+      isPublic: (port) => visibility.isPublic(port),
+      isListening: (port) => detector.isListening(port),
+    },
   });
   report("terminal", `Terminal listening on ${http.url}`);
   const ready = await client.ready({ runtime: boot.runtime }, { attempts: 10, baseMs: 1000, maxMs: 30_000 });
@@ -244,24 +267,50 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
 
   let stopped = false;
   let hbTimer: ReturnType<typeof setTimeout> | null = null;
+  await detector.scan();
   const sendHeartbeat = async () => {
-    const body = heartbeatBody(monitor.report(), http?.sessions().length ?? 0);
+    const body = {
+      ...heartbeatBody(monitor.report(), http?.sessions().length ?? 0),
+      ports: detector.current(),
+    };
     const r = await client.heartbeat(body, { attempts: 3, baseMs: 1000, maxMs: 10_000 });
     heartbeat.lastAt = now();
     heartbeat.ok = r.ok;
     heartbeat.error = r.ok ? null : r.error;
-    if (!r.ok) log(`heartbeat: ${r.error}`);
+    if (r.ok) visibility.update(r.data.public_ports);
+    else log(`heartbeat: ${r.error}`);
   };
   // setTimeout chain, not setInterval: a slow control plane never stacks heartbeats.
   const scheduleHeartbeat = () => {
+    if (hbTimer) clearTimeout(hbTimer);
     if (stopped) return;
+    const seconds =
+      detector.current().length > 0
+        ? Math.min(portsHeartbeatSeconds, config.heartbeat_interval_seconds)
+        : config.heartbeat_interval_seconds;
     hbTimer = setTimeout(async () => {
       await sendHeartbeat();
       scheduleHeartbeat();
-    }, config.heartbeat_interval_seconds * 1000);
+    }, seconds * 1000);
   };
   void sendHeartbeat().then(scheduleHeartbeat);
   reportNow = () => void sendHeartbeat();
+
+  // A server started or stopped in the workspace reaches the dashboard at once.
+  let scanning = false;
+  const portTimer = setInterval(async () => {
+    if (scanning || stopped) return;
+    scanning = true;
+    try {
+      const before = detector.current();
+      if (!samePorts(before, await detector.scan())) {
+        await sendHeartbeat();
+        scheduleHeartbeat();
+      }
+    } finally {
+      scanning = false;
+    }
+  }, opts.portScanMs ?? 2000);
 
   let stopping: Promise<void> | null = null;
   const runningHttp = http;
@@ -273,6 +322,7 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
       stopping ??= (async () => {
         stopped = true;
         clearInterval(tickTimer);
+        clearInterval(portTimer);
         if (hbTimer) clearTimeout(hbTimer);
         await monitor.flush();
         await runningHttp.stop();

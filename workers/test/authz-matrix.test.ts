@@ -172,7 +172,7 @@ describe("authorization matrix, generated from GET /api/openapi.json", () => {
         );
         tried++;
         const label = `${op.operationId} as ${caller.name}`;
-        const expected = caller.expected(op, kind, req.expect);
+        const expected = req.asOtherUser?.[caller.name] ?? caller.expected(op, kind, req.expect);
         if (sent.status !== expected)
           problems.push(`${label}: HTTP ${sent.status}, expected ${expected}: ${sent.text.slice(0, 200)}`);
         const shape = errorShapeProblem(sent);

@@ -5,7 +5,9 @@ import type {
   CreateWorkspaceInput,
   CredentialStatus,
   Me,
+  Secret,
   ServerTypeCatalog,
+  SetSecretInput,
   SignInResponse,
   TerminalToken,
   Usage,
@@ -13,6 +15,7 @@ import type {
   WorkspaceDetail,
   WorkspaceEvent,
   WorkspacePage,
+  WorkspacePort,
 } from "./types.ts";
 
 export interface ClientOptions {
@@ -103,6 +106,14 @@ export function createClient(options: ClientOptions = {}) {
     setClaudeKey: (apiKey: string) =>
       request<CredentialStatus>("PUT", "/api/credentials/claude", { body: { api_key: apiKey } }),
     clearClaudeKey: () => request<void>("DELETE", "/api/credentials/claude"),
+    listSecrets: () => request<{ secrets: Secret[] }>("GET", "/api/secrets"),
+    setSecret: (name: string, input: SetSecretInput) =>
+      request<Secret>("PUT", `/api/secrets/${enc(name)}`, { body: input }),
+    deleteSecret: (name: string) => request<void>("DELETE", `/api/secrets/${enc(name)}`),
+    workspacePorts: (id: string) =>
+      request<{ ports: WorkspacePort[] }>("GET", `/api/workspaces/${enc(id)}/ports`),
+    setPortVisibility: (id: string, port: number, visibility: WorkspacePort["visibility"]) =>
+      request<WorkspacePort>("PUT", `/api/workspaces/${enc(id)}/ports/${port}`, { body: { visibility } }),
 
     listApiKeys: () => request<{ api_keys: ApiKey[] }>("GET", "/api/keys"),
     createApiKey: (name: string) => request<CreatedApiKey>("POST", "/api/keys", { body: { name } }),

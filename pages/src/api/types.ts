@@ -27,6 +27,9 @@ export type CreateWorkspaceInput = Schemas["CreateWorkspace"];
 export type TerminalToken = Schemas["TerminalToken"];
 export type CredentialStatus = Schemas["Credentials"];
 export type ApiKey = Schemas["ApiKey"];
+export type Secret = Schemas["Secret"];
+export type SetSecretInput = Schemas["SetSecret"];
+export type WorkspacePort = Schemas["WorkspacePort"];
 export type CreatedApiKey = Schemas["CreatedApiKey"];
 export type ErrorDetail = NonNullable<Schemas["Error"]["error"]["details"]>[number];
 /** GET /api/server-types: what Hetzner sells now, cheapest first. */

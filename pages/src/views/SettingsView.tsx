@@ -1,11 +1,13 @@
 import { ApiKeysSection } from "./ApiKeysSection.tsx";
 import { ClaudeKeySection } from "./ClaudeKeySection.tsx";
+import { SecretsSection } from "./SecretsSection.tsx";
 
 export function SettingsView() {
   return (
     <>
       <h1>Settings</h1>
       <ClaudeKeySection />
+      <SecretsSection />
       <ApiKeysSection />
     </>
   );

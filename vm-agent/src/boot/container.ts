@@ -1,5 +1,5 @@
 import { chmod, rm, writeFile } from "node:fs/promises";
-import type { AgentConfig } from "@berth/protocol/agent";
+import { type AgentConfig, secretNameProblem } from "@berth/protocol/agent";
 import type { AgentSecrets } from "../control-plane/secrets.ts";
 import { type DevcontainerArgs, devcontainerBase } from "./devcontainer.ts";
 import { type CommandRunner, tail } from "./exec.ts";
@@ -88,15 +88,21 @@ export async function ensureImage(opts: {
 }
 
 /**
- * Everything a workspace process (terminal, Claude) gets in its environment. The Claude key is
- * here, so this reaches processes only through a root-readable file, never a command line.
+ * Everything a workspace process (terminal, Claude) gets in its environment. The Claude key and
+ * the person's secrets are here, so this reaches processes only through a root-readable file, never
+ * a command line. Berth's own variables are set last: a secret can never replace them (the control
+ * plane refuses such names anyway).
  */
 export function workspaceEnv(
   config: AgentConfig,
   secrets: AgentSecrets,
   socketPath: string,
 ): Record<string, string> {
-  const env: Record<string, string> = { BERTH_AGENT_SOCKET: socketPath };
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(secrets.user_secrets ?? {})) {
+    if (secretNameProblem(name) === null) env[name] = value;
+  }
+  env.BERTH_AGENT_SOCKET = socketPath;
   if (secrets.claude_api_key) env.ANTHROPIC_API_KEY = secrets.claude_api_key;
   if (config.anthropic_base_url) {
     env.ANTHROPIC_BASE_URL = config.anthropic_base_url;

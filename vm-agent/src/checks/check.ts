@@ -117,6 +117,31 @@ export const record: Check<Record<string, unknown>> = (v, path, issues) =>
     ? (v as Record<string, unknown>)
     : fail(issues, path, "expected an object", v);
 
+/** A JSON object whose every key matches `key` and every value passes `value` (as z.record). */
+export function recordOf<T>(key: RegExp, value: Check<T>): Check<Record<string, T>> {
+  return (v, path, issues) => {
+    if (typeof v !== "object" || v === null || Array.isArray(v))
+      return fail(issues, path, "expected an object", v);
+    const out: Record<string, T> = {};
+    for (const [k, item] of Object.entries(v)) {
+      if (!key.test(k)) fail(issues, at(path, k), `key must match ${key}`, k);
+      // Plain assignment, as zod does: a "__proto__" key with a string value is dropped.
+      out[k] = value(item, at(path, k), issues);
+    }
+    return out;
+  };
+}
+
+/** An array of at most `max` items, each passing `item`. */
+export function array<T>(item: Check<T>, opts: { max?: number } = {}): Check<T[]> {
+  const { max = Number.POSITIVE_INFINITY } = opts;
+  return (v, path, issues) => {
+    if (!Array.isArray(v)) return fail(issues, path, "expected an array", v);
+    if (v.length > max) return fail(issues, path, `too many: at most ${max} items`, v);
+    return v.map((x, i) => item(x, at(path, String(i)), issues));
+  };
+}
+
 /** Checks each field; unknown keys are dropped, absent optional ones stay absent. */
 export function object<S extends Shape>(shape: S): Check<ObjectOf<S>> {
   return (v, path, issues) => {

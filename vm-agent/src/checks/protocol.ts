@@ -10,11 +10,15 @@ import {
   claudeStates,
   claudeWaitReasons,
   type HeartbeatRequest,
+  type HeartbeatResponse,
+  maxReportedPorts,
   type ProgressRequest,
   type ReadyRequest,
   type ShutdownRequest,
+  secretNamePattern,
 } from "@berth/protocol/agent";
 import {
+  array,
   boolean,
   type Check,
   int,
@@ -25,12 +29,14 @@ import {
   optional,
   parser,
   record,
+  recordOf,
   string,
   url,
   withDefault,
 } from "./check.ts";
 
 const positive = int(1);
+const port = int(1, 65535);
 
 const agentConfig = object({
   workspace_id: string({ min: 1 }),
@@ -52,6 +58,7 @@ const agentConfig = object({
 const bootstrapResponse = object({
   callback_token: string({ min: 20 }),
   claude_api_key: nullable(string()),
+  user_secrets: withDefault(recordOf(secretNamePattern, string()), {}),
 });
 
 const progressRequest = object({
@@ -62,6 +69,12 @@ const progressRequest = object({
 
 const readyRequest = object({ runtime: oneOf(["devcontainer", "host"] as const) });
 
+const listeningPort = object({
+  port,
+  process: nullable(string({ max: 64 })),
+  first_seen_at: isoDatetime,
+});
+
 const heartbeatRequest = object({
   last_human_input_at: nullable(isoDatetime),
   claude: object({
@@ -71,6 +84,12 @@ const heartbeatRequest = object({
   }),
   open_terminals: int(0, 1000),
   idle: object({ idle_seconds: int(0), warning: boolean, shutdown_at: nullable(isoDatetime) }),
+  ports: optional(array(listeningPort, { max: maxReportedPorts })),
+});
+
+const heartbeatResponse = object({
+  state: optional(string()),
+  public_ports: withDefault(array(port, { max: 65535 }), []),
 });
 
 const shutdownRequest = object({
@@ -83,6 +102,7 @@ export const bootstrapResponseCheck = parser(pinned<BootstrapResponse>()(bootstr
 export const progressRequestCheck = parser(pinned<ProgressRequest>()(progressRequest));
 export const readyRequestCheck = parser(pinned<ReadyRequest>()(readyRequest));
 export const heartbeatRequestCheck = parser(pinned<HeartbeatRequest>()(heartbeatRequest));
+export const heartbeatResponseCheck = parser(pinned<HeartbeatResponse>()(heartbeatResponse));
 export const shutdownRequestCheck = parser(pinned<ShutdownRequest>()(shutdownRequest));
 
 /** Compiles only when the check's output type and the protocol's type are mutually assignable. */

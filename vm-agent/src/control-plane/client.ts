@@ -2,6 +2,7 @@ import {
   type BootstrapResponse,
   callbackPaths,
   type HeartbeatRequest,
+  type HeartbeatResponse,
   type ProgressRequest,
   type ReadyRequest,
   type ShutdownRequest,
@@ -9,6 +10,7 @@ import {
 import {
   bootstrapResponseCheck,
   heartbeatRequestCheck,
+  heartbeatResponseCheck,
   progressRequestCheck,
   readyRequestCheck,
   shutdownRequestCheck,
@@ -41,7 +43,8 @@ export interface ControlPlaneClient {
   bootstrap(bootstrapToken: string, retry?: RetryPolicy): Promise<CallResult<BootstrapResponse>>;
   progress(body: ProgressRequest, retry?: RetryPolicy): Promise<CallResult<null>>;
   ready(body: ReadyRequest, retry?: RetryPolicy): Promise<CallResult<null>>;
-  heartbeat(body: HeartbeatRequest, retry?: RetryPolicy): Promise<CallResult<null>>;
+  /** The reply names the ports the owner made public. */
+  heartbeat(body: HeartbeatRequest, retry?: RetryPolicy): Promise<CallResult<HeartbeatResponse>>;
   shutdown(body: ShutdownRequest, retry?: RetryPolicy): Promise<CallResult<null>>;
 }
 
@@ -203,9 +206,9 @@ export function createControlPlaneClient(opts: ControlPlaneClientOptions): Contr
         callbackToken,
         body,
         heartbeatRequestCheck,
-        null,
+        heartbeatResponseCheck,
         retry,
-      )) as CallResult<null>;
+      )) as CallResult<HeartbeatResponse>;
     },
     async shutdown(body, retry = dflt) {
       return (await call(

@@ -1,11 +1,12 @@
 import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { BootstrapResponse } from "@berth/protocol/agent";
+import type { BootstrapResponse, WorkspaceSecrets } from "@berth/protocol/agent";
 import { bootstrapResponseCheck } from "../checks/protocol.ts";
 import type { ControlPlaneClient } from "./client.ts";
 import type { RetryPolicy } from "./retry.ts";
 
-export type AgentSecrets = BootstrapResponse;
+/** What bootstrap handed over (user secrets absent in files an older agent stored). */
+export type AgentSecrets = Omit<BootstrapResponse, "user_secrets"> & { user_secrets?: WorkspaceSecrets };
 
 /** The stored secrets, or null when there are none (or the file is unreadable/invalid). */
 export async function readSecrets(path: string): Promise<AgentSecrets | null> {

@@ -11,7 +11,7 @@ import { parseClientMessage, type SessionInfo, wsQuery } from "../terminal/wire.
 import { getAsset } from "../web/assets.ts";
 import { createCertAsk } from "./ask.ts";
 import { createAuth, exchangeToken, isDirectLoopback, isLocalHostname, isOwnOrigin } from "./auth.ts";
-import { forwardAuth } from "./forward-auth.ts";
+import { type ForwardedPorts, forwardAuth } from "./forward-auth.ts";
 import { dashboardWorkspaceUrl, unauthenticated } from "./login-page.ts";
 import { forbidden, json, notFound } from "./respond.ts";
 import { handleSessionsApi, parseSessionPath } from "./sessions-api.ts";
@@ -32,6 +32,8 @@ export interface AgentHttpServerOptions {
   pingIntervalMs?: number;
   /** TCP ports something listens on (the ask check); default: the kernel's /proc/net/tcp{,6}. */
   listeningPorts?: () => Promise<Set<number>>;
+  /** Public ports and what listens (forward-auth); default: every port private, no listening check. */
+  forwardedPorts?: ForwardedPorts;
   /** Scrollback ring per session; default 1 MiB. */
   scrollbackBytes?: number;
 }
@@ -89,7 +91,7 @@ export async function startAgentHttpServer(opts: AgentHttpServerOptions): Promis
       }
       if (url.pathname === "/caddy/forward-auth") {
         if (!direct) return notFound();
-        return forwardAuth(req, auth, hostname);
+        return forwardAuth(req, auth, hostname, opts.forwardedPorts);
       }
       if (url.pathname === "/status" && direct) return json(opts.getStatus());
 

@@ -9,7 +9,13 @@ import { fakeBin, git, makeRepo, removeAll, tempDir, testConfig } from "./helper
 const dirs: string[] = [];
 afterEach(() => removeAll(dirs));
 
-const secrets = { callback_token: "cb_0123456789abcdefghijklmnop", claude_api_key: "sk-ant-test" };
+const userSecretValue = "postgres://u:it's-Zq9@db/x";
+const secrets = {
+  callback_token: "cb_0123456789abcdefghijklmnop",
+  claude_api_key: "sk-ant-test",
+  // A reserved name never reaches the environment, even if a control plane sent one.
+  user_secrets: { DATABASE_URL: userSecretValue, BERTH_AGENT_SOCKET: "/tmp/evil.sock" },
+};
 
 async function setup(dockerExit: number) {
   const root = await tempDir("berth-boot-", dirs);
@@ -186,7 +192,8 @@ esac`;
     const envFile = join(s.paths.runDir, "workspace.env");
     expect((await stat(envFile)).mode & 0o777).toBe(0o600);
     expect(await readFile(envFile, "utf8")).toBe(
-      "BERTH_AGENT_SOCKET='/run/berth/agent.sock'\nANTHROPIC_API_KEY='sk-ant-test'\n" +
+      "DATABASE_URL='postgres://u:it'\\''s-Zq9@db/x'\n" +
+        "BERTH_AGENT_SOCKET='/run/berth/agent.sock'\nANTHROPIC_API_KEY='sk-ant-test'\n" +
         "ANTHROPIC_BASE_URL='http://127.0.0.1:8704'\nCLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC='1'\n",
     );
     expect(r.shell.command.slice(0, 4)).toEqual([
@@ -198,6 +205,7 @@ esac`;
     expect(r.shell.command.slice(-2)).toEqual(["bash", "-l"]);
     // No command line the agent ran, and no progress line, carries the key.
     expect([...calls, ...r.shell.command, ...s.lines].join("\n")).not.toContain("sk-ant-test");
+    expect([...calls, ...r.shell.command, ...s.lines].join("\n")).not.toContain("Zq9");
     expect(s.lines).toContain("image: Pulled mcr.microsoft.com/devcontainers/base:bookworm in 0 s");
     expect(s.lines.some((l) => l.startsWith("container: Container 0123456789ab up in"))).toBe(true);
     expect(s.lines).toContain("claude: Claude Code hooks installed (devcontainer)");

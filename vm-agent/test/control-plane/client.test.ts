@@ -190,20 +190,25 @@ describe("bootstrap secrets", () => {
     const { cp, client } = setup({
       bootstrap: (r, n) =>
         n === 1 && r.auth === `Bearer ${BOOT}`
-          ? Response.json({ callback_token: TOKEN, claude_api_key: "sk-ant-test" })
+          ? Response.json({
+              callback_token: TOKEN,
+              claude_api_key: "sk-ant-test",
+              user_secrets: { DATABASE_URL: "postgres://u:p@db/x" },
+            })
           : Response.json({ error: { code: "conflict", message: "already redeemed" } }, { status: 409 }),
     });
     const first = await loadOrRedeemSecrets({ path, client, bootstrapToken: BOOT });
-    expect(first).toEqual({
-      ok: true,
-      source: "redeemed",
-      secrets: { callback_token: TOKEN, claude_api_key: "sk-ant-test" },
-    });
+    const secrets = {
+      callback_token: TOKEN,
+      claude_api_key: "sk-ant-test",
+      user_secrets: { DATABASE_URL: "postgres://u:p@db/x" },
+    };
+    expect(first).toEqual({ ok: true, source: "redeemed", secrets });
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     expect((await stat(join(dir, "etc"))).mode & 0o777).toBe(0o700);
 
     const second = await loadOrRedeemSecrets({ path, client, bootstrapToken: BOOT });
-    expect(second).toMatchObject({ ok: true, source: "stored" });
+    expect(second).toEqual({ ok: true, source: "stored", secrets });
     expect(cp.of("bootstrap")).toHaveLength(1);
   });
 

@@ -128,9 +128,9 @@ export const vmCallbackRoutes = new OpenAPIHono<VmEnv>({ defaultHook: validation
     route(
       "vmHeartbeat",
       "heartbeat",
-      "Activity and idle status, every 60 s",
+      "Activity, idle status and listening ports; answers with the ports made public",
       heartbeatRequestSchema,
-      stateSchema,
+      stateSchema.extend({ public_ports: z.array(z.number().int()) }),
     ),
     async (c) => {
       const deps = lifecycleDeps(c.env);

@@ -80,6 +80,10 @@ export const workspaceDetailSchema = workspaceSchema
       idle_shutdown_at: z.string().nullable(),
     }),
     progress: z.array(z.object({ at: z.string(), message: z.string() })),
+    secrets_changed_since_start: z.boolean().openapi({
+      description:
+        "You set or deleted a secret after this workspace received its secrets: its terminals still have the values it started with; a new workspace gets the new ones",
+    }),
   })
   .openapi("WorkspaceDetail");
 

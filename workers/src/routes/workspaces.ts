@@ -4,6 +4,7 @@ import { and, asc, desc, eq, lt, notInArray, or } from "drizzle-orm";
 import type { Context } from "hono";
 import { type AuthedEnv, requireUser } from "../auth/current-user.ts";
 import { type Workspace, workspaceEvents, workspaces } from "../db/schema/index.ts";
+import { secretsChangedAt } from "../environment/user-secrets.ts";
 import { ApiError, notFound } from "../http/errors.ts";
 import { errorResponses, jsonBody, jsonResponse, userSecurity } from "../http/schemas.ts";
 import { validationHook } from "../http/validation.ts";
@@ -28,7 +29,7 @@ const common = { tags, security: userSecurity, middleware: [requireUser] };
 const conflict = { description: "Not possible in this state", content: errorResponses[404].content };
 
 /** Another user's workspace is a 404, exactly like one that does not exist. */
-async function loadOwned(deps: LifecycleDeps, id: string, ownerId: string): Promise<Workspace> {
+export async function loadOwned(deps: LifecycleDeps, id: string, ownerId: string): Promise<Workspace> {
   const [row] = await deps.db
     .select()
     .from(workspaces)
@@ -183,7 +184,8 @@ export const workspaceRoutes = new OpenAPIHono<AuthedEnv>({ defaultHook: validat
       .where(and(eq(workspaceEvents.workspaceId, ws.id), eq(workspaceEvents.type, "progress")))
       .orderBy(asc(workspaceEvents.id))
       .limit(200);
-    return c.json(workspaceDetail(ws, progress, deps.settings), 200);
+    const changed = await secretsChangedAt(deps.db, ws.ownerId);
+    return c.json(workspaceDetail(ws, progress, deps.settings, deps.now(), changed), 200);
   })
   .openapi(stop, async (c) => {
     const deps = lifecycleDeps(c.env);

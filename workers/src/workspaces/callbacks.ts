@@ -2,9 +2,11 @@ import { errorCodes, type HeartbeatRequest, type ShutdownRequest } from "@berth/
 import { and, eq, isNull } from "drizzle-orm";
 import { readClaudeKey } from "../credentials/claude-key.ts";
 import { type Workspace, workspaces } from "../db/schema/index.ts";
+import { secretsForWorkspace } from "../environment/user-secrets.ts";
 import { ApiError } from "../http/errors.ts";
 import type { SecretBox } from "../security/secret-box.ts";
 import { randomToken, sha256Hex } from "../security/tokens.ts";
+import { publicPorts, syncReportedPorts } from "./ports.ts";
 import type { LifecycleDeps } from "./reconcile.ts";
 import { stopWorkspace } from "./service.ts";
 import { isTerminal } from "./state-machine.ts";
@@ -13,7 +15,8 @@ import { loadWorkspace, recordEvent, transition, updateWorkspace } from "./store
 const unauthorized = (message: string) => new ApiError(401, errorCodes.unauthorized, message);
 
 /**
- * The agent trades its one-time bootstrap token for its callback token and the user's Claude key.
+ * The agent trades its one-time bootstrap token for its callback token, the user's Claude key and
+ * the user's secrets for this repository (the only way they reach a VM: never in user_data).
  * Exactly one redemption can succeed. A wrong token writes nothing (anyone can send one); a refused
  * attempt with the right token (a second use, a late or expired one) is worth seeing: it means the
  * token leaked or the VM is confused, so it goes on the timeline (capped, like every event kind).
@@ -58,7 +61,11 @@ export async function redeemBootstrap(deps: LifecycleDeps, box: SecretBox, id: s
     .returning({ id: workspaces.id });
   if (!won) return refuse("token already used", 409);
   await recordEvent(deps.db, id, "bootstrap", "the agent redeemed its bootstrap token");
-  return { callback_token: callbackToken, claude_api_key: await readClaudeKey(deps.db, box, ws.ownerId) };
+  return {
+    callback_token: callbackToken,
+    claude_api_key: await readClaudeKey(deps.db, box, ws.ownerId),
+    user_secrets: await secretsForWorkspace(deps.db, box, ws.ownerId, ws.repoUrl),
+  };
 }
 
 /** The workspace a callback token belongs to; a token for another workspace is refused. */
@@ -108,7 +115,7 @@ export async function markReady(deps: LifecycleDeps, ws: Workspace, runtime: str
 }
 
 export async function recordHeartbeat(deps: LifecycleDeps, ws: Workspace, beat: HeartbeatRequest) {
-  if (isTerminal(ws.state) || ws.state === "stopping") return { state: ws.state };
+  if (isTerminal(ws.state) || ws.state === "stopping") return { state: ws.state, public_ports: [] };
   // Past events (last input) cannot be in the future; the shutdown deadline is, but within a day.
   const past = (iso: string | null | undefined) =>
     iso ? new Date(Math.min(Date.parse(iso), deps.now())) : null;
@@ -123,7 +130,9 @@ export async function recordHeartbeat(deps: LifecycleDeps, ws: Workspace, beat: 
     idleWarning: beat.idle.warning,
     idleShutdownAt: beat.idle.warning ? future(beat.idle.shutdown_at) : null,
   });
-  return { state: ws.state };
+  // An older agent sends no ports: nothing is known then, so nothing is marked as stopped.
+  if (beat.ports) await syncReportedPorts(deps.db, ws.id, beat.ports, deps.now());
+  return { state: ws.state, public_ports: await publicPorts(deps.db, ws.id) };
 }
 
 export async function requestShutdown(deps: LifecycleDeps, ws: Workspace, request: ShutdownRequest) {

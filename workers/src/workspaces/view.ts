@@ -45,7 +45,9 @@ export function workspaceDetail(
   progress: WorkspaceEvent[],
   settings: Settings,
   now = Date.now(),
+  secretsChangedAt: Date | null = null,
 ) {
+  const started = ws.bootstrapRedeemedAt;
   return {
     ...workspaceSummary(ws, settings, now),
     server_id: ws.serverId,
@@ -62,6 +64,8 @@ export function workspaceDetail(
       idle_shutdown_at: iso(ws.idleShutdownAt),
     },
     progress: progress.map((e) => ({ at: e.at.toISOString(), message: e.message })),
+    secrets_changed_since_start:
+      started !== null && secretsChangedAt !== null && secretsChangedAt.getTime() > started.getTime(),
   };
 }
 

@@ -233,7 +233,10 @@ function paramCases(doc: OpenApiDoc, op: Operation, base: BaseRequest): FuzzCase
   const headers: Record<string, string> = body ? { "content-type": "application/json" } : {};
   const cases: FuzzCase[] = [];
   for (const p of paramsIn(op, "path")) {
-    for (const id of badIds) {
+    // A value the parameter's documented pattern allows is not bad input (a secret may well be
+    // named UPPERCASE); only ids without a pattern take every bad id.
+    const pattern = p.schema?.pattern ? new RegExp(p.schema.pattern) : null;
+    for (const id of badIds.filter((candidate) => !pattern?.test(candidate))) {
       const params = { ...base.params, [p.name]: id };
       cases.push({
         op,

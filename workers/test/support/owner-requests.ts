@@ -17,6 +17,12 @@ export interface OwnerRequest {
   destructive?: boolean;
   /** Ends the session it is sent with: each caller with a cookie gets a fresh one for it. */
   endsSession?: boolean;
+  /**
+   * For operations on the caller's own account named in the path (a secret's name): what another
+   * user gets, by caller name. They act on their own account (session first, then API key), and
+   * the owner's value must still never show (the leak check still runs).
+   */
+  asOtherUser?: Record<string, number>;
   /** Sees the owner's response (e.g. to remember what it created). */
   after?: (fx: MatrixFixture, json: unknown) => Promise<void>;
 }
@@ -45,6 +51,25 @@ export const ownerRequests: Record<string, (fx: MatrixFixture) => OwnerRequest> 
   getCredentials: () => ({ expect: 200 }),
   setClaudeKey: (fx) => ({ body: { api_key: fx.claudeKey }, expect: 200 }),
   clearClaudeKey: () => ({ expect: 204, destructive: true }),
+  listSecrets: () => ({ expect: 200 }),
+  setSecret: () => ({
+    params: { name: "MATRIX_SECRET" },
+    body: { value: "v" },
+    expect: 201,
+    asOtherUser: { "another user (session)": 201, "another user (API key)": 200 },
+  }),
+  deleteSecret: () => ({
+    params: { name: "MATRIX_SECRET" },
+    expect: 204,
+    destructive: true,
+    asOtherUser: { "another user (session)": 204, "another user (API key)": 404 },
+  }),
+  listWorkspacePorts: (fx) => ({ params: { id: fx.main.id }, expect: 200 }),
+  setWorkspacePortVisibility: (fx) => ({
+    params: { id: fx.main.id, port: "3000" },
+    body: { visibility: "public" },
+    expect: 200,
+  }),
   createWorkspace: (fx) => ({ body: { repo_url: fx.repoUrl }, expect: 201, after: rememberWorkspace }),
   listWorkspaces: () => ({ query: { include_ended: "true" }, expect: 200 }),
   getWorkspace: (fx) => ({ params: { id: fx.main.id }, expect: 200 }),

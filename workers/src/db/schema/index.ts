@@ -1,2 +1,3 @@
 export * from "./auth.ts";
+export * from "./environment.ts";
 export * from "./workspaces.ts";

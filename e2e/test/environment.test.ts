@@ -1,0 +1,124 @@
+// Your environment: a secret set on the dashboard is in the terminal's environment (and on no
+// command line); a server started in the terminal shows in the workspace's port list; made public,
+// someone with no cookie reaches it; made private again, they get the sign-in page.
+import { readdirSync, readFileSync } from "node:fs";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, screenshot } from "../src/browser.ts";
+import { type ServedRepo, serveGitRepo } from "../src/git-repo.ts";
+import { baseUrl, type RunningSystem, startSystem } from "../src/system.ts";
+import { createWorkspace, openTerminal, run, signIn } from "../src/ui.ts";
+
+let system: RunningSystem;
+let repo: ServedRepo;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+
+const secretName = "E2E_ENV_SECRET";
+const secretValue = `v-${crypto.randomUUID().slice(0, 12)}-Qz7`;
+const port = 8123;
+
+/** Pids whose /proc/<pid>/cmdline contains `text` (every process on this machine, containers' too). */
+function processesWithOnCommandLine(text: string): number[] {
+  const found: number[] = [];
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text)) found.push(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+/** Fetches `url` in a fresh browser context (no cookies) until `ok` holds for its text. */
+async function asStranger(url: string, ok: (status: number, text: string) => boolean, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  const stranger = await browser.newContext();
+  const tab = await stranger.newPage();
+  try {
+    for (;;) {
+      const res = await tab.goto(url);
+      const text = (await tab.content()) ?? "";
+      const status = res?.status() ?? 0;
+      if (ok(status, text)) {
+        await screenshot(tab, `port-as-stranger-${status}`);
+        return { status, text };
+      }
+      if (Date.now() > deadline) throw new Error(`timed out at ${url}: HTTP ${status} ${text.slice(0, 300)}`);
+      await tab.waitForTimeout(1000);
+    }
+  } finally {
+    await stranger.close();
+  }
+}
+
+beforeAll(async () => {
+  repo = await serveGitRepo({ "README.md": "# env demo\n" });
+  system = await startSystem({});
+  browser = await launchChromium();
+  context = await browser.newContext();
+  page = await context.newPage();
+  await signIn(page, "bob");
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await system?.stop();
+  await repo?.stop();
+});
+
+describe("your environment", () => {
+  it("puts a dashboard secret into the terminal, lists a server's port, and shares it publicly and back", async () => {
+    await page.getByRole("link", { name: "Settings" }).click();
+    await page.locator("#secret-name").fill(secretName);
+    await page.locator("#secret-value").fill(secretValue);
+    await page.getByRole("button", { name: "Save secret" }).click();
+    await page.getByTestId("secret-list").getByText(secretName).waitFor({ timeout: 10_000 });
+    expect(await page.content()).not.toContain(secretValue);
+    await screenshot(page, "secret-set");
+
+    const id = await createWorkspace(page, repo.url);
+    const terminal = await openTerminal(context, page);
+    await run(terminal, `printenv ${secretName} | tr a-z A-Z`, secretValue.toUpperCase());
+    expect(processesWithOnCommandLine(secretValue)).toEqual([]);
+
+    await run(
+      terminal,
+      `node -e "require('http').createServer((q,s)=>s.end('hello from '+q.url)).listen(${port})" &`,
+      /\[\d+\]/,
+    );
+    const row = page.getByTestId(`port-${port}`);
+    await row.waitFor({ timeout: 60_000 });
+    expect(await row.textContent()).toContain("node");
+    await screenshot(page, "port-listed");
+    const portUrl = (await row.getByRole("link").getAttribute("href")) ?? "";
+    expect(portUrl).toContain(`${port}.${id}.`);
+
+    // Private: a stranger gets the sign-in page.
+    await asStranger(`${portUrl}/private-check`, (s, t) => s === 401 && t.includes("private"));
+
+    await page.getByRole("button", { name: `Make port ${port} public` }).click();
+    await page.getByTestId(`port-${port}-visibility`).getByText("public").waitFor({ timeout: 10_000 });
+    await asStranger(`${portUrl}/shared`, (s, t) => s === 200 && t.includes("hello from /shared"));
+
+    await page.getByRole("button", { name: `Make port ${port} private` }).click();
+    await page.getByTestId(`port-${port}-visibility`).getByText("private").waitFor({ timeout: 10_000 });
+    await asStranger(`${portUrl}/again`, (s, t) => s === 401 && t.includes("private"));
+
+    // The timeline records both changes.
+    const events = (await (await page.request.get(`${baseUrl}/api/workspaces/${id}/events`)).json()) as {
+      events: { type: string; message: string }[];
+    };
+    expect(events.events.filter((e) => e.type === "port").map((e) => e.message)).toEqual([
+      `port ${port} is now public: anyone with its URL can open it`,
+      `port ${port} is now private to you`,
+    ]);
+
+    // A server that stops drops off the list.
+    await run(terminal, "kill %1; echo killed-$((40+2))", "killed-42");
+    await row.waitFor({ state: "detached", timeout: 60_000 });
+    await page.request.delete(`${baseUrl}/api/workspaces/${id}`);
+  });
+});
