@@ -30,5 +30,8 @@ export function secretNameProblem(name: string): string | null {
   const prefix = reservedSecretPrefixes.find((p) => upper.startsWith(p));
   if (prefix) return `names starting with ${prefix} are reserved`;
   if ((reservedSecretNames as readonly string[]).includes(upper)) return `${name} is set by Berth`;
+  // Secrets travel as a JSON object, where this key is the prototype, not a property: it would be
+  // stored and then silently dropped on its way to the VM.
+  if (name === "__proto__") return "__proto__ cannot be a secret's name";
   return null;
 }

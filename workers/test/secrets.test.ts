@@ -99,6 +99,7 @@ describe("user secrets", () => {
     ["reserved BERTH_ prefix", "BERTH_AGENT_SOCKET"],
     ["reserved GITHUB_ prefix", "GITHUB_TOKEN"],
     ["reserved name set by Berth", "ANTHROPIC_API_KEY"],
+    ["that JSON would drop on the way to the VM", "__proto__"],
     ["too long", `A${"B".repeat(128)}`],
   ])("a name %s -> 422, nothing stored", async (_, name) => {
     const before = await rawRows(alice.id);
