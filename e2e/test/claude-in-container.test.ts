@@ -1,11 +1,11 @@
 // The real Claude Code, inside a workspace's real devcontainer, against the Anthropic stand-in:
 // a turn with a Bash tool call, a permission prompt the dashboard shows, a long turn that keeps
 // the workspace alive, and a Claude killed mid-turn whose lease lapses so the workspace still dies.
-import { readdirSync, readFileSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, screenshot } from "../src/browser.ts";
 import { type ServedRepo, serveGitRepo } from "../src/git-repo.ts";
+import { processesWithOnCommandLine } from "../src/processes.ts";
 import { baseUrl, type RunningSystem, startSystem } from "../src/system.ts";
 import { createWorkspace, json, openTerminal, run, signIn, terminalRows, waitForPrompt } from "../src/ui.ts";
 
@@ -65,19 +65,6 @@ function stepDurations(progress: Detail["progress"]): string {
     else out.push(`${step} ${(ms / 1000).toFixed(1)}`);
   }
   return out.map((s) => `${s} s`).join(", ");
-}
-
-/** Pids whose /proc/<pid>/cmdline contains `text` (every process on this machine, containers' too). */
-function processesWithOnCommandLine(text: string): number[] {
-  const found: number[] = [];
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text)) found.push(Number(pid));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
 }
 
 beforeAll(async () => {

@@ -1,11 +1,11 @@
 // Your environment: a secret set on the dashboard is in the terminal's environment (and on no
 // command line); a server started in the terminal shows in the workspace's port list; made public,
 // someone with no cookie reaches it; made private again, they get the sign-in page.
-import { readdirSync, readFileSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, screenshot } from "../src/browser.ts";
 import { type ServedRepo, serveGitRepo } from "../src/git-repo.ts";
+import { processesWithOnCommandLine } from "../src/processes.ts";
 import { baseUrl, type RunningSystem, startSystem } from "../src/system.ts";
 import { createWorkspace, openTerminal, run, signIn } from "../src/ui.ts";
 
@@ -18,19 +18,6 @@ let page: Page;
 const secretName = "E2E_ENV_SECRET";
 const secretValue = `v-${crypto.randomUUID().slice(0, 12)}-Qz7`;
 const port = 8123;
-
-/** Pids whose /proc/<pid>/cmdline contains `text` (every process on this machine, containers' too). */
-function processesWithOnCommandLine(text: string): number[] {
-  const found: number[] = [];
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text)) found.push(Number(pid));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
-}
 
 /** Fetches `url` in a fresh browser context (no cookies) until `ok` holds for its text. */
 async function asStranger(url: string, ok: (status: number, text: string) => boolean, timeoutMs = 60_000) {
