@@ -3,10 +3,23 @@
  * is the one-time bootstrap token for `bootstrap` and the per-workspace callback token otherwise.
  * A token for one workspace is refused (401) for every other, and so is any token for an unknown id.
  */
+const base = (workspaceId: string) => `/api/vm/workspaces/${workspaceId}`;
 export const callbackPaths = {
-  bootstrap: (workspaceId: string) => `/api/vm/workspaces/${workspaceId}/bootstrap`,
-  progress: (workspaceId: string) => `/api/vm/workspaces/${workspaceId}/progress`,
-  ready: (workspaceId: string) => `/api/vm/workspaces/${workspaceId}/ready`,
-  heartbeat: (workspaceId: string) => `/api/vm/workspaces/${workspaceId}/heartbeat`,
-  shutdown: (workspaceId: string) => `/api/vm/workspaces/${workspaceId}/shutdown`,
+  bootstrap: (workspaceId: string) => `${base(workspaceId)}/bootstrap`,
+  progress: (workspaceId: string) => `${base(workspaceId)}/progress`,
+  ready: (workspaceId: string) => `${base(workspaceId)}/ready`,
+  heartbeat: (workspaceId: string) => `${base(workspaceId)}/heartbeat`,
+  shutdown: (workspaceId: string) => `${base(workspaceId)}/shutdown`,
+  /** POST: a fresh installation token for the workspace's repository (git.ts). */
+  gitCredentials: (workspaceId: string) => `${base(workspaceId)}/git-credentials`,
+  /** POST {kind}: start a snapshot upload (snapshots.ts). */
+  snapshots: (workspaceId: string) => `${base(workspaceId)}/snapshots`,
+  /** GET: the manifest of a verified snapshot. */
+  snapshot: (workspaceId: string, snapshotId: string) => `${base(workspaceId)}/snapshots/${snapshotId}`,
+  /** PUT (upload) or GET (restore) one part. */
+  snapshotPart: (workspaceId: string, snapshotId: string, n: number) =>
+    `${base(workspaceId)}/snapshots/${snapshotId}/parts/${n}`,
+  /** POST: verify sizes and hashes and mark the snapshot usable. */
+  snapshotComplete: (workspaceId: string, snapshotId: string) =>
+    `${base(workspaceId)}/snapshots/${snapshotId}/complete`,
 } as const;

@@ -5,5 +5,7 @@ export * from "./callbacks.ts";
 export * from "./claude.ts";
 export * from "./environment.ts";
 export * from "./errors.ts";
+export * from "./git.ts";
+export * from "./snapshots.ts";
 export * from "./terminal-token.ts";
 export * from "./workspace.ts";
