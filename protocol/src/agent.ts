@@ -18,6 +18,15 @@ export type {
 export * from "./claude.ts";
 export type { ListeningPort, WorkspaceSecrets } from "./environment.ts";
 export * from "./errors.ts";
+export type { GitCredentialsResponse, WorkspaceGit } from "./git.ts";
 export * from "./ports.ts";
 export * from "./secret-names.ts";
+export * from "./snapshot-kinds.ts";
+export type {
+  SnapshotCompleteRequest,
+  SnapshotCreated,
+  SnapshotCreateRequest,
+  SnapshotManifest,
+  SnapshotPart,
+} from "./snapshots.ts";
 export * from "./terminal-token.ts";

@@ -10,6 +10,8 @@ export const callbackPaths = {
   ready: (workspaceId: string) => `${base(workspaceId)}/ready`,
   heartbeat: (workspaceId: string) => `${base(workspaceId)}/heartbeat`,
   shutdown: (workspaceId: string) => `${base(workspaceId)}/shutdown`,
+  /** GET: the owner's current secrets for this workspace (after a restart of the environment). */
+  secrets: (workspaceId: string) => `${base(workspaceId)}/secrets`,
   /** POST: a fresh installation token for the workspace's repository (git.ts). */
   gitCredentials: (workspaceId: string) => `${base(workspaceId)}/git-credentials`,
   /** POST {kind}: start a snapshot upload (snapshots.ts). */

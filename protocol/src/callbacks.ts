@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { claudeStates, claudeWaitReasons } from "./claude.ts";
 import { listeningPortSchema, workspaceSecretsSchema } from "./environment.ts";
+import { workspaceGitSchema } from "./git.ts";
 import { maxReportedPorts } from "./ports.ts";
 
 /** Bodies of the VM -> control plane callbacks (paths: callback-paths.ts). */
@@ -11,6 +12,13 @@ export const bootstrapResponseSchema = z.object({
   /** The owner's secrets for this workspace's repository (environment variables). Absent from
    * secrets files stored by an older agent. */
   user_secrets: workspaceSecretsSchema.default({}),
+  /** The GitHub repository and commit identity, when the repo is reached through the GitHub App. */
+  git: workspaceGitSchema.nullable().optional(),
+  /** On a wake: the verified snapshot to restore before the terminal opens (snapshots.ts). */
+  restore: z
+    .object({ snapshot_id: z.string().min(1) })
+    .nullable()
+    .optional(),
 });
 export type BootstrapResponse = z.infer<typeof bootstrapResponseSchema>;
 
@@ -47,6 +55,16 @@ export const heartbeatRequestSchema = z.object({
   }),
   /** TCP ports listening in the workspace now (a port missing here stopped listening). */
   ports: z.array(listeningPortSchema).max(maxReportedPorts).optional(),
+  /** The workspace repository's branch, for the dashboard's pull-request button. */
+  git: z
+    .object({
+      branch: z.string().max(255).nullable(),
+      /** Commits on the branch that its base (the default branch on origin) does not have. */
+      ahead: z.number().int().min(0),
+      /** True when origin has the branch at exactly HEAD. */
+      pushed: z.boolean(),
+    })
+    .optional(),
 });
 export type HeartbeatRequest = z.infer<typeof heartbeatRequestSchema>;
 
@@ -54,6 +72,9 @@ export const heartbeatResponseSchema = z.object({
   state: z.string().optional(),
   /** Ports the owner made public: the agent lets requests to them through without a login. */
   public_ports: z.array(z.number().int().min(1).max(65535)).max(65535).default([]),
+  /** The owner changed their secrets and asked for a restart of the environment: the agent
+   * fetches them again (callbackPaths.secrets) when this differs from what it last applied. */
+  secrets_generation: z.number().int().min(0).optional(),
 });
 export type HeartbeatResponse = z.infer<typeof heartbeatResponseSchema>;
 
@@ -63,5 +84,7 @@ export const shutdownRequestSchema = z.object({
   reason: z.enum(shutdownReasons),
   /** What went wrong, for `boot_failed`; shown to the user. */
   detail: z.string().max(2000).optional(),
+  /** For a sleep: the verified snapshot the workspace sleeps on (snapshots.ts). */
+  snapshot_id: z.string().min(1).optional(),
 });
 export type ShutdownRequest = z.infer<typeof shutdownRequestSchema>;

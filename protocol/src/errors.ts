@@ -31,3 +31,11 @@ export const errorCodes = {
 } as const;
 
 export type ErrorCode = (typeof errorCodes)[keyof typeof errorCodes];
+
+/** Error codes of the git credential callback and of creating a workspace on a GitHub repo. */
+export const gitErrorCodes = {
+  /** The App is not installed on the repository (create: 422 with an install link). */
+  appNotInstalled: "github_app_not_installed",
+  /** The installation was removed or suspended since the workspace started (403). */
+  installationRevoked: "github_installation_revoked",
+} as const;

@@ -28,11 +28,3 @@ export const gitCredentialsResponseSchema = z.object({
   origin: z.url(),
 });
 export type GitCredentialsResponse = z.infer<typeof gitCredentialsResponseSchema>;
-
-/** Error codes of the credential callback and of workspace creation for GitHub repositories. */
-export const gitErrorCodes = {
-  /** The App is not installed on the repository (create: 422 with an install link). */
-  appNotInstalled: "github_app_not_installed",
-  /** The installation was removed or suspended since the workspace started (403). */
-  installationRevoked: "github_installation_revoked",
-} as const;

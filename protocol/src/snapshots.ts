@@ -11,8 +11,9 @@ import { z } from "zod";
  * Wake: the bootstrap response names the snapshot to restore; the agent reads its manifest
  * (GET snapshots/:sid) and its parts (GET snapshots/:sid/parts/:n, decrypted by the control plane).
  */
-export const snapshotKinds = ["sleep", "checkpoint"] as const;
-export type SnapshotKind = (typeof snapshotKinds)[number];
+import { snapshotKinds } from "./snapshot-kinds.ts";
+
+export * from "./snapshot-kinds.ts";
 
 export const snapshotCreateRequestSchema = z.object({ kind: z.enum(snapshotKinds) });
 export type SnapshotCreateRequest = z.infer<typeof snapshotCreateRequestSchema>;

@@ -59,6 +59,17 @@ const bootstrapResponse = object({
   callback_token: string({ min: 20 }),
   claude_api_key: nullable(string()),
   user_secrets: withDefault(recordOf(secretNamePattern, string()), {}),
+  git: optional(
+    nullable(
+      object({
+        repository: string({ min: 3 }),
+        origin: url({ http: true }),
+        user_name: string({ min: 1, max: 255 }),
+        user_email: string({ min: 3 }),
+      }),
+    ),
+  ),
+  restore: optional(nullable(object({ snapshot_id: string({ min: 1 }) }))),
 });
 
 const progressRequest = object({
@@ -85,16 +96,19 @@ const heartbeatRequest = object({
   open_terminals: int(0, 1000),
   idle: object({ idle_seconds: int(0), warning: boolean, shutdown_at: nullable(isoDatetime) }),
   ports: optional(array(listeningPort, { max: maxReportedPorts })),
+  git: optional(object({ branch: nullable(string({ max: 255 })), ahead: int(0), pushed: boolean })),
 });
 
 const heartbeatResponse = object({
   state: optional(string()),
   public_ports: withDefault(array(port, { max: 65535 }), []),
+  secrets_generation: optional(int(0)),
 });
 
 const shutdownRequest = object({
   reason: oneOf(["idle", "max_lifetime", "user", "boot_failed"] as const),
   detail: optional(string({ max: 2000 })),
+  snapshot_id: optional(string({ min: 1 })),
 });
 
 export const agentConfigCheck = parser(pinned<AgentConfig>()(agentConfig));
