@@ -2,7 +2,9 @@
 import { existsSync } from "node:fs";
 import { agentConfigPath } from "@berth/protocol/agent";
 import { agentPaths, loadConfig } from "./config.ts";
-import { runHookCommand } from "./hooks/client.ts";
+import { isCredentialOperation } from "./git/credential.ts";
+import { runGitCredentialHelper } from "./git/helper.ts";
+import { readStdin, runHookCommand } from "./hooks/client.ts";
 import { type AgentStatus, agentVersion, formatStatus } from "./status.ts";
 
 const help = `berth-agent ${agentVersion} — the Berth VM agent
@@ -15,6 +17,9 @@ Usage:
   berth-agent hook <Event> [--socket PATH]
       Forward a Claude Code hook event (JSON on stdin) to the daemon. Always exits 0 within ~1 s.
       Socket: --socket, else $BERTH_AGENT_SOCKET, else <data_dir>/run/agent.sock from the config.
+  berth-agent git-credential <get|store|erase> [--socket PATH]
+      git's credential helper: asks the daemon (over the same socket as the hooks) for a GitHub
+      token for the workspace's repository. Configured by the agent; not meant to be run by hand.
   berth-agent status [--config FILE] [--url URL] [--json]
       Show the running agent's state, terminal sessions and idle countdown.
   berth-agent version
@@ -50,6 +55,20 @@ async function hook(args: string[]): Promise<number> {
   } catch {
     // Swallowed on purpose: see above.
   }
+  return 0;
+}
+
+async function gitCredential(args: string[]): Promise<number> {
+  const operation = args[0];
+  if (!isCredentialOperation(operation)) {
+    console.error("berth-agent git-credential: expected get, store or erase");
+    return 2;
+  }
+  const input = await readStdin(5000);
+  const out = await runGitCredentialHelper(operation, input, await hookSocketPath(args.slice(1)));
+  // Awaited: the process exits right after, and git must get the whole answer.
+  if (out.stderr) await Bun.write(Bun.stderr, out.stderr);
+  if (out.stdout) await Bun.write(Bun.stdout, out.stdout);
   return 0;
 }
 
@@ -119,6 +138,8 @@ export async function main(argv: string[]): Promise<number> {
       return serveCommand(args);
     case "hook":
       return hook(args);
+    case "git-credential":
+      return gitCredential(args);
     case "status":
       return status(args);
     case "version":

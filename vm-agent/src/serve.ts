@@ -2,11 +2,14 @@ import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { AgentConfig, ProgressRequest } from "@berth/protocol/agent";
 import { BootError, type BootResult, bootWorkspace, type ShellSpec } from "./boot/boot.ts";
-import type { CommandRunner } from "./boot/exec.ts";
+import { type CommandRunner, runCommand } from "./boot/exec.ts";
 import { agentPaths, defaultSecretsPath, isCompiled, loadConfig, selfCommand } from "./config.ts";
 import { createControlPlaneClient } from "./control-plane/client.ts";
 import { loadOrRedeemSecrets } from "./control-plane/secrets.ts";
 import { createShutdownRequester } from "./control-plane/shutdown.ts";
+import { gitCredentialHandler, gitCredentialKind } from "./git/channel.ts";
+import { type GitStatus, readGitStatus } from "./git/status.ts";
+import { createGitTokens } from "./git/tokens.ts";
 import { startHookServer } from "./hooks/server.ts";
 import type { ForwardedPorts } from "./http/forward-auth.ts";
 import { createIdleMonitor } from "./idle/monitor.ts";
@@ -51,6 +54,9 @@ export interface ServeOptions {
   portDetector?: PortDetector;
   log?: (msg: string) => void;
 }
+
+/** git status is read again for a heartbeat only when older than this. */
+const gitStatusMinMs = 4000;
 
 /** While a port listens, heartbeats come this often, so a visibility change arrives in seconds. */
 export const portsHeartbeatSeconds = 5;
@@ -175,6 +181,13 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
     },
   });
 
+  // Installation tokens for App repos: asked for by git's helper over the hook socket, held in
+  // memory only (git/tokens.ts).
+  const git = secrets.secrets.git ?? null;
+  const tokens = git
+    ? createGitTokens({ git, fetchToken: (retry) => client.gitCredentials(retry), now, log })
+    : null;
+
   let claudeState = monitor.report().claude.state;
   const hooks = await startHookServer(
     paths.socketPath,
@@ -185,6 +198,7 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
       claudeState = next;
     },
     log,
+    { [gitCredentialKind]: gitCredentialHandler(git, tokens) },
   );
   report("agent", `berth-agent started (${secrets.source === "stored" ? "restart" : "first start"})`);
 
@@ -268,10 +282,21 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
   let stopped = false;
   let hbTimer: ReturnType<typeof setTimeout> | null = null;
   await detector.scan();
+  // git status rides on heartbeats, read at most every few seconds (three plumbing commands).
+  const run = opts.run ?? runCommand;
+  let gitStatus: { at: number; value: GitStatus | null } | null = null;
+  const currentGitStatus = async () => {
+    if (!gitStatus || now() - gitStatus.at >= gitStatusMinMs) {
+      gitStatus = { at: now(), value: await readGitStatus(run, paths.workspaceDir, opts.env) };
+    }
+    return gitStatus.value;
+  };
   const sendHeartbeat = async () => {
+    const gitNow = await currentGitStatus();
     const body = {
       ...heartbeatBody(monitor.report(), http?.sessions().length ?? 0),
       ports: detector.current(),
+      ...(gitNow ? { git: gitNow } : {}),
     };
     const r = await client.heartbeat(body, { attempts: 3, baseMs: 1000, maxMs: 10_000 });
     heartbeat.lastAt = now();

@@ -3,6 +3,8 @@ import { join, relative } from "node:path";
 import type { AgentConfig } from "@berth/protocol/agent";
 import type { AgentPaths } from "../config.ts";
 import type { AgentSecrets } from "../control-plane/secrets.ts";
+import { configureContainerGit } from "../git/container.ts";
+import { cloneConfigArgs, gitConfigEntries, gitConfigEnv, helperValue } from "../git/setup.ts";
 import { writeContainerClaudeSettings, writeHostClaudeSettings } from "./claude-settings.ts";
 import {
   configuredImage,
@@ -70,12 +72,15 @@ export async function bootWorkspace(opts: BootOptions): Promise<BootResult> {
   const run = opts.run ?? runCommand;
   const env = opts.env ?? (process.env as Record<string, string>);
   const dir = opts.paths.workspaceDir;
+  const git = opts.secrets.git ?? null;
   await cloneRepo({
     run,
     env,
     repoUrl: opts.config.repo_url,
     branch: opts.config.branch,
     dir,
+    // An App repo (maybe private) clones with a token the helper asks the agent for.
+    gitConfig: git ? cloneConfigArgs(git, hostHelper(opts)) : [],
     report: opts.report,
   });
 
@@ -86,8 +91,15 @@ export async function bootWorkspace(opts: BootOptions): Promise<BootResult> {
   return bootDevcontainer(opts, run, env, dir);
 }
 
+/** The helper as git on the host runs it: this agent, talking to its own socket. */
+function hostHelper(opts: BootOptions): string {
+  return helperValue(opts.agentCommand, opts.paths.socketPath);
+}
+
 async function bootOnHost(opts: BootOptions, env: Record<string, string>, dir: string): Promise<BootResult> {
   opts.report("runtime", "no Docker engine: running the shell on the host");
+  const git = opts.secrets.git ?? null;
+  if (git) opts.report("git", `git: credentials for ${git.origin} come from berth-agent (host)`);
   await writeHostClaudeSettings(opts.paths.claudeConfigDir, opts.agentCommand);
   opts.report("claude", "Claude Code hooks installed (host)");
   // The key is in the shell's environment (not on its command line), as in the container.
@@ -95,6 +107,8 @@ async function bootOnHost(opts: BootOptions, env: Record<string, string>, dir: s
     ...env,
     ...workspaceEnv(opts.config, opts.secrets, opts.paths.socketPath),
     CLAUDE_CONFIG_DIR: opts.paths.claudeConfigDir,
+    // The helper and identity as git config in the environment: the person's ~/.gitconfig stays.
+    ...(git ? gitConfigEnv(gitConfigEntries(git, hostHelper(opts)), env) : {}),
   };
   return { runtime: "host", workspaceDir: dir, shell: { command: ["bash", "-l"], cwd: dir, env: shellEnv } };
 }
@@ -165,6 +179,20 @@ async function bootDevcontainer(
   });
   if (!owned.ok)
     opts.report("container", `The workspace environment is not readable in the container: ${owned.error}`);
+
+  const git = opts.secrets.git ?? null;
+  if (git) {
+    const lines = await configureContainerGit({
+      run,
+      env,
+      containerId: result.containerId,
+      git,
+      agentPath: opts.agentBinary ? containerAgentPath : null,
+      socketPath: `${containerRunDir}/agent.sock`,
+      folder: result.remoteWorkspaceFolder,
+    });
+    for (const line of lines) opts.report("git", line);
+  }
 
   if (!opts.agentBinary) {
     opts.report("claude", "berth-agent is not a compiled binary: Claude's hooks cannot run in the container");

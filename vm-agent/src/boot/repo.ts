@@ -22,6 +22,8 @@ export async function cloneRepo(opts: {
   repoUrl: string;
   branch: string | null;
   dir: string;
+  /** `-c` options before `clone` (the credential helper for App repos); never a secret. */
+  gitConfig?: string[];
   report(step: string, message: string): void;
 }): Promise<"cloned" | "existing"> {
   const shown = redactUrl(opts.repoUrl);
@@ -33,11 +35,14 @@ export async function cloneRepo(opts: {
   const branch = opts.branch ? ["--branch", opts.branch] : [];
   opts.report("clone", `Cloning ${shown}${opts.branch ? ` (branch ${opts.branch})` : ""}`);
   const started = Date.now();
-  const r = await opts.run(["git", "clone", ...branch, "--", opts.repoUrl, opts.dir], {
-    // A private repo without credentials must fail, not wait for a password forever.
-    env: { ...opts.env, GIT_TERMINAL_PROMPT: "0" },
-    timeoutMs: 15 * 60_000,
-  });
+  const r = await opts.run(
+    ["git", ...(opts.gitConfig ?? []), "clone", ...branch, "--", opts.repoUrl, opts.dir],
+    {
+      // A private repo without credentials must fail, not wait for a password forever.
+      env: { ...opts.env, GIT_TERMINAL_PROMPT: "0" },
+      timeoutMs: 15 * 60_000,
+    },
+  );
   if (r.code !== 0) {
     throw new BootError(
       "clone",

@@ -37,15 +37,20 @@ function fail<T>(issues: Issue[], path: string, message: string, value: unknown)
   return value as T;
 }
 
-export function string(opts: { min?: number; max?: number } = {}): Check<string> {
-  const { min = 0, max = Number.POSITIVE_INFINITY } = opts;
+export function string(opts: { min?: number; max?: number; pattern?: RegExp } = {}): Check<string> {
+  const { min = 0, max = Number.POSITIVE_INFINITY, pattern } = opts;
   return (v, path, issues) => {
     if (typeof v !== "string") return fail(issues, path, "expected a string", v);
     if (v.length < min) return fail(issues, path, `too short: at least ${min} characters`, v);
     if (v.length > max) return fail(issues, path, `too long: at most ${max} characters`, v);
+    if (pattern && !pattern.test(v)) return fail(issues, path, `must match ${pattern}`, v);
     return v;
   };
 }
+
+/** zod 4's z.email() pattern (regexes.email), so both accept the same addresses. */
+export const emailPattern =
+  /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/;
 
 /** A safe integer within [min, max]. */
 export function int(min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): Check<number> {

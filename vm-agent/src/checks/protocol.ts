@@ -9,6 +9,7 @@ import {
   type BootstrapResponse,
   claudeStates,
   claudeWaitReasons,
+  type GitCredentialsResponse,
   type HeartbeatRequest,
   type HeartbeatResponse,
   maxReportedPorts,
@@ -21,6 +22,7 @@ import {
   array,
   boolean,
   type Check,
+  emailPattern,
   int,
   isoDatetime,
   nullable,
@@ -55,20 +57,27 @@ const agentConfig = object({
   anthropic_base_url: optional(url({ http: true })),
 });
 
+/** As protocol's workspaceGitSchema; the agent itself uses only http(s) origins (git/setup.ts). */
+const workspaceGit = object({
+  repository: string({ pattern: /^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/ }),
+  origin: url(),
+  user_name: string({ min: 1, max: 255 }),
+  user_email: string({ pattern: emailPattern }),
+});
+
+const gitCredentialsResponse = object({
+  username: oneOf(["x-access-token"] as const),
+  password: string({ min: 1 }),
+  expires_at: isoDatetime,
+  repository: string(),
+  origin: url(),
+});
+
 const bootstrapResponse = object({
   callback_token: string({ min: 20 }),
   claude_api_key: nullable(string()),
   user_secrets: withDefault(recordOf(secretNamePattern, string()), {}),
-  git: optional(
-    nullable(
-      object({
-        repository: string({ min: 3 }),
-        origin: url({ http: true }),
-        user_name: string({ min: 1, max: 255 }),
-        user_email: string({ min: 3 }),
-      }),
-    ),
-  ),
+  git: optional(nullable(workspaceGit)),
   restore: optional(nullable(object({ snapshot_id: string({ min: 1 }) }))),
 });
 
@@ -113,6 +122,7 @@ const shutdownRequest = object({
 
 export const agentConfigCheck = parser(pinned<AgentConfig>()(agentConfig));
 export const bootstrapResponseCheck = parser(pinned<BootstrapResponse>()(bootstrapResponse));
+export const gitCredentialsResponseCheck = parser(pinned<GitCredentialsResponse>()(gitCredentialsResponse));
 export const progressRequestCheck = parser(pinned<ProgressRequest>()(progressRequest));
 export const readyRequestCheck = parser(pinned<ReadyRequest>()(readyRequest));
 export const heartbeatRequestCheck = parser(pinned<HeartbeatRequest>()(heartbeatRequest));

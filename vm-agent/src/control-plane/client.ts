@@ -1,6 +1,7 @@
 import {
   type BootstrapResponse,
   callbackPaths,
+  type GitCredentialsResponse,
   type HeartbeatRequest,
   type HeartbeatResponse,
   type ProgressRequest,
@@ -9,6 +10,7 @@ import {
 } from "@berth/protocol/agent";
 import {
   bootstrapResponseCheck,
+  gitCredentialsResponseCheck,
   heartbeatRequestCheck,
   heartbeatResponseCheck,
   progressRequestCheck,
@@ -19,7 +21,15 @@ import { backoffDelay, defaultRetry, isRetryableStatus, parseRetryAfter, type Re
 
 export type CallResult<T> =
   | { ok: true; data: T; status: number; attempts: number }
-  | { ok: false; error: string; status: number | null; retryable: boolean; attempts: number };
+  | {
+      ok: false;
+      error: string;
+      status: number | null;
+      retryable: boolean;
+      attempts: number;
+      /** Berth's error body ({error:{code,message}}), when the control plane answered with one. */
+      body?: { code: string; message: string };
+    };
 
 export interface ControlPlaneClientOptions {
   baseUrl: string;
@@ -46,6 +56,8 @@ export interface ControlPlaneClient {
   /** The reply names the ports the owner made public. */
   heartbeat(body: HeartbeatRequest, retry?: RetryPolicy): Promise<CallResult<HeartbeatResponse>>;
   shutdown(body: ShutdownRequest, retry?: RetryPolicy): Promise<CallResult<null>>;
+  /** A fresh installation token for the workspace's repository (never stored by the agent). */
+  gitCredentials(retry?: RetryPolicy): Promise<CallResult<GitCredentialsResponse>>;
 }
 
 /**
@@ -134,12 +146,14 @@ export function createControlPlaneClient(opts: ControlPlaneClientOptions): Contr
           return { ok: true, data: parsed.data, status: res.status, attempts: attempt };
         }
         const retryable = isRetryableStatus(res.status);
+        const errBody = errorBody(text);
         failure = {
           ok: false,
-          error: `${name}: HTTP ${res.status} ${errorCode(text)}`.trim(),
+          error: `${name}: HTTP ${res.status} ${errBody ? `(${errBody.code})` : ""}`.trim(),
           status: res.status,
           retryable,
           attempts: attempt,
+          ...(errBody ? { body: errBody } : {}),
         };
         if (retryable) delay = parseRetryAfter(res.headers.get("retry-after"), now());
         else return failure;
@@ -221,6 +235,17 @@ export function createControlPlaneClient(opts: ControlPlaneClientOptions): Contr
         retry,
       )) as CallResult<null>;
     },
+    async gitCredentials(retry = dflt) {
+      return (await call(
+        "git-credentials",
+        callbackPaths.gitCredentials(id),
+        callbackToken,
+        {},
+        anyObject,
+        gitCredentialsResponseCheck,
+        retry,
+      )) as CallResult<GitCredentialsResponse>;
+    },
   };
 }
 
@@ -228,12 +253,19 @@ const anyObject: Schema<Record<string, never>> = {
   safeParse: (v) => ({ success: true, data: v as Record<string, never> }),
 };
 
-/** The error code of Berth's error body, for the log line; never the raw body (could echo input). */
-function errorCode(text: string): string {
+/**
+ * Berth's error body, capped. The code goes in log lines; the message only where a caller shows it
+ * to the person (the git credential helper), never the raw body (could echo input).
+ */
+function errorBody(text: string): { code: string; message: string } | null {
   try {
-    const code = (JSON.parse(text) as { error?: { code?: unknown } }).error?.code;
-    return typeof code === "string" ? `(${code.slice(0, 40)})` : "";
+    const e = (JSON.parse(text) as { error?: { code?: unknown; message?: unknown } }).error;
+    if (typeof e?.code !== "string") return null;
+    return {
+      code: e.code.slice(0, 40),
+      message: typeof e.message === "string" ? e.message.slice(0, 500) : "",
+    };
   } catch {
-    return "";
+    return null;
   }
 }

@@ -7,6 +7,7 @@ import { describe, expect, test } from "bun:test";
 import {
   agentConfigSchema,
   bootstrapResponseSchema,
+  gitCredentialsResponseSchema,
   heartbeatRequestSchema,
   heartbeatResponseSchema,
   progressRequestSchema,
@@ -16,6 +17,7 @@ import {
 import {
   agentConfigCheck,
   bootstrapResponseCheck,
+  gitCredentialsResponseCheck,
   heartbeatRequestCheck,
   heartbeatResponseCheck,
   progressRequestCheck,
@@ -159,6 +161,49 @@ agree(
         '{"callback_token":"tttttttttttttttttttttttttt","claude_api_key":null,"user_secrets":{"__proto__":"x"}}',
       ),
     },
+  ],
+);
+
+const git = {
+  repository: "octo-org/hello.world",
+  origin: "https://github.com",
+  user_name: "Octo Cat",
+  user_email: "1+octocat@users.noreply.github.com",
+};
+agree(
+  "bootstrap response with git",
+  (v) => bootstrapResponseSchema.safeParse(v),
+  (v) => bootstrapResponseCheck.safeParse(v),
+  { callback_token: "t".repeat(40), claude_api_key: null, git, restore: { snapshot_id: "s1" } },
+  [
+    ...not("git", null, undefined, {}, "o/r", { ...git, extra: 1 }),
+    ...not("git.repository", "o/r", "o/r/x", "o", "", "o r/x", "/r", "o/", 1, undefined),
+    ...not("git.origin", "http://127.0.0.1:8703", " https://github.com ", "github.com", "", undefined),
+    ...not("git.user_name", "", "n".repeat(255), "n".repeat(256), undefined),
+    ...not("git.user_email", "a@b.co", "a.b@c.io", "a@b", "ab", "a..b@c.io", ".a@c.io", "", 1, undefined),
+    ...not("restore", null, undefined, {}, { snapshot_id: "" }),
+  ],
+);
+
+agree(
+  "git credentials response",
+  (v) => gitCredentialsResponseSchema.safeParse(v),
+  (v) => gitCredentialsResponseCheck.safeParse(v),
+  {
+    username: "x-access-token",
+    password: "ghs_abc",
+    expires_at: ts,
+    repository: "o/r",
+    origin: "http://127.0.0.1:8703",
+    more: 1,
+  },
+  [
+    ...wholes,
+    ...not("username", "oauth2", "", undefined),
+    ...not("password", "", 1, null, undefined),
+    ...not("expires_at", "2026-11-30T15:00:00.123Z", ...badTimes, undefined),
+    ...not("repository", "", 1, undefined),
+    ...not("origin", "nope", "https://github.com", undefined),
   ],
 );
 
