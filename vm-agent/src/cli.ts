@@ -58,14 +58,25 @@ async function hook(args: string[]): Promise<number> {
   return 0;
 }
 
+/** Arguments that are not `--flag value` pairs (git appends the operation after ours). */
+function positionals(args: string[], flags: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? "";
+    if (flags.includes(a)) i++;
+    else if (!flags.some((f) => a.startsWith(`${f}=`))) out.push(a);
+  }
+  return out;
+}
+
 async function gitCredential(args: string[]): Promise<number> {
-  const operation = args[0];
+  const operation = positionals(args, ["--socket"])[0];
   if (!isCredentialOperation(operation)) {
     console.error("berth-agent git-credential: expected get, store or erase");
     return 2;
   }
   const input = await readStdin(5000);
-  const out = await runGitCredentialHelper(operation, input, await hookSocketPath(args.slice(1)));
+  const out = await runGitCredentialHelper(operation, input, await hookSocketPath(args));
   // Awaited: the process exits right after, and git must get the whole answer.
   if (out.stderr) await Bun.write(Bun.stderr, out.stderr);
   if (out.stdout) await Bun.write(Bun.stdout, out.stdout);
