@@ -17,7 +17,10 @@ export interface Minted {
  * mints installation tokens for one repository, which the git server then demands. `clock` is
  * shared, so a test can let tokens expire without waiting.
  */
-export async function gitHub(root: string, opts: { repository: string; clock: { now: number } }) {
+export async function gitHub(
+  root: string,
+  opts: { repository: string; clock: { now: number }; routes?: Parameters<typeof fakeControlPlane>[0] },
+) {
   const minted: Minted[] = [];
   const revoked = { on: false, message: "The installation was suspended by octo" };
   const server = startGitServer({
@@ -28,6 +31,7 @@ export async function gitHub(root: string, opts: { repository: string; clock: { 
   });
   const origin = server.url;
   const cp = fakeControlPlane({
+    ...opts.routes,
     "git-credentials": () => {
       if (revoked.on) {
         return Response.json(
