@@ -99,7 +99,11 @@ function hostHelper(opts: BootOptions): string {
 async function bootOnHost(opts: BootOptions, env: Record<string, string>, dir: string): Promise<BootResult> {
   opts.report("runtime", "no Docker engine: running the shell on the host");
   const git = opts.secrets.git ?? null;
-  if (git) opts.report("git", `git: credentials for ${git.origin} come from berth-agent (host)`);
+  if (git)
+    opts.report(
+      "git",
+      `Credentials for ${git.origin} come from berth-agent (host); commits by ${git.user_name}`,
+    );
   await writeHostClaudeSettings(opts.paths.claudeConfigDir, opts.agentCommand);
   opts.report("claude", "Claude Code hooks installed (host)");
   // The key is in the shell's environment (not on its command line), as in the container.

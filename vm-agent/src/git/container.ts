@@ -38,8 +38,8 @@ export async function configureContainerGit(opts: {
   if (r.code !== 0) return [`git is not configured in the container: ${tail(r.stderr || r.stdout, 300)}`];
   const lines: string[] = [];
   if (!helper) lines.push("berth-agent is not mounted in the container: git there has no GitHub credentials");
-  else if (!origin) lines.push(`git: ${opts.git.origin} is not an http(s) origin; no credential helper`);
-  else lines.push(`git: credentials for ${origin} come from berth-agent; commits by ${opts.git.user_name}`);
+  else if (!origin) lines.push(`${opts.git.origin} is not an http(s) origin: no credential helper`);
+  else lines.push(`Credentials for ${origin} come from berth-agent; commits by ${opts.git.user_name}`);
 
   if (!opts.agentPath || origin !== "https://github.com") {
     lines.push("gh: not configured (it talks to github.com only)");

@@ -211,6 +211,34 @@ esac`;
     expect(s.lines).toContain("claude: Claude Code hooks installed (devcontainer)");
   });
 
+  test("an App repo: git in the container gets the helper, the identity and gh, as root", async () => {
+    const s = await devSetup();
+    const git = {
+      repository: "octo/private",
+      origin: "https://github.com",
+      user_name: "Octo Cat",
+      user_email: "1+octo@users.noreply.github.com",
+    };
+    await bootWorkspace({
+      config: testConfig(s.dataDir, { repo_url: s.repo }),
+      secrets: { ...secrets, git },
+      paths: s.paths,
+      agentCommand: ["/opt/berth-agent"],
+      agentBinary: "/opt/berth-agent",
+      report: s.report,
+      env: { ...s.env, FAKE_LOG: join(s.root, "calls.log"), FAKE_HOME: s.home },
+    });
+    const log = await readFile(join(s.root, "calls.log"), "utf8");
+    expect(log).toContain("docker exec -u root 0123456789abcdef sh -c set -e\ncommand -v git");
+    expect(log).toContain(
+      "sh https://github.com !/usr/local/bin/berth-agent git-credential --socket /run/berth/agent.sock Octo Cat 1+octo@users.noreply.github.com /workspaces/workspace",
+    );
+    expect(s.lines).toContain(
+      "git: Credentials for https://github.com come from berth-agent; commits by Octo Cat",
+    );
+    expect(s.lines).toContain("git: gh: authenticated with the workspace's token");
+  });
+
   test("a repo's own devcontainer in a subfolder is used with --config", async () => {
     const s = await devSetup({ FAKE_IMAGE: "python:3" });
     await mkdir(join(s.repo, ".devcontainer", "python"), { recursive: true });

@@ -137,7 +137,7 @@ describe("configureContainerGit", () => {
       "/usr/local/bin/berth-agent git-credential --socket /run/berth/agent.sock",
     ]);
     expect(lines).toEqual([
-      "git: credentials for https://github.com come from berth-agent; commits by Octo O'Cat",
+      "Credentials for https://github.com come from berth-agent; commits by Octo O'Cat",
       "gh: not in the image, skipped",
     ]);
   });
@@ -146,7 +146,7 @@ describe("configureContainerGit", () => {
     const r = recorder();
     const local = { ...git, origin: "http://127.0.0.1:8703" };
     expect(await configureContainerGit({ ...base, run: r.run, git: local, agentPath: "/a" })).toEqual([
-      "git: credentials for http://127.0.0.1:8703 come from berth-agent; commits by Octo O'Cat",
+      "Credentials for http://127.0.0.1:8703 come from berth-agent; commits by Octo O'Cat",
       "gh: not configured (it talks to github.com only)",
     ]);
     const r2 = recorder();

@@ -67,7 +67,7 @@ test("a private App repo: cloned at boot, pushed from the terminal's environment
   expect(agent.boot.runtime).toBe("host");
   expect(gh.minted).toHaveLength(1);
   const steps = gh.cp.of("progress").map((r) => (r.body as { message: string }).message);
-  expect(steps).toContain(`git: credentials for ${gh.origin} come from berth-agent (host)`);
+  expect(steps).toContain(`Credentials for ${gh.origin} come from berth-agent (host); commits by Octo Cat`);
 
   // What the person does in the terminal: commit on a branch and push it.
   const shell = { ...agent.boot.shell.env, GIT_TERMINAL_PROMPT: "0" };
