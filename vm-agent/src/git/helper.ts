@@ -2,7 +2,7 @@ import { type GitCredentialAnswer, type GitCredentialRequest, gitCredentialKind 
 import { type CredentialOperation, formatCredentialAnswer, parseCredentialRequest } from "./credential.ts";
 
 /** How long git waits for the agent (which may retry the control plane a few times). */
-export const helperTimeoutMs = 30_000;
+export const helperTimeoutMs = 60_000;
 
 /**
  * Sends one JSON line to the agent's socket and reads its one-line answer (the agent closes the
