@@ -4,17 +4,24 @@
 // against). Other tests never see the engine: their agents keep the host runtime.
 import { afterAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { BootError, bootWorkspace } from "../../src/boot/boot.ts";
 import { runCommand } from "../../src/boot/exec.ts";
 import { agentPaths } from "../../src/config.ts";
+import { createControlPlaneClient } from "../../src/control-plane/client.ts";
+import { gitCredentialHandler, gitCredentialKind } from "../../src/git/channel.ts";
+import { createGitTokens } from "../../src/git/tokens.ts";
+import { startHookServer } from "../../src/hooks/server.ts";
+import { bareRepo, gitHub, tokenPrefix } from "../git/support.ts";
 import { git, makeRepo, removeAll, tempDir, testConfig } from "./helpers.ts";
 
 const dockerHost = process.env.BERTH_TEST_DOCKER_HOST;
 const image = process.env.BERTH_WORKSPACE_IMAGE;
 const devcontainerBin = resolve(import.meta.dir, "../../../local-cloud/node_modules/.bin");
+/** The compiled agent (scripts/test.ts builds it first), mounted into the container for git. */
+const agentBinary = resolve(import.meta.dir, "../../dist/berth-agent-linux-x64");
 const key = "sk-ant-real-devcontainer-test-5e7b9d1f3a";
 const dirs: string[] = [];
 
@@ -149,4 +156,85 @@ describe.skipIf(!dockerHost || !image)("boot, real devcontainer (local mode's wo
     );
     expect(s.lines.some((l) => l.startsWith("container:"))).toBe(false);
   }, 120_000);
+
+  test.skipIf(!existsSync(agentBinary))(
+    "an App repo: git in the container clones, commits as the person and pushes through the mounted helper",
+    async () => {
+      const root = await tempDir("berth-dcgit-", dirs);
+      const clock = { now: Date.now() };
+      const gh = await gitHub(root, { repository: "octo/private", clock });
+      const bare = await bareRepo(root, await makeRepo(root), "octo/private");
+      const dataDir = join(root, "data");
+      const paths = agentPaths(dataDir);
+      const wsGit = {
+        repository: "octo/private",
+        origin: gh.origin,
+        user_name: "Octo Cat",
+        user_email: "1+octo@users.noreply.github.com",
+      };
+      const client = createControlPlaneClient({ baseUrl: gh.cp.url, workspaceId: "ws1" });
+      client.setCallbackToken("cb_0123456789abcdefghijklmnop");
+      const tokens = createGitTokens({ git: wsGit, fetchToken: (r) => client.gitCredentials(r) });
+      const hooks = await startHookServer(paths.socketPath, () => {}, undefined, {
+        [gitCredentialKind]: gitCredentialHandler(wsGit, tokens),
+      });
+      const lines: string[] = [];
+      const env = {
+        ...(process.env as Record<string, string>),
+        PATH: `${devcontainerBin}:${process.env.PATH}`,
+        DOCKER_HOST: dockerHost ?? "",
+        DEFAULT_DEVCONTAINER_IMAGE: image ?? "",
+      };
+      try {
+        const r = await bootWorkspace({
+          config: testConfig(dataDir, { repo_url: `${gh.origin}/octo/private.git` }),
+          secrets: { callback_token: "cb_0123456789abcdefghijklmnop", claude_api_key: null, git: wsGit },
+          paths,
+          agentCommand: [agentBinary],
+          agentBinary,
+          report: (step, message) => lines.push(`${step}: ${message}`),
+          env,
+        });
+        expect(lines).toContain(
+          `git: Credentials for ${gh.origin} come from berth-agent; commits by Octo Cat`,
+        );
+        expect(lines).toContain("git: gh: not configured (it talks to github.com only)");
+        const probe = [
+          "git checkout -q -b topic",
+          "echo work > work.txt",
+          "git add work.txt",
+          "git commit -q -m work",
+          "git push -q -u origin topic",
+          "git log -1 --format=author=%an",
+        ].join(" && ");
+        const running = runCommand([...r.shell.command.slice(0, -2), "sh", "-c", probe], {
+          env: { ...env, GIT_TERMINAL_PROMPT: "0" },
+          cwd: r.workspaceDir,
+          timeoutMs: 120_000,
+        });
+        const seen: string[] = [];
+        let done = false;
+        void running.then(() => {
+          done = true;
+        });
+        while (!done) {
+          seen.push(...commandLinesWith(tokenPrefix));
+          await Bun.sleep(20);
+        }
+        const out = await running;
+        expect(out.stderr).toBe("");
+        expect(out.code).toBe(0);
+        expect(out.stdout).toContain("author=Octo Cat");
+        expect(seen).toEqual([]);
+        const pushed = await runCommand(["git", "log", "-1", "--format=%an <%ae>", "topic"], { cwd: bare });
+        expect(pushed.stdout.trim()).toBe("Octo Cat <1+octo@users.noreply.github.com>");
+        // The clone's token, still in the agent's memory, served the container's push too.
+        expect(gh.minted).toHaveLength(1);
+      } finally {
+        await hooks.stop();
+        gh.stop();
+      }
+    },
+    240_000,
+  );
 });

@@ -4,6 +4,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "../../scripts/build.ts";
+import { gitCredentialKind } from "../../src/git/channel.ts";
+import { startHookServer } from "../../src/hooks/server.ts";
 
 // The binary bundles the terminal half (src/http/server.ts); until it exists there is nothing to build.
 const terminalHalf = existsSync(join(import.meta.dir, "..", "..", "src", "http", "server.ts"));
@@ -28,6 +30,24 @@ describe("compiled binary", () => {
         });
         expect(h.exitCode).toBe(0);
         expect(Date.now() - t).toBeLessThan(1500);
+
+        // git's credential helper, as git in the devcontainer runs the mounted binary.
+        const sock = await startHookServer(join(out, "agent.sock"), () => {}, undefined, {
+          [gitCredentialKind]: async (r) =>
+            r.host === "github.com" ? { username: "x-access-token", password: "ghs_compiled" } : {},
+        });
+        try {
+          const g = Bun.spawn([bin.path, "git-credential", "--socket", sock.path, "get"], {
+            stdin: new TextEncoder().encode("protocol=https\nhost=github.com\n\n"),
+            stdout: "pipe",
+          });
+          expect(await new Response(g.stdout).text()).toBe(
+            "username=x-access-token\npassword=ghs_compiled\n",
+          );
+          expect(await g.exited).toBe(0);
+        } finally {
+          await sock.stop();
+        }
       } finally {
         await rm(out, { recursive: true, force: true });
       }
