@@ -69,7 +69,9 @@ export function createGitTokens(opts: {
 
 /** What git prints to the terminal when there is no token to give. */
 export function failureMessage(repository: string, r: Extract<CallResult<unknown>, { ok: false }>): string {
-  const detail = r.body?.message ? `: ${r.body.message}` : "";
+  // The control plane's sentence, without its final stop (ours follows).
+  const message = r.body?.message.replace(/[\s.]+$/, "") ?? "";
+  const detail = message ? `: ${message}` : "";
   if (r.body?.code === gitErrorCodes.installationRevoked) {
     return `Berth: the GitHub App no longer has access to ${repository}${detail}. Reinstall the App on this repository (or ask its owner to), then try again.`;
   }

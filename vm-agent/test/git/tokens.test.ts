@@ -58,7 +58,7 @@ const revoked: Responder = () =>
     {
       error: {
         code: "github_installation_revoked",
-        message: "The installation was suspended by octo",
+        message: "The installation was suspended by octo.",
       },
     },
     { status: 403 },
