@@ -42,8 +42,17 @@ function isPermissions(v: unknown): v is Permissions {
   return isRecord(v) && Object.values(v).every((l) => l === "read" || l === "write" || l === "admin");
 }
 
+/** Files to commit: relative paths that stay inside the repository, mapped to their contents. */
 function stringMap(v: unknown): v is Record<string, string> {
-  return isRecord(v) && Object.values(v).every((x) => typeof x === "string");
+  return (
+    isRecord(v) &&
+    Object.entries(v).every(
+      ([path, x]) =>
+        typeof x === "string" &&
+        !path.startsWith("/") &&
+        !path.split("/").some((seg) => seg === ".." || seg === ".git"),
+    )
+  );
 }
 
 function author(v: unknown): { name: string; email: string } | undefined {

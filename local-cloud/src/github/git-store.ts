@@ -112,7 +112,13 @@ export class GitStore {
         mkdirSync(dirname(file), { recursive: true });
         writeFileSync(file, content);
       }
-      this.gitSync(gitDir, ["--work-tree", work, "add", "--", "."], index);
+      const paths = Object.keys(c.files);
+      // Nothing to change on a new branch: it is just created at its starting point.
+      if (paths.length === 0 && parent && !this.headSync(owner, name, branch)) {
+        this.gitSync(gitDir, ["update-ref", `refs/heads/${branch}`, parent]);
+        return parent;
+      }
+      if (paths.length) this.gitSync(gitDir, ["--work-tree", work, "add", "--", ...paths], index);
       const tree = this.gitSync(gitDir, ["write-tree"], index);
       const who = {
         GIT_AUTHOR_NAME: c.author.name,
@@ -159,10 +165,11 @@ export class GitStore {
 
   /** Commits reachable from `rev`, newest first (at most `max`). */
   async log(owner: string, name: string, rev: string, max = 100): Promise<CommitInfo[]> {
-    const format = ["%H", "%P", "%an", "%ae", "%cn", "%ce", "%aI", "%B"].join("%x00");
+    const format = ["%H", "%P", "%an", "%ae", "%cn", "%ce", "%ad", "%B"].join("%x00");
     const out = await this.git(owner, name, [
       "log",
       `--max-count=${max}`,
+      "--date=format-local:%Y-%m-%dT%H:%M:%SZ",
       `--format=${format}%x1e`,
       rev,
       "--",
