@@ -137,3 +137,19 @@ describe("pull requests", () => {
     expect((await api("GET", PULLS)).status).toBe(404);
   });
 });
+
+describe("compare", () => {
+  it("says how far a branch is ahead of its base", async () => {
+    const { token } = await mintToken(cloud, "alice");
+    await branch("ahead");
+    const res = await api("GET", "/repos/alice/private-notes/compare/main...ahead", token);
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ status: "ahead", ahead_by: 1, behind_by: 0, total_commits: 1 });
+    expect(res.json.commits.map((c: Json) => c.commit.message)).toEqual(["Work on ahead"]);
+    const same = await api("GET", "/repos/alice/private-notes/compare/main...main", token);
+    expect(same.json).toMatchObject({ status: "identical", ahead_by: 0 });
+    expect((await api("GET", "/repos/alice/private-notes/compare/main...nope", token)).status).toBe(404);
+    // An installation token is no person.
+    expect((await api("GET", "/user", token)).status).toBe(403);
+  });
+});

@@ -24,6 +24,9 @@ export async function repoRoute(ctx: AppRouteContext): Promise<ServiceResponse |
   if (rest.startsWith("/branches/") && method === "GET")
     return branch(ctx, repo, decodeURIComponent(rest.slice("/branches/".length)));
   if (rest === "/pulls" && method === "GET") return listPulls(ctx, repo);
+  const cmp = /^\/compare\/(.+)\.\.\.(.+)$/.exec(rest);
+  if (cmp?.[1] && cmp[2] && method === "GET")
+    return compare(ctx, repo, decodeURIComponent(cmp[1]), decodeURIComponent(cmp[2]));
   if (rest === "/pulls" && method === "POST") return createPull(ctx, repo, access);
   const one = /^\/pulls\/(\d+)$/.exec(rest);
   if (one?.[1] && method === "GET") {
@@ -68,6 +71,40 @@ async function branch(ctx: AppRouteContext, repo: RepoRecord, name: string): Pro
         required_status_checks: { enforcement_level: "off", contexts: [], checks: [] },
       },
       protection_url: `${repoUrl}/branches/${name}/protection`,
+    },
+  };
+}
+
+/** GET /repos/:o/:r/compare/base...head (branches of this repository): how far head is ahead. */
+async function compare(
+  ctx: AppRouteContext,
+  repo: RepoRecord,
+  baseRef: string,
+  head: string,
+): Promise<ServiceResponse> {
+  const { git } = ctx.app;
+  const doc = `${DOCS}/commits/commits#compare-two-commits`;
+  const baseSha = await git.head(repo.owner, repo.name, baseRef);
+  const headSha = await git.head(repo.owner, repo.name, head);
+  if (!baseSha || !headSha) return apiError(404, "Not Found", doc);
+  const ahead = await git.aheadBy(repo.owner, repo.name, baseSha, headSha);
+  const behind = await git.aheadBy(repo.owner, repo.name, headSha, baseSha);
+  const status = ahead && behind ? "diverged" : ahead ? "ahead" : behind ? "behind" : "identical";
+  const full = `${repo.owner}/${repo.name}`;
+  const repoUrl = `${ctx.base}/repos/${full}`;
+  const commits = ahead
+    ? (await git.log(repo.owner, repo.name, `${baseSha}..${headSha}`, 250)).reverse()
+    : [];
+  return {
+    status: 200,
+    json: {
+      url: `${repoUrl}/compare/${baseRef}...${head}`,
+      html_url: `${ctx.base}/${full}/compare/${baseRef}...${head}`,
+      status,
+      ahead_by: ahead,
+      behind_by: behind,
+      total_commits: ahead,
+      commits: commits.map((c) => commitObject(repoUrl, `${ctx.base}/${full}`, c, ctx.base)),
     },
   };
 }

@@ -163,6 +163,13 @@ function apiToken(req: ServiceRequest): string | null {
 
 function api(opts: GithubServiceOptions, req: ServiceRequest): ServiceResponse {
   const token = apiToken(req);
+  // An installation is no person: GitHub refuses it the /user endpoints.
+  if (token && opts.app.tokenRecord(token))
+    return apiError(
+      403,
+      "Resource not accessible by integration",
+      `${DOCS}/users/users#get-the-authenticated-user`,
+    );
   const info = token ? opts.state.tokenInfo(token) : undefined;
   const user = info ? findUser(info.login) : undefined;
   if (!token || !info || !user) {
