@@ -334,3 +334,22 @@ describe("GitHub stand-in: repositories and branches", () => {
     expect((await api("GET", "/app", jwt)).status).toBe(200);
   });
 });
+
+describe("GitHub App: user tokens", () => {
+  it("reads /user/emails through the App's email permission when the token has no OAuth scopes", async () => {
+    const scopeless = cloud.github.mintToken("carol", "");
+    const emails = await api("GET", "/user/emails", scopeless);
+    expect(emails.status).toBe(200);
+    expect(emails.json.find((e: Json) => e.primary)).toMatchObject({ email: "carol@example.test" });
+    await ctl("PATCH", "app", {
+      permissions: { contents: "write", pull_requests: "write", metadata: "read" },
+    });
+    try {
+      expect((await api("GET", "/user/emails", scopeless)).status).toBe(404);
+    } finally {
+      await ctl("PATCH", "app", {
+        permissions: { contents: "write", pull_requests: "write", metadata: "read", emails: "read" },
+      });
+    }
+  });
+});

@@ -121,6 +121,8 @@ export class GithubAppState {
   private repos = new Map<string, RepoRecord>();
   private installations = new Map<number, InstallationRecord>();
   private tokens = new Map<string, InstallationTokenRecord>();
+  /** What reset goes back to (PATCH /__berth/app changes these). */
+  private readonly initial: { permissions: Permissions; tokenTtlSeconds: number };
   private nextRepoId = 700_000_001;
   private nextInstallationId = 50_000_001;
   private nextPullId = 3_000_000_001;
@@ -136,6 +138,7 @@ export class GithubAppState {
     this.key = loadAppKey(cfg.privateKey ?? generateGithubAppKey());
     this.permissions = { ...(cfg.permissions ?? DEFAULT_APP_PERMISSIONS) };
     this.tokenTtlSeconds = cfg.tokenTtlSeconds ?? 3600;
+    this.initial = { permissions: { ...this.permissions }, tokenTtlSeconds: this.tokenTtlSeconds };
     this.users = users;
     this.git = git;
     this.now = now;
@@ -361,6 +364,8 @@ export class GithubAppState {
     this.repos.clear();
     this.installations.clear();
     this.tokens.clear();
+    this.permissions = { ...this.initial.permissions };
+    this.tokenTtlSeconds = this.initial.tokenTtlSeconds;
     this.nextRepoId = 700_000_001;
     this.nextInstallationId = 50_000_001;
     this.nextPullId = 3_000_000_001;

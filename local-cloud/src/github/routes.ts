@@ -4,7 +4,7 @@ import type { ServiceDef } from "../service.ts";
 import { apiError, authenticate, DOCS, rateLimit } from "./api-util.ts";
 import { appControl } from "./app-control.ts";
 import { appRoute } from "./app-routes.ts";
-import type { GithubAppState } from "./app-state.ts";
+import { type GithubAppState, levelAllows } from "./app-state.ts";
 import { applyGithubFixture } from "./fixture.ts";
 import { gitHttp } from "./git-http.ts";
 import { appPage, authorizePage, errorPage, pullPage } from "./page.ts";
@@ -206,11 +206,23 @@ function api(opts: GithubServiceOptions, req: ServiceRequest): ServiceResponse {
       json: userObject(user, origin(opts, req), opts.state.emailOverride(user.login)),
     };
   else if (req.path === "/user/orgs") res = userOrgs(opts, req, user.login, scopes);
-  else if (!scopes.includes("user:email") && !scopes.includes("user"))
+  else if (!scopes.includes("user:email") && !scopes.includes("user") && !appMayReadEmails(opts, info))
     res = apiError(404, "Not Found", `${DOCS}/users/emails#list-email-addresses-for-the-authenticated-user`);
   else res = { status: 200, json: emailsOf(user, opts.state.emailOverride(user.login)) };
   res.headers = { ...headers, ...res.headers };
   return res;
+}
+
+/**
+ * A GitHub App's user token carries no OAuth scopes (GitHub ignores `scope` for Apps): what it may
+ * read is the App's permissions, here its "Email addresses" permission.
+ */
+function appMayReadEmails(opts: GithubServiceOptions, info: { scope: string; clientId: string }): boolean {
+  return (
+    info.scope === "" &&
+    info.clientId === opts.app.clientId &&
+    levelAllows(opts.app.permissions.emails, "read")
+  );
 }
 
 /**
