@@ -353,3 +353,31 @@ describe("GitHub App: user tokens", () => {
     }
   });
 });
+
+describe("GitHub App: rate limits", () => {
+  it("counts requests per token and answers 403 past the limit, like GitHub", async () => {
+    const small = await startEphemeral({
+      githubRateLimit: { limit: 3, anonymousLimit: 1 },
+      githubFixture: true,
+    });
+    try {
+      const smallApi = githubApi(small);
+      const { token } = await mintToken(small, "alice");
+      const remaining: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await smallApi("GET", "/installation/repositories", token);
+        expect(r.status).toBe(200);
+        remaining.push(r.headers.get("x-ratelimit-remaining") ?? "");
+      }
+      expect(remaining).toEqual(["2", "1", "0"]);
+      const over = await smallApi("GET", "/installation/repositories", token);
+      expect(over.status).toBe(403);
+      expect(over.json.message).toMatch(/^API rate limit exceeded for installation ID \d+\.$/);
+      expect(over.headers.get("x-ratelimit-remaining")).toBe("0");
+      expect((await smallApi("GET", "/repos/alice/hello-world")).status).toBe(200);
+      expect((await smallApi("GET", "/repos/alice/hello-world")).status).toBe(403);
+    } finally {
+      await small.stop();
+    }
+  });
+});
