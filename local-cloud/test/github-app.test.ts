@@ -332,6 +332,10 @@ describe("GitHub stand-in: repositories and branches", () => {
     expect(app.private_key).toMatch(/^-----BEGIN RSA PRIVATE KEY-----\n/);
     const jwt = signAppJwt(app.private_key, { iat: now() - 60, exp: now() + 540, iss: app.id });
     expect((await api("GET", "/app", jwt)).status).toBe(200);
+    // Where "install the App" links go.
+    const page = await fetch(`${cloud.urls.github}/apps/berth-local/installations/new`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<code>alice</code>: all repositories");
   });
 });
 
@@ -379,5 +383,34 @@ describe("GitHub App: rate limits", () => {
     } finally {
       await small.stop();
     }
+  });
+});
+
+describe("githubControl (the fetch-only client)", () => {
+  it("drives the App's controls", async () => {
+    const { githubControl } = await import("../src/client.ts");
+    const gh = githubControl(cloud.urls.github);
+    expect((await gh.app()).slug).toBe("berth-local");
+    const repo = await gh.createRepo({ owner: "dora", name: "thesis", private: true });
+    expect(repo.clone_url).toBe(`${cloud.urls.github}/dora/thesis.git`);
+    const inst = await gh.install("dora", ["thesis"]);
+    const sha = await gh.commit("dora", "thesis", {
+      branch: "draft",
+      from: "main",
+      files: { "ch1.md": "One\n" },
+    });
+    const commits = await gh.commits("dora", "thesis", "draft");
+    expect(commits[0]?.sha).toBe(sha);
+    expect(commits).toHaveLength(2);
+    const { token } = await mintToken(cloud, "dora");
+    expect(await gh.endTokens("revoke", { installation_id: inst.id })).toBe(1);
+    expect((await api("GET", "/installation/repositories", token)).status).toBe(401);
+    await gh.suspend("dora");
+    expect(
+      (await ctl("GET", "state")).json.installations.find((i: Json) => i.account === "dora").suspended,
+    ).toBe(true);
+    await gh.uninstall("dora");
+    await gh.deleteRepo("dora", "thesis");
+    expect((await api("GET", "/repos/dora/thesis")).status).toBe(404);
   });
 });
