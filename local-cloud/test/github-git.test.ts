@@ -209,4 +209,20 @@ describe("git smart HTTP (git http-backend)", () => {
     expect(JSON.stringify(recorded)).not.toContain(token);
     expect(JSON.stringify((await ctl("GET", "state")).json)).not.toContain(token);
   });
+
+  it("loseResponse on a push: the commit lands, the client sees the connection drop", async () => {
+    const { token } = await mintToken(cloud, "alice");
+    const clone = await cloneAs("alice/private-notes", token);
+    await ctl("POST", "faults", {
+      path: "/alice/private-notes.git/git-receive-pack",
+      method: "POST",
+      loseResponse: true,
+    });
+    const push = await commitAndPush(clone.dest, token);
+    expect(push.code).not.toBe(0);
+    const log = await ctl("GET", "repos/alice/private-notes/commits");
+    expect(log.json.commits[0].message).toBe("Notes from the workspace");
+    const recorded: Json[] = (await ctl("GET", "requests")).json;
+    expect(recorded.find((r) => r.fault === "lost")).toMatchObject({ status: 200 });
+  });
 });
