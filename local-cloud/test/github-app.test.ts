@@ -296,6 +296,7 @@ describe("GitHub stand-in: repositories and branches", () => {
     });
     expect(res.json.commit.commit.author.date).toMatch(/Z$/);
     expect(res.json.commit.parents).toHaveLength(1);
+    expect(res.json.commit.author).toMatchObject({ login: "alice", id: 1001 });
     const missing = await api("GET", "/repos/alice/private-notes/branches/nope", token);
     expect(missing.status).toBe(404);
     expect(missing.json.message).toBe("Branch not found");

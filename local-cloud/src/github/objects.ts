@@ -173,8 +173,12 @@ export function commitObject(
   base: string,
 ): Record<string, unknown> {
   const person = (name: string, email: string) => ({ name, email, date: c.author_date });
-  const author = findUser(c.author_email.split("@")[0] ?? "");
-  const linked = author && author.email === c.author_email ? simpleUser(author.login, base) : null;
+  // GitHub links a commit to the account whose email (or noreply address) it carries.
+  const noreply = /^(\d+)\+([A-Za-z0-9-]+)@users\.noreply\.github\.com$/.exec(c.author_email);
+  const author = findUser(noreply?.[2] ?? c.author_email.split("@")[0] ?? "");
+  const matches =
+    author && (noreply ? String(author.id) === noreply[1] : author.email === c.author_email.toLowerCase());
+  const linked = author && matches ? simpleUser(author.login, base) : null;
   return {
     sha: c.sha,
     node_id: nodeId("Commit", Number.parseInt(c.sha.slice(0, 8), 16)),
