@@ -15,7 +15,7 @@ const root = path.resolve(import.meta.dirname, "..");
 const wrangler = path.join(root, "workers/node_modules/.bin/wrangler");
 const smoke = process.argv.includes("--smoke");
 
-writeDevVars(root);
+const devVars = writeDevVars(root);
 const agent = publishAgentLocally(root, wrangler);
 console.log(
   `berth-agent published to local R2 (${(agent.bytes / 2 ** 20).toFixed(0)} MiB, sha256 ${agent.sha256.slice(0, 12)}…)`,
@@ -52,11 +52,17 @@ if (!smoke) {
   }
 }
 rmSync(vmDir, { recursive: true, force: true }); // disks of VMs from an earlier run are gone with it
+// The GitHub stand-in's bare repositories; its fixture (alice/private-notes, ...) starts afresh.
+const githubDir = path.join(root, ".state/github");
+rmSync(githubDir, { recursive: true, force: true });
 const cloud = await startLocalCloud({
   hetznerPort: devPorts.hetzner,
   cloudflarePort: devPorts.cloudflare,
   githubPort: devPorts.github,
   anthropicPort: devPorts.anthropic,
+  // The Worker signs its App JWTs with the key in .dev.vars: the stand-in checks them with it.
+  githubApp: { privateKey: devVars.GITHUB_APP_PRIVATE_KEY },
+  githubDataDir: githubDir,
   ...(smoke
     ? {}
     : {
@@ -149,6 +155,8 @@ if (smoke) {
 
   Stand-ins: Hetzner ${cloud.urls.hetzner}  Cloudflare ${cloud.urls.cloudflare}  GitHub ${cloud.urls.github}
   Anthropic (for Claude Code): ${cloud.urls.anthropic}
+  GitHub App "${cloud.githubApp.slug}" (id ${cloud.githubApp.id}) installed on alice: ${cloud.urls.github}/alice/private-notes.git (private),
+    ${cloud.urls.github}/alice/hello-world.git (public); not on bob (${cloud.urls.github}/bob/dotfiles.git)
   Workspaces: http://<id>.localhost:${devPorts.edge} (simulated VMs in ${vmDir})
   API docs:  ${devPublicUrl}/api/openapi.json      Stop with Ctrl-C.
 `);

@@ -88,3 +88,93 @@ export function anthropicControl(baseUrl: string, fetchImpl: typeof fetch = fetc
     },
   };
 }
+
+/** A commit as `GET /__berth/repos/:o/:r/commits` reports it. */
+export interface GithubCommit {
+  sha: string;
+  parents: string[];
+  author_name: string;
+  author_email: string;
+  committer_name: string;
+  committer_email: string;
+  author_date: string;
+  message: string;
+}
+
+/** The GitHub stand-in's App, as `GET /__berth/app` describes it (private_key: the PEM). */
+export interface GithubAppInfo {
+  id: number;
+  slug: string;
+  name: string;
+  client_id: string;
+  client_secret: string;
+  private_key: string;
+  permissions: Record<string, string>;
+  token_ttl_seconds: number;
+  html_url: string;
+}
+
+/** Controls of the GitHub stand-in's App, repositories and tokens (`/__berth/app`, `repos`, ...). */
+export interface GithubControl extends LocalCloudControl {
+  app(): Promise<GithubAppInfo>;
+  setApp(change: {
+    token_ttl_seconds?: number;
+    permissions?: Record<string, string>;
+  }): Promise<GithubAppInfo>;
+  createRepo(repo: {
+    owner: string;
+    name: string;
+    private?: boolean;
+    default_branch?: string;
+    description?: string;
+    files?: Record<string, string>;
+    message?: string;
+    author?: { name: string; email: string };
+    organization?: boolean;
+  }): Promise<{ id: number; full_name: string; clone_url: string }>;
+  deleteRepo(owner: string, name: string): Promise<void>;
+  commit(
+    owner: string,
+    name: string,
+    c: { branch: string; from?: string; files: Record<string, string>; message?: string },
+  ): Promise<string>;
+  commits(owner: string, name: string, branch?: string): Promise<GithubCommit[]>;
+  install(account: string, repositories?: string[]): Promise<{ id: number }>;
+  uninstall(account: string): Promise<void>;
+  suspend(account: string, suspended?: boolean): Promise<void>;
+  /** Expires (or revokes) one token, every token of an installation, or all tokens. */
+  endTokens(how: "expire" | "revoke", which?: { token?: string; installation_id?: number }): Promise<number>;
+}
+
+export function githubControl(baseUrl: string, fetchImpl: typeof fetch = fetch): GithubControl {
+  const call = caller(baseUrl, fetchImpl);
+  const repo = (o: string, n: string) => `repos/${encodeURIComponent(o)}/${encodeURIComponent(n)}`;
+  return {
+    ...localCloudControl(baseUrl, fetchImpl),
+    app: async () => (await call("GET", "app")) as GithubAppInfo,
+    setApp: async (change) => (await call("PATCH", "app", change)) as GithubAppInfo,
+    createRepo: async (r) =>
+      (await call("POST", "repos", r)) as { id: number; full_name: string; clone_url: string },
+    deleteRepo: async (o, n) => {
+      await call("DELETE", repo(o, n));
+    },
+    commit: async (o, n, c) => ((await call("POST", `${repo(o, n)}/commits`, c)) as { sha: string }).sha,
+    commits: async (o, n, branch) =>
+      (
+        (await call(
+          "GET",
+          `${repo(o, n)}/commits${branch ? `?branch=${encodeURIComponent(branch)}` : ""}`,
+        )) as { commits: GithubCommit[] }
+      ).commits,
+    install: async (account, repositories) =>
+      (await call("PUT", `installations/${account}`, repositories ? { repositories } : {})) as { id: number },
+    uninstall: async (account) => {
+      await call("DELETE", `installations/${account}`);
+    },
+    suspend: async (account, suspended = true) => {
+      await call(suspended ? "PUT" : "DELETE", `installations/${account}/suspended`);
+    },
+    endTokens: async (how, which = {}) =>
+      ((await call("POST", `tokens/${how}`, which)) as { count: number }).count,
+  };
+}

@@ -1,8 +1,14 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { anthropicService } from "./anthropic/routes.ts";
 import { AnthropicState } from "./anthropic/script.ts";
 import { cloudflareService } from "./cloudflare/routes.ts";
 import { CloudflareState, type Zone } from "./cloudflare/state.ts";
 import { type Edge, startEdge } from "./edge/edge.ts";
+import { type GithubAppConfig, GithubAppState } from "./github/app-state.ts";
+import { applyGithubFixture } from "./github/fixture.ts";
+import { GitStore } from "./github/git-store.ts";
 import { githubService } from "./github/routes.ts";
 import { type GithubClient, GithubState } from "./github/state.ts";
 import { hetznerService } from "./hetzner/routes.ts";
@@ -19,6 +25,10 @@ export { CloudflareState } from "./cloudflare/state.ts";
 export type { Edge, EdgeOptions } from "./edge/edge.ts";
 export { startEdge } from "./edge/edge.ts";
 export type { FaultRule } from "./faults.ts";
+export { generateGithubAppKey, signAppJwt } from "./github/app-key.ts";
+export type { GithubAppConfig, InstallationRecord, Permissions, RepoRecord } from "./github/app-state.ts";
+export { DEFAULT_APP_PERMISSIONS, GithubAppState } from "./github/app-state.ts";
+export type { CommitInfo } from "./github/git-store.ts";
 export type { GithubClient } from "./github/state.ts";
 export { GithubState } from "./github/state.ts";
 export { USERS as GITHUB_USERS } from "./github/users.ts";
@@ -45,12 +55,21 @@ export interface LocalCloudOptions {
   cloudflareToken?: string;
   zones?: Zone[];
   githubClients?: GithubClient[];
+  /** The GitHub App (id 4242, slug "berth-local", key generated unless given); its client is githubClients[0]. */
+  githubApp?: GithubAppConfig;
+  /** Where the GitHub stand-in keeps its bare git repositories; default a temp dir removed on stop. */
+  githubDataDir?: string;
+  /**
+   * Start (and reset to) local mode's fixture: the App on alice's account with alice/private-notes
+   * (private) and alice/hello-world (public), and bob/dotfiles (App not installed). Default true.
+   */
+  githubFixture?: boolean;
   /** Hetzner token bucket; default 3600 requests, refilling limit/3600 per second (1/s by default). */
   hetznerRateLimit?: { limit: number; refillPerSecond?: number };
   /** Cloudflare per-token limit; default 1200 per 300 seconds. */
   cloudflareRateLimit?: { limit: number; windowSeconds?: number };
-  /** GitHub per-token API limit; default 5000 per hour. */
-  githubRateLimit?: { limit: number };
+  /** GitHub per-token API limit; default 5000 per hour (unauthenticated callers: 60 per hour). */
+  githubRateLimit?: { limit: number; anonymousLimit?: number };
   /** Milliseconds before a new server reads as "running"; default 1000, 0 = on the next read. */
   hetznerBootMs?: number;
   /**
@@ -72,6 +91,8 @@ export interface LocalCloud {
   vms: VmSimulator | null;
   cloudflare: CloudflareState;
   github: GithubState;
+  /** The GitHub App: its key (`githubApp.key.pem`), installations, repositories and tokens. */
+  githubApp: GithubAppState;
   anthropic: AnthropicState;
   stop(): Promise<void>;
 }
@@ -87,11 +108,23 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
   const hetzner = new HetznerState({ bootMs: opts.hetznerBootMs ?? 1000 });
   const cloudflare = new CloudflareState(opts.zones ?? [DEFAULT_ZONE]);
   const github = new GithubState(opts.githubClients ?? [DEFAULT_GITHUB_CLIENT]);
+  const tempGitDir = opts.githubDataDir ? null : mkdtempSync(join(tmpdir(), "berth-github-"));
+  const githubApp = new GithubAppState(
+    opts.githubApp ?? {},
+    github,
+    new GitStore(opts.githubDataDir ?? (tempGitDir as string)),
+  );
+  const githubFixture = opts.githubFixture ?? true;
+  if (githubFixture) applyGithubFixture(githubApp);
+  const removeGitDir = () => {
+    if (tempGitDir) rmSync(tempGitDir, { recursive: true, force: true });
+  };
   const anthropic = new AnthropicState();
   const anLimit = opts.anthropicRateLimit?.limit ?? 4000;
   const hLimit = opts.hetznerRateLimit?.limit ?? 3600;
   const cfLimit = opts.cloudflareRateLimit?.limit ?? 1200;
   const ghLimit = opts.githubRateLimit?.limit ?? 5000;
+  const anonLimit = opts.githubRateLimit?.anonymousLimit ?? 60;
 
   const vms = opts.vms ? startVmSimulator({ ...opts.vms, hetzner }) : null;
   const hetznerDef = hetznerService({
@@ -120,6 +153,9 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
       githubService({
         state: github,
         buckets: new BucketMap({ limit: ghLimit, refillPerSecond: ghLimit / 3600 }),
+        anonymousBuckets: new BucketMap({ limit: anonLimit, refillPerSecond: anonLimit / 3600 }),
+        app: githubApp,
+        fixture: githubFixture,
       }),
       opts.githubPort ?? 8703,
     ],
@@ -146,6 +182,7 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
       });
   } catch (err) {
     await Promise.all([...running.map((r) => r.close()), vms?.stop()]);
+    removeGitDir();
     throw err;
   }
   const [h, c, g, a] = running as [RunningService, RunningService, RunningService, RunningService];
@@ -162,9 +199,11 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
     vms,
     cloudflare,
     github,
+    githubApp,
     anthropic,
     async stop() {
       await Promise.all([...running.map((r) => r.close()), edge?.stop(), vms?.stop()]);
+      removeGitDir();
     },
   };
 }

@@ -1,7 +1,8 @@
-import { rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateGithubAppKey } from "./github/app-key.ts";
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from "./index.ts";
 
 function port(name: string, dflt: number): number {
@@ -22,6 +23,12 @@ const tempVmDir =
     : await mkdtemp(join(tmpdir(), "berth-local-vms-"));
 const vmDir = process.env.LOCAL_CLOUD_VM_DIR || tempVmDir;
 
+// The GitHub App's key: read from LOCAL_CLOUD_GITHUB_APP_KEY_FILE (written there first when the file
+// does not exist yet, so the control plane can be configured with it), else generated in memory.
+const keyFile = process.env.LOCAL_CLOUD_GITHUB_APP_KEY_FILE;
+if (keyFile && !existsSync(keyFile)) writeFileSync(keyFile, generateGithubAppKey(), { mode: 0o600 });
+const ttl = process.env.LOCAL_CLOUD_GITHUB_TOKEN_TTL_SECONDS;
+
 const opts: LocalCloudOptions = {
   hetznerPort: port("LOCAL_CLOUD_HETZNER_PORT", 8701),
   cloudflarePort: port("LOCAL_CLOUD_CLOUDFLARE_PORT", 8702),
@@ -31,6 +38,11 @@ const opts: LocalCloudOptions = {
   ...(process.env.LOCAL_CLOUD_HETZNER_BOOT_MS
     ? { hetznerBootMs: Number(process.env.LOCAL_CLOUD_HETZNER_BOOT_MS) }
     : {}),
+  githubApp: {
+    ...(keyFile ? { privateKey: readFileSync(keyFile, "utf8") } : {}),
+    ...(ttl ? { tokenTtlSeconds: Number(ttl) } : {}),
+  },
+  ...(process.env.LOCAL_CLOUD_GITHUB_DIR ? { githubDataDir: process.env.LOCAL_CLOUD_GITHUB_DIR } : {}),
   ...(vmDir ? { vms: { rootDir: vmDir, log: (line: string) => console.log(line) } } : {}),
   ...(off("LOCAL_CLOUD_EDGE_PORT") ? {} : { edgePort: port("LOCAL_CLOUD_EDGE_PORT", 8788) }),
 };
@@ -52,6 +64,9 @@ console.log(`local-cloud hetzner    ${cloud.urls.hetzner}`);
 console.log(`local-cloud cloudflare ${cloud.urls.cloudflare}`);
 console.log(`local-cloud github     ${cloud.urls.github}`);
 console.log(`local-cloud anthropic  ${cloud.urls.anthropic}`);
+console.log(
+  `local-cloud github-app id ${cloud.githubApp.id}, slug ${cloud.githubApp.slug}, key ${keyFile ?? `GET ${cloud.urls.github}/__berth/app`}`,
+);
 if (cloud.urls.edge) console.log(`local-cloud edge       ${cloud.urls.edge}`);
 if (vmDir) console.log(`local-cloud vms        ${vmDir}`);
 

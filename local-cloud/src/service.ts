@@ -23,6 +23,16 @@ export interface ServiceDef {
   maxBodyBytes?: number;
   /** Extra `/__berth/` control routes (e.g. the VM simulator's); undefined = not mine. */
   control?(req: ServiceRequest): ServiceResponse | undefined | Promise<ServiceResponse | undefined>;
+  /**
+   * Requests whose bodies must stream (binary, unbounded: git's smart HTTP): `matches` claims
+   * them before any body is read, `handle` answers on the raw response and resolves to the status
+   * it sent. `discard` (a loseResponse fault) means: do the work, send nothing; the caller then
+   * destroys the socket. Fault rules and the recorder (without the body) still apply.
+   */
+  raw?: {
+    matches(method: string, path: string): boolean;
+    handle(req: IncomingMessage, res: ServerResponse, url: URL, discard: boolean): Promise<number>;
+  };
 }
 
 export interface RunningService {
@@ -92,6 +102,49 @@ function control(def: ServiceDef, rec: Recorder, faults: FaultSet, req: ServiceR
   }
 }
 
+async function handleRaw(
+  raw: NonNullable<ServiceDef["raw"]>,
+  def: ServiceDef,
+  rec: Recorder,
+  faults: FaultSet,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  const at = new Date().toISOString();
+  const method = (req.method ?? "GET").toUpperCase();
+  const record = (status: number, fault?: string) =>
+    rec.add({
+      method,
+      path: url.pathname,
+      query: queryObject(url),
+      headers: publicHeaders(req.headers),
+      body: undefined,
+      status,
+      at,
+      ...(fault ? { fault } : {}),
+    });
+  const rule = faults.take(method, url.pathname);
+  if (rule?.delayMs) await sleep(rule.delayMs);
+  if (rule?.status !== undefined) {
+    req.resume();
+    const base = def.faultResponse(rule.status);
+    const r: ServiceResponse =
+      rule.body === undefined
+        ? { ...base, headers: { ...base.headers, ...rule.headers } }
+        : typeof rule.body === "string"
+          ? { status: rule.status, text: rule.body, headers: { ...rule.headers } }
+          : { status: rule.status, json: rule.body, headers: { ...rule.headers } };
+    record(r.status, "status");
+    write(res, r);
+    return;
+  }
+  if (rule?.headers) for (const [k, v] of Object.entries(rule.headers)) res.setHeader(k, v);
+  const status = await raw.handle(req, res, url, rule?.loseResponse === true);
+  if (rule?.loseResponse) req.socket.destroy();
+  record(status, rule ? (rule.loseResponse ? "lost" : rule.delayMs ? "delay" : "headers") : undefined);
+}
+
 async function handle(
   def: ServiceDef,
   rec: Recorder,
@@ -99,8 +152,14 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const at = new Date().toISOString();
   const url = new URL(req.url ?? "/", "http://local");
+  if (
+    def.raw &&
+    !url.pathname.startsWith(CONTROL_PREFIX) &&
+    def.raw.matches(req.method ?? "GET", url.pathname)
+  )
+    return handleRaw(def.raw, def, rec, faults, req, res, url);
+  const at = new Date().toISOString();
   const rawBody = await readRaw(req, def.maxBodyBytes);
   const sreq: ServiceRequest = {
     method: (req.method ?? "GET").toUpperCase(),

@@ -1,5 +1,8 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
@@ -7,6 +10,7 @@ const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 
 describe("main.ts", () => {
   it("prints the URLs from env ports, serves them, and exits cleanly on SIGTERM", async () => {
+    const keyFile = join(mkdtempSync(join(tmpdir(), "berth-main-")), "app.pem");
     const child = spawn(process.execPath, [MAIN], {
       env: {
         ...process.env,
@@ -14,6 +18,7 @@ describe("main.ts", () => {
         LOCAL_CLOUD_CLOUDFLARE_PORT: "0",
         LOCAL_CLOUD_GITHUB_PORT: "0",
         LOCAL_CLOUD_ANTHROPIC_PORT: "0",
+        LOCAL_CLOUD_GITHUB_APP_KEY_FILE: keyFile,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -36,6 +41,11 @@ describe("main.ts", () => {
       headers: { authorization: "Bearer local-hetzner-token" },
     });
     expect(res.status).toBe(200);
+    // The GitHub App's key was written to the file it was pointed at, and is the one it serves.
+    expect(out).toContain(`local-cloud github-app id 4242, slug berth-local, key ${keyFile}`);
+    const app = (await (await fetch(`${urls.github}/__berth/app`)).json()) as { private_key: string };
+    expect(app.private_key.trim()).toBe(readFileSync(keyFile, "utf8").trim());
+    expect(app.private_key).toContain("BEGIN RSA PRIVATE KEY");
     child.kill("SIGTERM");
     const [code] = await once(child, "exit");
     expect(code).toBe(0);

@@ -1,3 +1,4 @@
+import type { GithubAppState, PullRecord, RepoRecord } from "./app-state.ts";
 import type { GithubUser } from "./users.ts";
 
 export function escapeHtml(s: string): string {
@@ -48,5 +49,35 @@ export function errorPage(message: string): string {
   return layout(
     "Error - local GitHub stand-in",
     `<h1 class="err">Something went wrong</h1><p>${escapeHtml(message)}</p>`,
+  );
+}
+
+/** https://github.com/apps/<slug> (and its install page): what the App is and where it is installed. */
+export function appPage(app: GithubAppState): string {
+  const rows = app
+    .allInstallations()
+    .map(
+      (i) =>
+        `<li><code>${escapeHtml(i.account)}</code>: ${
+          i.selection === "all" ? "all repositories" : `${i.repoIds.size} selected`
+        }${i.suspendedAt ? " (suspended)" : ""}</li>`,
+    )
+    .join("");
+  return layout(
+    `${app.name} (local GitHub stand-in)`,
+    `<h1>${escapeHtml(app.name)}</h1>
+<p>GitHub App <code>${escapeHtml(app.slug)}</code> (id ${app.id}) of the local GitHub stand-in.
+Installations are changed with <code>PUT /__berth/installations/&lt;account&gt;</code>.</p>
+<ul>${rows || "<li>Not installed anywhere.</li>"}</ul>`,
+  );
+}
+
+export function pullPage(repo: RepoRecord, pr: PullRecord): string {
+  return layout(
+    `${pr.title} · Pull Request #${pr.number} · ${repo.owner}/${repo.name}`,
+    `<h1>${escapeHtml(pr.title)} <small>#${pr.number}</small></h1>
+<p><code>${escapeHtml(repo.owner)}/${escapeHtml(repo.name)}</code>: wants to merge
+<code>${escapeHtml(pr.head)}</code> into <code>${escapeHtml(pr.base)}</code> (${pr.state}).</p>
+<p>${escapeHtml(pr.body ?? "")}</p>`,
   );
 }

@@ -1,7 +1,14 @@
 import { html, isRecord, redirect, type ServiceRequest, type ServiceResponse } from "../http-util.ts";
 import type { BucketMap } from "../rate-limit.ts";
 import type { ServiceDef } from "../service.ts";
-import { authorizePage, errorPage } from "./page.ts";
+import { apiError, authenticate, DOCS, rateLimit } from "./api-util.ts";
+import { appControl } from "./app-control.ts";
+import { appRoute } from "./app-routes.ts";
+import { type GithubAppState, levelAllows } from "./app-state.ts";
+import { applyGithubFixture } from "./fixture.ts";
+import { gitHttp } from "./git-http.ts";
+import { appPage, authorizePage, errorPage, pullPage } from "./page.ts";
+import { repoRoute } from "./repo-routes.ts";
 import { type GithubState, normalizeScope } from "./state.ts";
 import { avatarSvg, emailsOf, findUser, USERS, userObject } from "./users.ts";
 
@@ -9,11 +16,18 @@ export interface GithubServiceOptions {
   state: GithubState;
   /** Per-token buckets for authenticated API calls (GitHub: 5000/hour). */
   buckets: BucketMap;
+  /** Unauthenticated API callers (GitHub: 60/hour). */
+  anonymousBuckets: BucketMap;
   /** The stand-in's own origin (for avatar and API URLs); defaults to the request's Host. */
   origin?: () => string | undefined;
+  /** The GitHub App, its installations and repositories (served over git smart HTTP too). */
+  app: GithubAppState;
+  /** Re-create local mode's repositories and installation on reset. */
+  fixture: boolean;
 }
 
-const DOCS = "https://docs.github.com/rest";
+export { apiError };
+
 const TROUBLE =
   "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors";
 
@@ -36,10 +50,6 @@ const OAUTH_ERRORS: Record<string, { description: string; uri: string }> = {
     uri: `${TROUBLE}/#redirect-uri-mismatch`,
   },
 };
-
-export function apiError(status: number, message: string, documentationUrl = DOCS): ServiceResponse {
-  return { status, json: { message, documentation_url: documentationUrl, status: String(status) } };
-}
 
 function origin(opts: GithubServiceOptions, req: ServiceRequest): string {
   return opts.origin?.() ?? `http://${req.headers.host ?? "127.0.0.1"}`;
@@ -153,6 +163,13 @@ function apiToken(req: ServiceRequest): string | null {
 
 function api(opts: GithubServiceOptions, req: ServiceRequest): ServiceResponse {
   const token = apiToken(req);
+  // An installation is no person: GitHub refuses it the /user endpoints.
+  if (token && opts.app.tokenRecord(token))
+    return apiError(
+      403,
+      "Resource not accessible by integration",
+      `${DOCS}/users/users#get-the-authenticated-user`,
+    );
   const info = token ? opts.state.tokenInfo(token) : undefined;
   const user = info ? findUser(info.login) : undefined;
   if (!token || !info || !user) {
@@ -189,11 +206,23 @@ function api(opts: GithubServiceOptions, req: ServiceRequest): ServiceResponse {
       json: userObject(user, origin(opts, req), opts.state.emailOverride(user.login)),
     };
   else if (req.path === "/user/orgs") res = userOrgs(opts, req, user.login, scopes);
-  else if (!scopes.includes("user:email") && !scopes.includes("user"))
+  else if (!scopes.includes("user:email") && !scopes.includes("user") && !appMayReadEmails(opts, info))
     res = apiError(404, "Not Found", `${DOCS}/users/emails#list-email-addresses-for-the-authenticated-user`);
   else res = { status: 200, json: emailsOf(user, opts.state.emailOverride(user.login)) };
   res.headers = { ...headers, ...res.headers };
   return res;
+}
+
+/**
+ * A GitHub App's user token carries no OAuth scopes (GitHub ignores `scope` for Apps): what it may
+ * read is the App's permissions, here its "Email addresses" permission.
+ */
+function appMayReadEmails(opts: GithubServiceOptions, info: { scope: string; clientId: string }): boolean {
+  return (
+    info.scope === "" &&
+    info.clientId === opts.app.clientId &&
+    levelAllows(opts.app.permissions.emails, "read")
+  );
 }
 
 /**
@@ -272,7 +301,37 @@ function control(opts: GithubServiceOptions, req: ServiceRequest): ServiceRespon
   return undefined;
 }
 
-function route(opts: GithubServiceOptions, req: ServiceRequest): ServiceResponse {
+/** The App's REST endpoints and /repos/*, with the rate-limit headers of the caller's bucket. */
+async function appApi(opts: GithubServiceOptions, req: ServiceRequest): Promise<ServiceResponse | undefined> {
+  const p = req.path;
+  if (
+    !/^\/(app(\/|$)|installation\/|repos\/|(users|orgs)\/[^/]+\/installation$)/.test(p) &&
+    !p.startsWith("/user/installations")
+  )
+    return undefined;
+  const caller = authenticate(opts.app, req);
+  if ("status" in caller) return caller;
+  const limit = rateLimit({ buckets: opts.buckets, anonymous: opts.anonymousBuckets }, caller, opts.app.id);
+  const ctx = { app: opts.app, caller, req, base: origin(opts, req) };
+  const res = limit.exceeded ?? appRoute(ctx) ?? (await repoRoute(ctx)) ?? apiError(404, "Not Found");
+  res.headers = { ...limit.headers, ...res.headers };
+  return res;
+}
+
+/** The few web pages behind the App's html_urls: the App, its install page, a pull request. */
+function webPage(opts: GithubServiceOptions, req: ServiceRequest): ServiceResponse | undefined {
+  if (req.method !== "GET") return undefined;
+  const { app } = opts;
+  if (req.path === `/apps/${app.slug}` || req.path === `/apps/${app.slug}/installations/new`)
+    return html(200, appPage(app));
+  const pull = /^\/([A-Za-z0-9._-]+)\/([A-Za-z0-9._-]+)\/pull\/(\d+)$/.exec(req.path);
+  const repo = pull?.[1] && pull[2] ? app.repo(pull[1], pull[2]) : undefined;
+  const pr = repo?.pulls.find((x) => x.number === Number(pull?.[3]));
+  // Private ones too: the stand-in has no web sign-in, and it only listens on loopback.
+  return repo && pr ? html(200, pullPage(repo, pr)) : undefined;
+}
+
+async function route(opts: GithubServiceOptions, req: ServiceRequest): Promise<ServiceResponse> {
   const { state } = opts;
   const path = req.path.replace(/\/$/, "") || "/";
   if (path === "/login/oauth/authorize" && req.method === "GET") {
@@ -286,6 +345,8 @@ function route(opts: GithubServiceOptions, req: ServiceRequest): ServiceResponse
     return approve(state, formParams(req));
   if (path === "/login/oauth/access_token" && req.method === "POST") return accessToken(state, req);
   if (path === "/user" || path === "/user/emails" || path === "/user/orgs") return api(opts, req);
+  const answer = (await appApi(opts, req)) ?? webPage(opts, req);
+  if (answer) return answer;
   const avatar = /^\/avatars\/([a-z0-9-]+)\.svg$/.exec(path);
   const u = avatar?.[1] ? findUser(avatar[1]) : undefined;
   if (u) return { status: 200, text: avatarSvg(u), headers: { "content-type": "image/svg+xml" } };
@@ -296,7 +357,8 @@ export function githubService(opts: GithubServiceOptions): ServiceDef {
   return {
     name: "github",
     handle: (req) => route(opts, req),
-    control: (req) => control(opts, req),
+    control: async (req) => control(opts, req) ?? (await appControl(opts.app, req, origin(opts, req))),
+    raw: gitHttp(opts.app),
     faultResponse(status) {
       if (status === 429 || status === 403) {
         const r = apiError(
@@ -317,7 +379,10 @@ export function githubService(opts: GithubServiceOptions): ServiceDef {
     reset() {
       opts.state.reset();
       opts.buckets.reset();
+      opts.anonymousBuckets.reset();
+      opts.app.reset();
+      if (opts.fixture) applyGithubFixture(opts.app);
     },
-    dump: () => opts.state.dump(),
+    dump: () => ({ ...opts.state.dump(), ...opts.app.dump() }),
   };
 }

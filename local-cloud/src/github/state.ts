@@ -95,6 +95,20 @@ export class GithubState {
     this.orgs.set(key, members);
   }
 
+  /** Makes `org` an organization even before anyone is in it (repositories and App installations). */
+  declareOrg(org: string): void {
+    const key = org.toLowerCase();
+    if (!this.orgs.has(key)) this.orgs.set(key, new Map());
+  }
+
+  isOrg(name: string): boolean {
+    return this.orgs.has(name.toLowerCase());
+  }
+
+  isOrgMember(org: string, login: string): boolean {
+    return this.orgs.get(org.toLowerCase())?.has(login.toLowerCase()) ?? false;
+  }
+
   removeOrgMember(org: string, login: string): void {
     this.orgs.get(org.toLowerCase())?.delete(login.toLowerCase());
   }
