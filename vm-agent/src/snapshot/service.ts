@@ -1,0 +1,153 @@
+/**
+ * The daemon's snapshots: a checkpoint every interval while the workspace is ready and its files
+ * changed, and the sleep snapshot, which is retried until it is verified: the agent never asks
+ * for its VM to be deleted with work that is not in a verified snapshot (the control plane's
+ * deadline for a sleep that never completes takes over instead).
+ * One snapshot runs at a time; a sleep waits for a checkpoint in flight, then stops the timer.
+ */
+import { join } from "node:path";
+import type { SnapshotKind } from "@berth/protocol/agent";
+import type { ControlPlaneClient } from "../control-plane/client.ts";
+import { backoffDelay, type RetryPolicy } from "../control-plane/retry.ts";
+import { workspaceFingerprint } from "./fingerprint.ts";
+import type { HomeSource } from "./home.ts";
+import { formatBytes } from "./list.ts";
+import { packSnapshot } from "./pack.ts";
+import { uploadSnapshot } from "./upload.ts";
+
+export const defaultCheckpointSeconds = 600;
+
+export interface SnapshotServiceOptions {
+  client: ControlPlaneClient;
+  workspaceDir: string;
+  /** Where archives are written while they upload (removed after). */
+  scratchDir: string;
+  keepIgnored: boolean;
+  home: HomeSource[];
+  checkpointIntervalMs: number;
+  report(step: string, message: string): void;
+  log?: (msg: string) => void;
+  /** Retries of each call (parts included). */
+  retry?: RetryPolicy;
+  /** Backoff between whole sleep attempts. */
+  sleepRetry?: RetryPolicy;
+  /** Told how each checkpoint interval ended (tests, status). */
+  onTick?(result: "unchanged" | "uploaded" | "failed"): void;
+}
+
+export interface SnapshotService {
+  /** Takes the baseline and starts the checkpoint timer (once the workspace is ready). */
+  startCheckpoints(): Promise<void>;
+  /** The sleep snapshot, retried until verified; null if the service stopped first. */
+  sleepSnapshot(): Promise<string | null>;
+  readonly lastCheckpoint: { at: number; snapshotId: string; size: number } | null;
+  stop(): void;
+}
+
+export function createSnapshotService(opts: SnapshotServiceOptions): SnapshotService {
+  const log = opts.log ?? (() => {});
+  const sleepRetry = opts.sleepRetry ?? { attempts: Number.POSITIVE_INFINITY, baseMs: 5000, maxMs: 300_000 };
+  let chain: Promise<unknown> = Promise.resolve();
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let stopped = false;
+  let sleeping = false;
+  let baseline: string | null = null;
+  let last: SnapshotService["lastCheckpoint"] = null;
+  let wake: (() => void) | null = null;
+
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = chain.then(fn, fn);
+    chain = run.catch(() => {});
+    return run;
+  };
+  const take = (kind: SnapshotKind) =>
+    uploadSnapshot({
+      client: opts.client,
+      kind,
+      retry: opts.retry,
+      log,
+      pack: ({ maxBytes, partSize }) =>
+        packSnapshot({
+          workspaceDir: opts.workspaceDir,
+          keepIgnored: opts.keepIgnored,
+          home: opts.home,
+          outFile: join(opts.scratchDir, `${kind}-${Date.now()}.tar.zst`),
+          maxBytes,
+          partSize,
+        }),
+    });
+  const fingerprint = () => workspaceFingerprint(opts.workspaceDir, opts.home);
+
+  async function checkpoint(): Promise<void> {
+    if (stopped || sleeping) return;
+    opts.onTick?.(await checkpointIfChanged());
+  }
+
+  async function checkpointIfChanged(): Promise<"unchanged" | "uploaded" | "failed"> {
+    const fp = await fingerprint().catch((err: unknown) => {
+      log(`checkpoint: cannot tell what changed: ${String(err)}`);
+      return null;
+    });
+    if (fp !== null && fp === baseline) return "unchanged";
+    try {
+      const u = await take("checkpoint");
+      // The marker from before packing: a change made while uploading is caught next time.
+      baseline = fp;
+      last = { at: Date.now(), snapshotId: u.snapshotId, size: u.size };
+      log(`checkpoint: ${u.snapshotId} (${formatBytes(u.size)}, ${u.parts} parts) verified`);
+      return "uploaded";
+    } catch (err) {
+      opts.report("checkpoint", `Checkpoint failed (trying again in the next interval): ${message(err)}`);
+      return "failed";
+    }
+  }
+
+  const schedule = () => {
+    if (stopped || sleeping) return;
+    timer = setTimeout(async () => {
+      await exclusive(checkpoint);
+      schedule();
+    }, opts.checkpointIntervalMs);
+  };
+
+  return {
+    async startCheckpoints() {
+      baseline = await fingerprint().catch(() => null);
+      schedule();
+    },
+    async sleepSnapshot() {
+      sleeping = true;
+      if (timer) clearTimeout(timer);
+      for (let attempt = 0; !stopped; attempt++) {
+        try {
+          const u = await exclusive(() => take("sleep"));
+          log(`sleep: snapshot ${u.snapshotId} (${formatBytes(u.size)}) verified`);
+          return u.snapshotId;
+        } catch (err) {
+          const wait = Math.max(sleepRetry.baseMs, backoffDelay(attempt, sleepRetry));
+          opts.report(
+            "sleep",
+            `Could not save the workspace before sleeping: ${message(err)}. Trying again in ${Math.round(wait / 1000)} s; nothing is deleted until a snapshot is verified.`,
+          );
+          await new Promise<void>((r) => {
+            wake = r;
+            setTimeout(r, wait);
+          });
+        }
+      }
+      return null;
+    },
+    get lastCheckpoint() {
+      return last;
+    },
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      wake?.();
+    },
+  };
+}
+
+function message(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).slice(0, 1500);
+}
