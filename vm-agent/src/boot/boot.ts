@@ -3,6 +3,8 @@ import { join, relative } from "node:path";
 import type { AgentConfig } from "@berth/protocol/agent";
 import type { AgentPaths } from "../config.ts";
 import type { AgentSecrets } from "../control-plane/secrets.ts";
+import { containerHomeItems, containerSource, dirSource, type HomeSource } from "../snapshot/home.ts";
+import { applyPendingHome } from "../snapshot/restore.ts";
 import { writeContainerClaudeSettings, writeHostClaudeSettings } from "./claude-settings.ts";
 import {
   configuredImage,
@@ -39,7 +41,12 @@ export interface BootResult {
   runtime: Runtime;
   workspaceDir: string;
   shell: ShellSpec;
+  /** What snapshots keep outside the workspace folder: Claude Code's state, shell history. */
+  home: HomeSource[];
 }
+
+/** Bash appends each command to its history at once, so a snapshot finds it (not only at exit). */
+const historyEnv = { PROMPT_COMMAND: "history -a" };
 
 export interface BootOptions {
   config: AgentConfig;
@@ -88,6 +95,12 @@ export async function bootWorkspace(opts: BootOptions): Promise<BootResult> {
 
 async function bootOnHost(opts: BootOptions, env: Record<string, string>, dir: string): Promise<BootResult> {
   opts.report("runtime", "no Docker engine: running the shell on the host");
+  const home = [
+    dirSource("claude", opts.paths.claudeConfigDir, ["."], "Claude Code's config and conversations"),
+    dirSource("shell", opts.paths.homeDir, [".bash_history"], "shell history"),
+  ];
+  // A wake's Claude state first: the hooks are merged into its settings below.
+  await applyPendingHome(opts.paths.pendingHomeDir, home, opts.report);
   await writeHostClaudeSettings(opts.paths.claudeConfigDir, opts.agentCommand);
   opts.report("claude", "Claude Code hooks installed (host)");
   // The key is in the shell's environment (not on its command line), as in the container.
@@ -95,8 +108,16 @@ async function bootOnHost(opts: BootOptions, env: Record<string, string>, dir: s
     ...env,
     ...workspaceEnv(opts.config, opts.secrets, opts.paths.socketPath),
     CLAUDE_CONFIG_DIR: opts.paths.claudeConfigDir,
+    HISTFILE: join(opts.paths.homeDir, ".bash_history"),
+    ...historyEnv,
   };
-  return { runtime: "host", workspaceDir: dir, shell: { command: ["bash", "-l"], cwd: dir, env: shellEnv } };
+  await mkdir(opts.paths.homeDir, { recursive: true, mode: 0o700 });
+  return {
+    runtime: "host",
+    workspaceDir: dir,
+    shell: { command: ["bash", "-l"], cwd: dir, env: shellEnv },
+    home,
+  };
 }
 
 async function bootDevcontainer(
@@ -166,6 +187,15 @@ async function bootDevcontainer(
   if (!owned.ok)
     opts.report("container", `The workspace environment is not readable in the container: ${owned.error}`);
 
+  const home = [
+    containerSource("home", {
+      containerId: result.containerId,
+      user: result.remoteUser,
+      items: containerHomeItems,
+    }),
+  ];
+  await applyPendingHome(opts.paths.pendingHomeDir, home, opts.report);
+
   if (!opts.agentBinary) {
     opts.report("claude", "berth-agent is not a compiled binary: Claude's hooks cannot run in the container");
   }
@@ -186,7 +216,15 @@ async function bootDevcontainer(
   return {
     runtime: "devcontainer",
     workspaceDir: dir,
-    shell: { command: devcontainerExec(dc, withEnvFile(envFile, ["bash", "-l"])), cwd: dir, env },
+    shell: {
+      command: devcontainerExec(
+        dc,
+        withEnvFile(envFile, ["env", `PROMPT_COMMAND=${historyEnv.PROMPT_COMMAND}`, "bash", "-l"]),
+      ),
+      cwd: dir,
+      env,
+    },
+    home,
   };
 }
 

@@ -30,7 +30,13 @@ const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 const err = (status: number, code: string, message: string) =>
   Response.json({ error: { code, message } }, { status });
 
-export function snapshotControlPlane(opts: { partSize: number; maxBytes: number; token: string }) {
+export function snapshotControlPlane(opts: {
+  partSize: number;
+  maxBytes: number;
+  token: string;
+  /** The snapshot a bootstrap names for restore (a wake). */
+  restore?: () => string | null;
+}) {
   const snapshots = new Map<string, StoredSnapshot>();
   const events: Array<{ kind: string; body: unknown; at: number }> = [];
   const faults: Faults = {};
@@ -47,6 +53,15 @@ export function snapshotControlPlane(opts: { partSize: number; maxBytes: number;
     hostname: "127.0.0.1",
     async fetch(req) {
       const url = new URL(req.url);
+      if (url.pathname.endsWith("/bootstrap")) {
+        const restore = opts.restore?.() ?? null;
+        record("bootstrap", { restore });
+        return Response.json({
+          callback_token: opts.token,
+          claude_api_key: null,
+          restore: restore ? { snapshot_id: restore } : null,
+        });
+      }
       if (req.headers.get("authorization") !== `Bearer ${opts.token}`)
         return err(401, "unauthorized", "bad token");
       const m = /^\/api\/vm\/workspaces\/([^/]+)\/(.*)$/.exec(url.pathname);
