@@ -54,7 +54,12 @@ export function tailText(text: string, max = 400): string {
 /** Resolves when a Node writable can take more (or has closed). */
 export function drained(stream: NodeJS.EventEmitter): Promise<void> {
   return new Promise((resolve) => {
-    stream.once("drain", () => resolve());
-    stream.once("close", () => resolve());
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      resolve();
+    };
+    stream.once("drain", done);
+    stream.once("close", done);
   });
 }
