@@ -316,6 +316,7 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
     keepIgnored: config.snapshot_keep_ignored ?? false,
     home: boot.home,
     checkpointIntervalMs: (config.checkpoint_interval_seconds ?? defaultCheckpointSeconds) * 1000,
+    stateFile: join(paths.dataDir, "state", "checkpoint.json"),
     report,
     log,
   });

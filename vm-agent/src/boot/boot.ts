@@ -192,6 +192,7 @@ async function bootDevcontainer(
       containerId: result.containerId,
       user: result.remoteUser,
       items: containerHomeItems,
+      env,
     }),
   ];
   await applyPendingHome(opts.paths.pendingHomeDir, home, opts.report);

@@ -36,19 +36,25 @@ for f in "$@"; do shift; [ -e "$f" ] && set -- "$@" "$f"; done
 [ $# -eq 0 ] && exit 0
 find "$@" -printf '%p %s %T@\\n' 2>/dev/null || ls -laRn --full-time "$@"`;
 
-function shellSource(name: string, label: string, items: string[], shell: Shell): HomeSource {
+function shellSource(
+  name: string,
+  label: string,
+  items: string[],
+  shell: Shell,
+  env?: Record<string, string>,
+): HomeSource {
   return {
     name,
     label,
     async capture(file) {
-      await spawnOk(shell(captureScript, items, { stdout: file }), { stdout: file }, `capture ${label}`);
+      await spawnOk(shell(captureScript, items, { stdout: file }), { stdout: file, env }, `capture ${label}`);
     },
     async restore(file) {
       if ((await stat(file)).size === 0) return;
-      await spawnOk(shell(restoreScript, [], { stdin: file }), { stdin: file }, `restore ${label}`);
+      await spawnOk(shell(restoreScript, [], { stdin: file }), { stdin: file, env }, `restore ${label}`);
     },
     async fingerprint() {
-      const proc = Bun.spawn(shell(fingerprintScript, items, {}), { stdout: "pipe", stderr: "ignore" });
+      const proc = Bun.spawn(shell(fingerprintScript, items, {}), { env, stdout: "pipe", stderr: "ignore" });
       const text = await new Response(proc.stdout).text();
       await proc.exited;
       return text.split("\n").sort().join("\n");
@@ -70,10 +76,17 @@ export function dirSource(name: string, dir: string, items: string[], label?: st
 /** Items in the home directory of `user` inside a running container. */
 export function containerSource(
   name: string,
-  opts: { containerId: string; user: string; items: string[]; label?: string },
+  opts: {
+    containerId: string;
+    user: string;
+    items: string[];
+    label?: string;
+    /** For `docker` (DOCKER_HOST, PATH); defaults to the agent's. */
+    env?: Record<string, string>;
+  },
 ): HomeSource {
   const label = opts.label ?? opts.items.map((i) => `~/${i}`).join(", ");
-  return shellSource(name, label, opts.items, (script, args, io) => [
+  const shell: Shell = (script, args, io) => [
     "docker",
     "exec",
     ...(io.stdin ? ["-i"] : []),
@@ -85,7 +98,8 @@ export function containerSource(
     `HOME_DIR="$HOME"; ${script}`,
     "sh",
     ...args,
-  ]);
+  ];
+  return shellSource(name, label, opts.items, shell, opts.env);
 }
 
 /** What the container's home keeps: Claude Code's state and the shell histories. */

@@ -5,7 +5,8 @@
  * deadline for a sleep that never completes takes over instead).
  * One snapshot runs at a time; a sleep waits for a checkpoint in flight, then stops the timer.
  */
-import { join } from "node:path";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { SnapshotKind } from "@berth/protocol/agent";
 import type { ControlPlaneClient } from "../control-plane/client.ts";
 import { backoffDelay, type RetryPolicy } from "../control-plane/retry.ts";
@@ -31,6 +32,11 @@ export interface SnapshotServiceOptions {
   retry?: RetryPolicy;
   /** Backoff between whole sleep attempts. */
   sleepRetry?: RetryPolicy;
+  /**
+   * Keeps the marker of the last checkpoint across agent restarts, so work done before a restart
+   * and not yet checkpointed still counts as a change. Absent: the marker starts fresh.
+   */
+  stateFile?: string;
   /** Told how each checkpoint interval ended (tests, status). */
   onTick?(result: "unchanged" | "uploaded" | "failed"): void;
 }
@@ -77,6 +83,20 @@ export function createSnapshotService(opts: SnapshotServiceOptions): SnapshotSer
         }),
     });
   const fingerprint = () => workspaceFingerprint(opts.workspaceDir, opts.home);
+  const saveBaseline = async (fp: string | null) => {
+    if (!opts.stateFile || fp === null) return;
+    await mkdir(dirname(opts.stateFile), { recursive: true });
+    await writeFile(opts.stateFile, `${JSON.stringify({ fingerprint: fp })}\n`).catch(() => {});
+  };
+  const loadBaseline = async (): Promise<string | null> => {
+    if (!opts.stateFile) return null;
+    try {
+      const v = JSON.parse(await readFile(opts.stateFile, "utf8")) as { fingerprint?: unknown };
+      return typeof v.fingerprint === "string" ? v.fingerprint : null;
+    } catch {
+      return null;
+    }
+  };
 
   async function checkpoint(): Promise<void> {
     if (stopped || sleeping) return;
@@ -93,6 +113,7 @@ export function createSnapshotService(opts: SnapshotServiceOptions): SnapshotSer
       const u = await take("checkpoint");
       // The marker from before packing: a change made while uploading is caught next time.
       baseline = fp;
+      await saveBaseline(fp);
       last = { at: Date.now(), snapshotId: u.snapshotId, size: u.size };
       log(`checkpoint: ${u.snapshotId} (${formatBytes(u.size)}, ${u.parts} parts) verified`);
       return "uploaded";
@@ -112,7 +133,12 @@ export function createSnapshotService(opts: SnapshotServiceOptions): SnapshotSer
 
   return {
     async startCheckpoints() {
-      baseline = await fingerprint().catch(() => null);
+      baseline = await loadBaseline();
+      if (baseline === null) {
+        // A fresh clone or a restored snapshot: nothing here is unsaved yet.
+        baseline = await fingerprint().catch(() => null);
+        await saveBaseline(baseline);
+      }
       schedule();
     },
     async sleepSnapshot() {

@@ -7,13 +7,14 @@ export class SnapshotError extends Error {
 /** Runs to completion; stdout/stdin may be files. Throws SnapshotError with stderr's tail on failure. */
 export async function spawnOk(
   argv: string[],
-  io: { stdout?: string; stdin?: string; cwd?: string } = {},
+  io: { stdout?: string; stdin?: string; cwd?: string; env?: Record<string, string> } = {},
   what = argv[0] ?? "command",
 ): Promise<void> {
   let proc: ReturnType<typeof Bun.spawn>;
   try {
     proc = Bun.spawn(argv, {
       cwd: io.cwd,
+      env: io.env,
       stdin: io.stdin ? Bun.file(io.stdin) : "ignore",
       stdout: io.stdout ? Bun.file(io.stdout) : "ignore",
       stderr: "pipe",

@@ -158,6 +158,35 @@ describe("checkpoints", () => {
   });
 });
 
+test("an agent restart does not forget a change made before it", async () => {
+  const s = await setup();
+  const stateFile = join(s.root, "state", "checkpoint.json");
+  const service = (intervalMs: number, ticks: string[]) =>
+    createSnapshotService({
+      client: s.client,
+      workspaceDir: s.ws,
+      scratchDir: join(s.root, "scratch"),
+      keepIgnored: false,
+      home: [s.homeSource],
+      checkpointIntervalMs: intervalMs,
+      report: s.report,
+      stateFile,
+      onTick: (t) => ticks.push(t),
+    });
+  const first = service(3_600_000, []);
+  await first.startCheckpoints();
+  await writeFile(join(s.ws, "todo.txt"), "written just before a restart\n");
+  first.stop();
+
+  const ticks: string[] = [];
+  const second = service(50, ticks);
+  stops.push(() => second.stop());
+  await second.startCheckpoints();
+  await waitUntil(() => ticks.length >= 1);
+  expect(ticks[0]).toBe("uploaded");
+  expect(s.cp.of("snapshot-verified")).toHaveLength(1);
+});
+
 async function waitUntil(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
