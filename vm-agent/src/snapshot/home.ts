@@ -29,7 +29,8 @@ type Shell = (script: string, args: string[], io: { stdout?: string; stdin?: str
 const captureScript = `cd "$HOME_DIR" || exit 0
 for f in "$@"; do shift; [ -e "$f" ] || [ -L "$f" ] && set -- "$@" "$f"; done
 [ $# -eq 0 ] && exit 0
-exec tar -c -f - --numeric-owner -- "$@"`;
+# 1: a file changed while read (Claude writing its conversation): the archive is still whole.
+exec tar -c -f - --numeric-owner --ignore-failed-read -- "$@"`;
 const restoreScript = `mkdir -p "$HOME_DIR" && cd "$HOME_DIR" && exec tar -x -p -f -`;
 const fingerprintScript = `cd "$HOME_DIR" 2>/dev/null || exit 0
 for f in "$@"; do shift; [ -e "$f" ] && set -- "$@" "$f"; done
@@ -47,7 +48,11 @@ function shellSource(
     name,
     label,
     async capture(file) {
-      await spawnOk(shell(captureScript, items, { stdout: file }), { stdout: file, env }, `capture ${label}`);
+      await spawnOk(
+        shell(captureScript, items, { stdout: file }),
+        { stdout: file, env, okCodes: [1] },
+        `capture ${label}`,
+      );
     },
     async restore(file) {
       if ((await stat(file)).size === 0) return;

@@ -19,7 +19,7 @@ export interface Entry {
 export async function listWorkspace(dir: string, keepIgnored: boolean): Promise<Entry[]> {
   const names = new Set<string>();
   if (keepIgnored) {
-    for (const p of await readdir(dir, { recursive: true })) names.add(p);
+    for (const p of await walk(dir)) names.add(p);
   } else {
     const out = await spawnOutput(
       ["git", "-C", dir, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
@@ -28,7 +28,7 @@ export async function listWorkspace(dir: string, keepIgnored: boolean): Promise<
     );
     for (const p of new TextDecoder().decode(out).split("\0")) if (p) names.add(p);
     names.add(".git");
-    for (const p of await readdir(join(dir, ".git"), { recursive: true })) names.add(`.git/${p}`);
+    for (const p of await walk(join(dir, ".git"))) names.add(`.git/${p}`);
   }
   // Parent directories of everything kept.
   for (const p of [...names]) {
@@ -47,6 +47,24 @@ export async function listWorkspace(dir: string, keepIgnored: boolean): Promise<
     });
   }
   return entries;
+}
+
+/**
+ * Every path below `root`, relative. Symlinks are entries, never followed (Bun's recursive readdir
+ * follows symlinked folders, which would pack pnpm's node_modules twice and break on restore).
+ */
+export async function walk(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const pending = [""];
+  while (pending.length > 0) {
+    const rel = pending.pop() ?? "";
+    for (const e of await readdir(join(root, rel), { withFileTypes: true })) {
+      const p = rel ? `${rel}/${e.name}` : e.name;
+      out.push(p);
+      if (e.isDirectory()) pending.push(p);
+    }
+  }
+  return out;
 }
 
 /**

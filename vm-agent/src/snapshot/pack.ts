@@ -134,6 +134,8 @@ function workspaceTar(dir: string, entries: Entry[]): TarRun {
       "--null",
       "--verbatim-files-from",
       "--files-from=-",
+      // A file deleted between listing and packing is skipped, not an error.
+      "--ignore-failed-read",
       // Names (and hard link targets) under workspace/; symlink targets stay as they are.
       "--transform=s,^,workspace/,S",
     ],
@@ -167,7 +169,8 @@ async function compressTo(
       }
       const code = await proc.exited;
       if (aborted) return;
-      if (code !== 0) {
+      // 1: a file changed or vanished while it was read (a live workspace); the archive is whole.
+      if (code !== 0 && code !== 1) {
         const why = tailText(await stderr);
         z.destroy(new SnapshotError(`tar failed (exit ${code}): ${why}`));
         return;

@@ -7,7 +7,13 @@ export class SnapshotError extends Error {
 /** Runs to completion; stdout/stdin may be files. Throws SnapshotError with stderr's tail on failure. */
 export async function spawnOk(
   argv: string[],
-  io: { stdout?: string; stdin?: string; cwd?: string; env?: Record<string, string> } = {},
+  io: {
+    stdout?: string;
+    stdin?: string;
+    cwd?: string;
+    env?: Record<string, string>;
+    okCodes?: number[];
+  } = {},
   what = argv[0] ?? "command",
 ): Promise<void> {
   let proc: ReturnType<typeof Bun.spawn>;
@@ -23,7 +29,8 @@ export async function spawnOk(
     throw new SnapshotError(`${what}: ${err instanceof Error ? err.message : String(err)}`);
   }
   const [stderr, code] = await Promise.all([new Response(proc.stderr as ReadableStream).text(), proc.exited]);
-  if (code !== 0) throw new SnapshotError(`${what} failed (exit ${code}): ${tailText(stderr)}`);
+  if (code !== 0 && !io.okCodes?.includes(code))
+    throw new SnapshotError(`${what} failed (exit ${code}): ${tailText(stderr)}`);
 }
 
 /** Runs and returns stdout as bytes; throws SnapshotError on failure. */

@@ -1,7 +1,8 @@
 /** A workspace with every kind of work a person can leave behind, and a tree comparer. */
 import { createHash } from "node:crypto";
-import { chmod, lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, readFile, readlink, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { walk } from "../../src/snapshot/list.ts";
 
 export async function sh(cwd: string, ...argv: string[]): Promise<string> {
   const p = Bun.spawn(argv, {
@@ -62,6 +63,13 @@ export async function makeWorkspace(root: string): Promise<{ ws: string; home: s
   // Ignored: node_modules (and dist).
   await mkdir(join(ws, "node_modules", "pkg"), { recursive: true });
   await writeFile(join(ws, "node_modules", "pkg", "index.js"), "module.exports = 1;\n");
+  // pnpm-like: a symlinked package folder (kept as a link, never followed).
+  await mkdir(join(ws, "node_modules", ".pnpm", "dep@1", "node_modules", "dep"), { recursive: true });
+  await writeFile(join(ws, "node_modules", ".pnpm", "dep@1", "node_modules", "dep", "index.js"), "dep\n");
+  await symlink(".pnpm/dep@1/node_modules/dep", join(ws, "node_modules", "dep"));
+  // A tracked symlink to a folder.
+  await symlink("src", join(ws, "src-link"));
+  await sh(ws, "git", "add", "src-link");
   await mkdir(join(ws, "dist"), { recursive: true });
   await writeFile(join(ws, "dist", "out.js"), "built\n");
   // A home: Claude Code's state and shell history.
@@ -86,7 +94,7 @@ export interface Node {
 /** Every entry under dir (except `skip` prefixes): type, permission bits, content hash or link target. */
 export async function tree(dir: string, skip: string[] = []): Promise<Record<string, Node>> {
   const out: Record<string, Node> = {};
-  for (const p of (await readdir(dir, { recursive: true })).sort()) {
+  for (const p of (await walk(dir)).sort()) {
     if (skip.some((s) => p === s || p.startsWith(`${s}/`))) continue;
     const full = join(dir, p);
     const s = await lstat(full);
