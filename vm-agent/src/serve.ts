@@ -170,8 +170,17 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
     http?.broadcastBanner(`Berth: this workspace is going to sleep (${why}). Saving your work…`);
     report("sleep", `Going to sleep (${why}): saving the workspace`);
     sleeping = (async () => {
-      const snapshotId = await service.sleepSnapshot();
-      if (snapshotId === null) return; // the agent is stopping
+      const result = await service.sleepSnapshot();
+      if (result === "stopped") return; // the agent is stopping
+      if (result === "unsupported") {
+        // An older control plane (no snapshot endpoint) deletes on shutdown, as it always did;
+        // say so rather than pretend the work was kept.
+        report("sleep", "This control plane keeps no snapshots: the workspace is deleted without one");
+        await progressChain;
+        await shutdown.request(reason);
+        return;
+      }
+      const { snapshotId } = result;
       report("sleep", `Snapshot ${snapshotId} verified; switching off`);
       http?.broadcastBanner("Berth: your work is saved. This workspace is going to sleep.");
       await progressChain;

@@ -14,7 +14,7 @@ import { workspaceFingerprint } from "./fingerprint.ts";
 import type { HomeSource } from "./home.ts";
 import { formatBytes } from "./list.ts";
 import { packSnapshot } from "./pack.ts";
-import { uploadSnapshot } from "./upload.ts";
+import { SnapshotsUnsupportedError, uploadSnapshot } from "./upload.ts";
 
 export const defaultCheckpointSeconds = 600;
 
@@ -44,8 +44,11 @@ export interface SnapshotServiceOptions {
 export interface SnapshotService {
   /** Takes the baseline and starts the checkpoint timer (once the workspace is ready). */
   startCheckpoints(): Promise<void>;
-  /** The sleep snapshot, retried until verified; null if the service stopped first. */
-  sleepSnapshot(): Promise<string | null>;
+  /**
+   * The sleep snapshot, retried until verified; "stopped" if the service stopped first,
+   * "unsupported" when the control plane has no snapshot endpoint at all.
+   */
+  sleepSnapshot(): Promise<{ snapshotId: string } | "stopped" | "unsupported">;
   readonly lastCheckpoint: { at: number; snapshotId: string; size: number } | null;
   stop(): void;
 }
@@ -118,6 +121,11 @@ export function createSnapshotService(opts: SnapshotServiceOptions): SnapshotSer
       log(`checkpoint: ${u.snapshotId} (${formatBytes(u.size)}, ${u.parts} parts) verified`);
       return "uploaded";
     } catch (err) {
+      if (err instanceof SnapshotsUnsupportedError) {
+        log("checkpoint: the control plane keeps no snapshots; checkpoints are off");
+        stopped = true;
+        return "failed";
+      }
       opts.report("checkpoint", `Checkpoint failed (trying again in the next interval): ${message(err)}`);
       return "failed";
     }
@@ -148,8 +156,9 @@ export function createSnapshotService(opts: SnapshotServiceOptions): SnapshotSer
         try {
           const u = await exclusive(() => take("sleep"));
           log(`sleep: snapshot ${u.snapshotId} (${formatBytes(u.size)}) verified`);
-          return u.snapshotId;
+          return { snapshotId: u.snapshotId };
         } catch (err) {
+          if (err instanceof SnapshotsUnsupportedError) return "unsupported";
           const wait = Math.max(sleepRetry.baseMs, backoffDelay(attempt, sleepRetry));
           opts.report(
             "sleep",
@@ -161,7 +170,7 @@ export function createSnapshotService(opts: SnapshotServiceOptions): SnapshotSer
           });
         }
       }
-      return null;
+      return "stopped";
     },
     get lastCheckpoint() {
       return last;

@@ -34,13 +34,23 @@ export interface Uploaded {
   uploadMs: number;
 }
 
+/**
+ * The control plane has no snapshot endpoint (404 to POST snapshots: one older than sleep and
+ * wake). Such a control plane can neither keep nor wake a snapshot.
+ */
+export class SnapshotsUnsupportedError extends SnapshotError {
+  override name = "SnapshotsUnsupportedError";
+}
+
 export const partRetry: RetryPolicy = { attempts: 6, baseMs: 1000, maxMs: 30_000 };
 /** Sends of one part whose answer does not match what was sent. */
 const mismatchAttempts = 3;
 
 export async function uploadSnapshot(opts: UploadOptions): Promise<Uploaded> {
   const retry = opts.retry ?? partRetry;
-  const created = must(await opts.client.createSnapshot(opts.kind, retry), "could not start the snapshot");
+  const start = await opts.client.createSnapshot(opts.kind, retry);
+  if (!start.ok && start.status === 404) throw new SnapshotsUnsupportedError(start.error);
+  const created = must(start, "could not start the snapshot");
   const sid = created.snapshot_id;
   let packed: Packed;
   try {

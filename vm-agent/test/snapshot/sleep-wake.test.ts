@@ -9,6 +9,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type AgentHttpServer, type StartHttpServer, serve } from "../../src/serve.ts";
 import { fakeBin, makeRepo, removeAll, tempDir, testConfig } from "../boot/helpers.ts";
+import { fakeControlPlane } from "../control-plane/fake.ts";
 import { snapshotControlPlane } from "./fake-cp.ts";
 import { sh, tree } from "./fixture.ts";
 
@@ -159,4 +160,37 @@ describe("sleep and wake (serve)", () => {
       "the snapshot cannot be restored; asking the control plane to stop this VM",
     );
   }, 60_000);
+
+  test("a control plane without snapshots (404): the old shutdown, said out loud", async () => {
+    const root = await tempDir("berth-nosnap-", dirs);
+    const repo = await makeRepo(root);
+    const bin = join(root, "bin");
+    await fakeBin(bin, "docker", "exit 1");
+    const cp = fakeControlPlane({
+      bootstrap: () => Response.json({ callback_token: TOKEN, claude_api_key: null }),
+      snapshots: () => Response.json({ error: { code: "not_found", message: "no route" } }, { status: 404 }),
+    });
+    cleanups.push(cp.stop);
+    const config = testConfig(join(root, "data"), {
+      control_plane_url: cp.url,
+      repo_url: repo,
+      idle_timeout_seconds: 1,
+      idle_grace_seconds: 0,
+    });
+    await writeFile(join(root, "agent.json"), JSON.stringify(config));
+    const env = { ...(process.env as Record<string, string>), PATH: `${bin}:${process.env.PATH}` };
+    const agent = await serve({
+      configPath: join(root, "agent.json"),
+      startHttpServer: fakeHttp().start,
+      env,
+      tickMs: 50,
+      log: () => {},
+    });
+    cleanups.push(() => agent.stop());
+    const end = Date.now() + 20_000;
+    while (cp.of("shutdown").length === 0 && Date.now() < end) await Bun.sleep(20);
+    expect(cp.of("shutdown").map((r) => r.body)).toEqual([{ reason: "idle" }]);
+    const lines = cp.of("progress").map((r) => (r.body as { message: string }).message);
+    expect(lines).toContain("This control plane keeps no snapshots: the workspace is deleted without one");
+  }, 30_000);
 });
