@@ -155,6 +155,8 @@ async function measure(mb: number) {
       "sleep upload (pack + parts + complete), s": sleepMs / 1000,
       parts: up.parts,
       "restore (download + verify + unpack), s": restoreMs / 1000,
+      "  of which download + verify, s": restored.downloadMs / 1000,
+      "  of which unpack, s": restored.unpackMs / 1000,
       "restore throughput, snapshot MB/s": restored.size / MB / (restoreMs / 1000),
       "restore throughput, working tree MB/s": packed.inputBytes / MB / (restoreMs / 1000),
     };

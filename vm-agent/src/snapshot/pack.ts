@@ -149,7 +149,7 @@ async function compressTo(
   tars: TarRun[],
   opts: PackOptions,
 ): Promise<{ size: number; sha256: string; parts: SnapshotPart[] } | "too large"> {
-  const z = createZstdCompress();
+  const z = createZstdCompress({ chunkSize: 1 << 20 });
   let aborted = false;
   let current: ReturnType<typeof Bun.spawn> | null = null;
   const feed = async () => {
