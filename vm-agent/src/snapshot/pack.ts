@@ -91,7 +91,10 @@ export async function packSnapshot(opts: PackOptions): Promise<Packed> {
       workspaceTar(opts.workspaceDir, entries),
       { argv: tarCreate(["berth"]), cwd: stage, input: null },
     ];
-    const out = await compressTo(tars, opts);
+    const out = await compressTo(tars, opts).catch(async (err: unknown) => {
+      await rm(opts.outFile, { force: true });
+      throw err;
+    });
     if (out === "too large") {
       await rm(opts.outFile, { force: true });
       const bytes = opts.maxBytes + 1;
