@@ -158,6 +158,34 @@ describe("checkpoints", () => {
   });
 });
 
+test("sleep: a failing control plane is reported and retried until the snapshot is verified", async () => {
+  const s = await setup();
+  s.cp.faults.createDown = true;
+  const service = createSnapshotService({
+    client: s.client,
+    workspaceDir: s.ws,
+    scratchDir: join(s.root, "scratch"),
+    keepIgnored: false,
+    home: [s.homeSource],
+    checkpointIntervalMs: 3_600_000,
+    report: s.report,
+    retry: { attempts: 2, baseMs: 5, maxMs: 10 },
+    sleepRetry: { attempts: Number.POSITIVE_INFINITY, baseMs: 20, maxMs: 50 },
+  });
+  stops.push(() => service.stop());
+  const sleeping = service.sleepSnapshot();
+  await waitUntil(() => s.lines.filter((l) => l.startsWith("sleep: Could not save")).length >= 2);
+  expect(s.lines.find((l) => l.startsWith("sleep:"))).toMatch(
+    /^sleep: Could not save the workspace before sleeping: could not start the snapshot: .*HTTP 503.*nothing is deleted until a snapshot is verified\.$/,
+  );
+  s.cp.faults.createDown = false;
+  const result = await sleeping;
+  expect(result).toEqual({ snapshotId: "snap1" });
+  expect(s.cp.of("snapshot-verified")).toEqual([
+    expect.objectContaining({ body: expect.objectContaining({ kind: "sleep" }) }),
+  ]);
+});
+
 test("an agent restart does not forget a change made before it", async () => {
   const s = await setup();
   const stateFile = join(s.root, "state", "checkpoint.json");
