@@ -22,6 +22,8 @@ export interface Faults {
   failPartOnce?: number[];
   /** Flip a byte of this part when it is served for a restore. */
   corruptPartOnGet?: number;
+  /** Serve a manifest whose whole-archive hash is wrong (parts intact). */
+  wrongManifestSha?: boolean;
   /** Answer 500 to every POST snapshots (an unreachable control plane, for a while). */
   createDown?: boolean;
 }
@@ -134,6 +136,7 @@ export function snapshotControlPlane(opts: {
           if (!snap.complete) return err(404, "not_found", "not verified");
           return Response.json({
             ...snap.complete,
+            ...(faults.wrongManifestSha ? { sha256: "0".repeat(64) } : {}),
             snapshot_id: snap.id,
             kind: snap.kind,
             created_at: new Date().toISOString(),

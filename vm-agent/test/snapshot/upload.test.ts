@@ -108,6 +108,27 @@ describe("upload and restore through the control plane", () => {
     expect(existsSync(join(fresh, "state", "restore-home"))).toBe(false);
   });
 
+  test("a whole archive that does not match its manifest is refused", async () => {
+    const s = await setup();
+    const u = await s.upload();
+    s.cp.faults.wrongManifestSha = true;
+    const fresh = join(s.root, "new-vm");
+    const err = await restoreSnapshot({
+      client: s.client,
+      snapshotId: u.snapshotId,
+      workDir: join(fresh, "restore"),
+      workspaceDir: join(fresh, "workspace"),
+      pendingHomeDir: join(fresh, "state", "restore-home"),
+      report: s.report,
+    }).catch((e: unknown) => e);
+    expect((err as RestoreError).permanent).toBe(true);
+    expect((err as Error).message).toMatch(
+      /^snapshot snap1 is corrupt: the archive's SHA-256 is [0-9a-f]{12}…, the manifest says 000000000000…; nothing was restored$/,
+    );
+    expect(existsSync(join(fresh, "workspace"))).toBe(false);
+    expect(existsSync(join(fresh, "restore"))).toBe(false);
+  });
+
   test("over the cap: the report goes to complete, and no part is sent", async () => {
     const s = await setup({ partSize: 4096, maxBytes: 20_000 });
     await writeFile(join(s.ws, "big.bin"), crypto.getRandomValues(new Uint8Array(40_000)));
