@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { AgentConfig, ProgressRequest, ShutdownRequest } from "@berth/protocol/agent";
+import type { AgentConfig, ProgressRequest } from "@berth/protocol/agent";
 import { BootError, type BootResult, bootWorkspace, type ShellSpec } from "./boot/boot.ts";
 import type { CommandRunner } from "./boot/exec.ts";
 import { agentPaths, defaultSecretsPath, isCompiled, loadConfig, selfCommand } from "./config.ts";
@@ -18,6 +18,7 @@ import { createPortDetector, type PortDetector, samePorts } from "./ports/detect
 import { PortVisibility } from "./ports/visibility.ts";
 import { RestoreError, restoreSnapshot } from "./snapshot/restore.ts";
 import { createSnapshotService, defaultCheckpointSeconds, type SnapshotService } from "./snapshot/service.ts";
+import { createSleeper } from "./snapshot/sleep.ts";
 import { type AgentPhase, type AgentStatus, buildStatus, type SessionInfo } from "./status.ts";
 
 /** The terminal half's server (src/http/server.ts), as this half uses it. */
@@ -77,13 +78,6 @@ async function defaultStartHttpServer(): Promise<StartHttpServer> {
   const start: StartHttpServer = mod.startAgentHttpServer;
   return start;
 }
-
-const sleepReasons: Record<ShutdownRequest["reason"], string> = {
-  idle: "idle",
-  max_lifetime: "maximum lifetime reached",
-  user: "asked by its owner",
-  boot_failed: "boot failed",
-};
 
 /** Boots that may fail (each after a systemd restart) before the agent asks to be destroyed. */
 export const maxBootAttempts = 3;
@@ -160,33 +154,16 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
   const shutdown = createShutdownRequester({ client, log });
   // Set once the workspace is ready: sleeping needs the runtime that holds the home.
   let snapshots: SnapshotService | null = null;
-  let sleeping: Promise<void> | null = null;
-  /** Sleep: a verified snapshot first, then the shutdown that names it. Never without one. */
-  const goToSleep = (reason: ShutdownRequest["reason"]) => {
-    if (sleeping || !snapshots) return;
-    const service = snapshots;
-    phase = "shutting_down";
-    const why = sleepReasons[reason];
-    http?.broadcastBanner(`Berth: this workspace is going to sleep (${why}). Saving your work…`);
-    report("sleep", `Going to sleep (${why}): saving the workspace`);
-    sleeping = (async () => {
-      const result = await service.sleepSnapshot();
-      if (result === "stopped") return; // the agent is stopping
-      if (result === "unsupported") {
-        // An older control plane (no snapshot endpoint) deletes on shutdown, as it always did;
-        // say so rather than pretend the work was kept.
-        report("sleep", "This control plane keeps no snapshots: the workspace is deleted without one");
-        await progressChain;
-        await shutdown.request(reason);
-        return;
-      }
-      const { snapshotId } = result;
-      report("sleep", `Snapshot ${snapshotId} verified; switching off`);
-      http?.broadcastBanner("Berth: your work is saved. This workspace is going to sleep.");
-      await progressChain;
-      await shutdown.request(reason, undefined, snapshotId);
-    })();
-  };
+  const goToSleep = createSleeper({
+    service: () => snapshots,
+    report,
+    banner: (text) => http?.broadcastBanner(text),
+    flush: () => progressChain,
+    shutdown: (reason, snapshotId) => shutdown.request(reason, undefined, snapshotId),
+    onStart: () => {
+      phase = "shutting_down";
+    },
+  });
   const persisted = await loadIdleState(paths.idleStatePath);
   const monitor = createIdleMonitor({
     settings: { ...settingsFromConfig(config), ...leaseSettings(opts.env ?? process.env) },
