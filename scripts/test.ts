@@ -89,6 +89,11 @@ const steps: Step[] = [
     cwd: path.join(root, "bench"),
     command: [bin("bun", "bench"), "terminal.ts", "quick"],
   },
+  {
+    name: "bench quick snapshot (every snapshot figure is produced)",
+    cwd: path.join(root, "bench"),
+    command: [bin("bun", "bench"), "snapshot.ts", "quick"],
+  },
   // Local mode's devcontainers: the project's Docker engine and the workspace image it runs.
   {
     name: "workspace image (Docker engine, debootstrap, Node 22, Claude Code)",

@@ -18,6 +18,10 @@ export const agentConfigSchema = z.object({
   idle_grace_seconds: z.number().int().nonnegative(),
   max_lifetime_seconds: z.number().int().positive(),
   heartbeat_interval_seconds: z.number().int().positive().default(60),
+  /** While ready and files changed: a checkpoint snapshot this often (the agent's default: 600). */
+  checkpoint_interval_seconds: z.number().int().positive().optional(),
+  /** Per-workspace setting: snapshots also keep git-ignored files (node_modules...); default off. */
+  snapshot_keep_ignored: z.boolean().optional(),
   /** Address the agent's HTTP server listens on (Caddy proxies to it). */
   listen: z.object({ host: z.string(), port: z.number().int().positive() }),
   /** Directory for the clone and agent state. */

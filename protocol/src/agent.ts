@@ -28,5 +28,6 @@ export type {
   SnapshotCreateRequest,
   SnapshotManifest,
   SnapshotPart,
+  SnapshotTooLarge,
 } from "./snapshots.ts";
 export * from "./terminal-token.ts";

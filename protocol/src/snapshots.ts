@@ -57,3 +57,4 @@ export const snapshotTooLargeSchema = z.object({
   max_bytes: z.number().int().positive(),
   biggest: z.array(z.object({ path: z.string(), bytes: z.number().int().min(0) })).max(20),
 });
+export type SnapshotTooLarge = z.infer<typeof snapshotTooLargeSchema>;

@@ -49,6 +49,14 @@ export interface AgentPaths {
   bootAttemptsPath: string;
   /** CLAUDE_CONFIG_DIR for the host runtime. */
   claudeConfigDir: string;
+  /** The host runtime's shell history lives here (HISTFILE), so snapshots find it. */
+  homeDir: string;
+  /** Snapshot archives while they upload. */
+  snapshotScratchDir: string;
+  /** Downloads and unpacking of a wake's snapshot. */
+  restoreWorkDir: string;
+  /** A restored snapshot's home tars, until the runtime is up to take them. */
+  pendingHomeDir: string;
 }
 
 export function agentPaths(dataDir: string): AgentPaths {
@@ -61,6 +69,10 @@ export function agentPaths(dataDir: string): AgentPaths {
     idleStatePath: join(dataDir, "state", "idle.json"),
     bootAttemptsPath: join(dataDir, "state", "boot-attempts"),
     claudeConfigDir: join(dataDir, "claude"),
+    homeDir: join(dataDir, "home"),
+    snapshotScratchDir: join(dataDir, "snapshots"),
+    restoreWorkDir: join(dataDir, "restore"),
+    pendingHomeDir: join(dataDir, "state", "restore-home"),
   };
 }
 

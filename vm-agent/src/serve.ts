@@ -1,5 +1,6 @@
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import type { AgentConfig, ProgressRequest } from "@berth/protocol/agent";
 import { BootError, type BootResult, bootWorkspace, type ShellSpec } from "./boot/boot.ts";
 import { type CommandRunner, runCommand } from "./boot/exec.ts";
@@ -18,6 +19,9 @@ import { heartbeatBody, settingsFromConfig, warningBanner } from "./idle/report.
 import { loadIdleState, saveIdleState } from "./idle/store.ts";
 import { createPortDetector, type PortDetector, samePorts } from "./ports/detect.ts";
 import { PortVisibility } from "./ports/visibility.ts";
+import { RestoreError, restoreSnapshot } from "./snapshot/restore.ts";
+import { createSnapshotService, defaultCheckpointSeconds, type SnapshotService } from "./snapshot/service.ts";
+import { createSleeper } from "./snapshot/sleep.ts";
 import { type AgentPhase, type AgentStatus, buildStatus, type SessionInfo } from "./status.ts";
 
 /** The terminal half's server (src/http/server.ts), as this half uses it. */
@@ -154,6 +158,18 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
   let reportNow: () => void = () => {};
 
   const shutdown = createShutdownRequester({ client, log });
+  // Set once the workspace is ready: sleeping needs the runtime that holds the home.
+  let snapshots: SnapshotService | null = null;
+  const goToSleep = createSleeper({
+    service: () => snapshots,
+    report,
+    banner: (text) => http?.broadcastBanner(text),
+    flush: () => progressChain,
+    shutdown: (reason, snapshotId) => shutdown.request(reason, undefined, snapshotId),
+    onStart: () => {
+      phase = "shutting_down";
+    },
+  });
   const persisted = await loadIdleState(paths.idleStatePath);
   const monitor = createIdleMonitor({
     settings: { ...settingsFromConfig(config), ...leaseSettings(opts.env ?? process.env) },
@@ -172,12 +188,8 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
       reportNow();
     },
     onShutdown: (reason) => {
-      phase = "shutting_down";
-      log(`idle: shutting down (${reason})`);
-      http?.broadcastBanner(
-        `Berth: this workspace is being deleted (${reason === "idle" ? "idle" : "maximum lifetime reached"}).`,
-      );
-      void shutdown.request(reason);
+      log(`idle: going to sleep (${reason})`);
+      goToSleep(reason);
     },
   });
 
@@ -205,6 +217,18 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
   phase = "booting";
   let boot: BootResult;
   try {
+    // A wake: the snapshot replaces the clone. A restart after it finds the restored .git.
+    const restore = secrets.secrets.restore;
+    if (restore && !existsSync(join(paths.workspaceDir, ".git"))) {
+      await restoreSnapshot({
+        client,
+        snapshotId: restore.snapshot_id,
+        workDir: paths.restoreWorkDir,
+        workspaceDir: paths.workspaceDir,
+        pendingHomeDir: paths.pendingHomeDir,
+        report,
+      });
+    }
     boot = await bootWorkspace({
       config,
       secrets: secrets.secrets,
@@ -218,13 +242,22 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
   } catch (err) {
     phase = "failed";
     error = err instanceof Error ? err.message : String(err);
-    report(err instanceof BootError ? err.step : "boot", `failed: ${error}`);
+    report(
+      err instanceof BootError ? err.step : err instanceof RestoreError ? "restore" : "boot",
+      `failed: ${error}`,
+    );
     // systemd restarts the agent, which retries the boot; a failure that keeps coming back (a repo
     // that cannot be cloned) must not keep a VM billing until the control plane's deadline.
     const attempts = (await readBootAttempts(paths.bootAttemptsPath)) + 1;
     await writeBootAttempts(paths.bootAttemptsPath, attempts);
     await progressChain;
-    if (attempts >= maxBootAttempts) {
+    // A corrupt or missing snapshot stays so: fail the wake now, with the reason (the control
+    // plane keeps the snapshot).
+    if (err instanceof RestoreError && err.permanent) {
+      report("restore", "the snapshot cannot be restored; asking the control plane to stop this VM");
+      await progressChain;
+      await shutdown.request("boot_failed", error);
+    } else if (attempts >= maxBootAttempts) {
       report("boot", `giving up after ${attempts} attempts; asking the control plane to delete this VM`);
       await progressChain;
       await shutdown.request("boot_failed", error);
@@ -276,6 +309,19 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
   // A first boot may take many minutes; the person's idle allowance starts when it is usable.
   if (!persisted) monitor.activity();
 
+  snapshots = createSnapshotService({
+    client,
+    workspaceDir: boot.workspaceDir,
+    scratchDir: paths.snapshotScratchDir,
+    keepIgnored: config.snapshot_keep_ignored ?? false,
+    home: boot.home,
+    checkpointIntervalMs: (config.checkpoint_interval_seconds ?? defaultCheckpointSeconds) * 1000,
+    stateFile: join(paths.dataDir, "state", "checkpoint.json"),
+    report,
+    log,
+  });
+  await snapshots.startCheckpoints();
+
   monitor.tick();
   const tickTimer = setInterval(() => monitor.tick(), opts.tickMs ?? 5000);
 
@@ -302,8 +348,11 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
     heartbeat.lastAt = now();
     heartbeat.ok = r.ok;
     heartbeat.error = r.ok ? null : r.error;
-    if (r.ok) visibility.update(r.data.public_ports);
-    else log(`heartbeat: ${r.error}`);
+    if (r.ok) {
+      visibility.update(r.data.public_ports);
+      // The owner pressed Sleep (or the API asked).
+      if (r.data.state === "sleeping") goToSleep("user");
+    } else log(`heartbeat: ${r.error}`);
   };
   // setTimeout chain, not setInterval: a slow control plane never stacks heartbeats.
   const scheduleHeartbeat = () => {
@@ -346,6 +395,7 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
     stop() {
       stopping ??= (async () => {
         stopped = true;
+        snapshots?.stop();
         clearInterval(tickTimer);
         clearInterval(portTimer);
         if (hbTimer) clearTimeout(hbTimer);

@@ -5,6 +5,8 @@ import type { AgentPaths } from "../config.ts";
 import type { AgentSecrets } from "../control-plane/secrets.ts";
 import { configureContainerGit } from "../git/container.ts";
 import { cloneConfigArgs, gitConfigEntries, gitConfigEnv, helperValue } from "../git/setup.ts";
+import { containerHomeItems, containerSource, dirSource, type HomeSource } from "../snapshot/home.ts";
+import { applyPendingHome } from "../snapshot/restore.ts";
 import { writeContainerClaudeSettings, writeHostClaudeSettings } from "./claude-settings.ts";
 import {
   configuredImage,
@@ -41,7 +43,12 @@ export interface BootResult {
   runtime: Runtime;
   workspaceDir: string;
   shell: ShellSpec;
+  /** What snapshots keep outside the workspace folder: Claude Code's state, shell history. */
+  home: HomeSource[];
 }
+
+/** Bash appends each command to its history at once, so a snapshot finds it (not only at exit). */
+const historyEnv = { PROMPT_COMMAND: "history -a" };
 
 export interface BootOptions {
   config: AgentConfig;
@@ -104,6 +111,12 @@ async function bootOnHost(opts: BootOptions, env: Record<string, string>, dir: s
       "git",
       `Credentials for ${git.origin} come from berth-agent (host); commits by ${git.user_name}`,
     );
+  const home = [
+    dirSource("claude", opts.paths.claudeConfigDir, ["."], "Claude Code's config and conversations"),
+    dirSource("shell", opts.paths.homeDir, [".bash_history"], "shell history"),
+  ];
+  // A wake's Claude state first: the hooks are merged into its settings below.
+  await applyPendingHome(opts.paths.pendingHomeDir, home, opts.report);
   await writeHostClaudeSettings(opts.paths.claudeConfigDir, opts.agentCommand);
   opts.report("claude", "Claude Code hooks installed (host)");
   // The key is in the shell's environment (not on its command line), as in the container.
@@ -113,8 +126,16 @@ async function bootOnHost(opts: BootOptions, env: Record<string, string>, dir: s
     CLAUDE_CONFIG_DIR: opts.paths.claudeConfigDir,
     // The helper and identity as git config in the environment: the person's ~/.gitconfig stays.
     ...(git ? gitConfigEnv(gitConfigEntries(git, hostHelper(opts)), env) : {}),
+    HISTFILE: join(opts.paths.homeDir, ".bash_history"),
+    ...historyEnv,
   };
-  return { runtime: "host", workspaceDir: dir, shell: { command: ["bash", "-l"], cwd: dir, env: shellEnv } };
+  await mkdir(opts.paths.homeDir, { recursive: true, mode: 0o700 });
+  return {
+    runtime: "host",
+    workspaceDir: dir,
+    shell: { command: ["bash", "-l"], cwd: dir, env: shellEnv },
+    home,
+  };
 }
 
 async function bootDevcontainer(
@@ -198,6 +219,16 @@ async function bootDevcontainer(
     for (const line of lines) opts.report("git", line);
   }
 
+  const home = [
+    containerSource("home", {
+      containerId: result.containerId,
+      user: result.remoteUser,
+      items: containerHomeItems,
+      env,
+    }),
+  ];
+  await applyPendingHome(opts.paths.pendingHomeDir, home, opts.report);
+
   if (!opts.agentBinary) {
     opts.report("claude", "berth-agent is not a compiled binary: Claude's hooks cannot run in the container");
   }
@@ -218,7 +249,15 @@ async function bootDevcontainer(
   return {
     runtime: "devcontainer",
     workspaceDir: dir,
-    shell: { command: devcontainerExec(dc, withEnvFile(envFile, ["bash", "-l"])), cwd: dir, env },
+    shell: {
+      command: devcontainerExec(
+        dc,
+        withEnvFile(envFile, ["env", `PROMPT_COMMAND=${historyEnv.PROMPT_COMMAND}`, "bash", "-l"]),
+      ),
+      cwd: dir,
+      env,
+    },
+    home,
   };
 }
 

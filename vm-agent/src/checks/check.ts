@@ -52,6 +52,14 @@ export function string(opts: { min?: number; max?: number; pattern?: RegExp } = 
 export const emailPattern =
   /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/;
 
+/** A string matching `re` (as z.string().regex()). */
+export function pattern(re: RegExp): Check<string> {
+  return (v, path, issues) => {
+    if (typeof v !== "string") return fail(issues, path, "expected a string", v);
+    return re.test(v) ? v : fail(issues, path, `must match ${re}`, v);
+  };
+}
+
 /** A safe integer within [min, max]. */
 export function int(min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): Check<number> {
   return (v, path, issues) => {
@@ -137,11 +145,12 @@ export function recordOf<T>(key: RegExp, value: Check<T>): Check<Record<string, 
   };
 }
 
-/** An array of at most `max` items, each passing `item`. */
-export function array<T>(item: Check<T>, opts: { max?: number } = {}): Check<T[]> {
-  const { max = Number.POSITIVE_INFINITY } = opts;
+/** An array of `min` to `max` items, each passing `item`. */
+export function array<T>(item: Check<T>, opts: { min?: number; max?: number } = {}): Check<T[]> {
+  const { min = 0, max = Number.POSITIVE_INFINITY } = opts;
   return (v, path, issues) => {
     if (!Array.isArray(v)) return fail(issues, path, "expected an array", v);
+    if (v.length < min) return fail(issues, path, `too few: at least ${min} items`, v);
     if (v.length > max) return fail(issues, path, `too many: at most ${max} items`, v);
     return v.map((x, i) => item(x, at(path, String(i)), issues));
   };

@@ -16,7 +16,14 @@ import {
   type ProgressRequest,
   type ReadyRequest,
   type ShutdownRequest,
+  type SnapshotCompleteRequest,
+  type SnapshotCreated,
+  type SnapshotCreateRequest,
+  type SnapshotManifest,
+  type SnapshotPart,
+  type SnapshotTooLarge,
   secretNamePattern,
+  snapshotKinds,
 } from "@berth/protocol/agent";
 import {
   array,
@@ -30,6 +37,7 @@ import {
   oneOf,
   optional,
   parser,
+  pattern,
   record,
   recordOf,
   string,
@@ -52,6 +60,8 @@ const agentConfig = object({
   idle_grace_seconds: int(0),
   max_lifetime_seconds: positive,
   heartbeat_interval_seconds: withDefault(positive, 60),
+  checkpoint_interval_seconds: optional(positive),
+  snapshot_keep_ignored: optional(boolean),
   listen: object({ host: string(), port: positive }),
   data_dir: string({ min: 1 }),
   anthropic_base_url: optional(url({ http: true })),
@@ -120,6 +130,38 @@ const shutdownRequest = object({
   snapshot_id: optional(string({ min: 1 })),
 });
 
+const sha256Hex = pattern(/^[0-9a-f]{64}$/);
+
+const snapshotCreateRequest = object({ kind: oneOf(snapshotKinds) });
+
+const snapshotCreated = object({
+  snapshot_id: string({ min: 1 }),
+  part_size: positive,
+  max_bytes: positive,
+});
+
+const snapshotPart = object({ n: int(0), size: int(0), sha256: sha256Hex });
+
+const snapshotCompleteShape = {
+  size: int(0),
+  sha256: sha256Hex,
+  parts: array(snapshotPart, { min: 1, max: 10_000 }),
+};
+const snapshotCompleteRequest = object(snapshotCompleteShape);
+
+const snapshotManifest = object({
+  ...snapshotCompleteShape,
+  snapshot_id: string(),
+  kind: oneOf(snapshotKinds),
+  created_at: isoDatetime,
+});
+
+const snapshotTooLarge = object({
+  size: int(0),
+  max_bytes: positive,
+  biggest: array(object({ path: string(), bytes: int(0) }), { max: 20 }),
+});
+
 export const agentConfigCheck = parser(pinned<AgentConfig>()(agentConfig));
 export const bootstrapResponseCheck = parser(pinned<BootstrapResponse>()(bootstrapResponse));
 export const gitCredentialsResponseCheck = parser(pinned<GitCredentialsResponse>()(gitCredentialsResponse));
@@ -128,6 +170,14 @@ export const readyRequestCheck = parser(pinned<ReadyRequest>()(readyRequest));
 export const heartbeatRequestCheck = parser(pinned<HeartbeatRequest>()(heartbeatRequest));
 export const heartbeatResponseCheck = parser(pinned<HeartbeatResponse>()(heartbeatResponse));
 export const shutdownRequestCheck = parser(pinned<ShutdownRequest>()(shutdownRequest));
+export const snapshotCreateRequestCheck = parser(pinned<SnapshotCreateRequest>()(snapshotCreateRequest));
+export const snapshotCreatedCheck = parser(pinned<SnapshotCreated>()(snapshotCreated));
+export const snapshotPartCheck = parser(pinned<SnapshotPart>()(snapshotPart));
+export const snapshotCompleteRequestCheck = parser(
+  pinned<SnapshotCompleteRequest>()(snapshotCompleteRequest),
+);
+export const snapshotManifestCheck = parser(pinned<SnapshotManifest>()(snapshotManifest));
+export const snapshotTooLargeCheck = parser(pinned<SnapshotTooLarge>()(snapshotTooLarge));
 
 /** Compiles only when the check's output type and the protocol's type are mutually assignable. */
 function pinned<T>() {

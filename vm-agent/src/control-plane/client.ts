@@ -7,6 +7,12 @@ import {
   type ProgressRequest,
   type ReadyRequest,
   type ShutdownRequest,
+  type SnapshotCompleteRequest,
+  type SnapshotCreated,
+  type SnapshotKind,
+  type SnapshotManifest,
+  type SnapshotPart,
+  type SnapshotTooLarge,
 } from "@berth/protocol/agent";
 import {
   bootstrapResponseCheck,
@@ -16,6 +22,12 @@ import {
   progressRequestCheck,
   readyRequestCheck,
   shutdownRequestCheck,
+  snapshotCompleteRequestCheck,
+  snapshotCreatedCheck,
+  snapshotCreateRequestCheck,
+  snapshotManifestCheck,
+  snapshotPartCheck,
+  snapshotTooLargeCheck,
 } from "../checks/protocol.ts";
 import { backoffDelay, defaultRetry, isRetryableStatus, parseRetryAfter, type RetryPolicy } from "./retry.ts";
 
@@ -30,6 +42,10 @@ export type CallResult<T> =
       /** Berth's error body ({error:{code,message}}), when the control plane answered with one. */
       body?: { code: string; message: string };
     };
+
+function notSent<T>(error: string): CallResult<T> {
+  return { ok: false, error, status: null, retryable: false, attempts: 0 };
+}
 
 export interface ControlPlaneClientOptions {
   baseUrl: string;
@@ -58,6 +74,29 @@ export interface ControlPlaneClient {
   shutdown(body: ShutdownRequest, retry?: RetryPolicy): Promise<CallResult<null>>;
   /** A fresh installation token for the workspace's repository (never stored by the agent). */
   gitCredentials(retry?: RetryPolicy): Promise<CallResult<GitCredentialsResponse>>;
+  /** Snapshots (protocol snapshots.ts): start an upload. */
+  createSnapshot(kind: SnapshotKind, retry?: RetryPolicy): Promise<CallResult<SnapshotCreated>>;
+  /** PUT one part's raw bytes; the Blob is re-read on each retry. */
+  putSnapshotPart(
+    snapshotId: string,
+    n: number,
+    bytes: Blob,
+    retry?: RetryPolicy,
+  ): Promise<CallResult<SnapshotPart>>;
+  completeSnapshot(
+    snapshotId: string,
+    body: SnapshotCompleteRequest,
+    retry?: RetryPolicy,
+  ): Promise<CallResult<null>>;
+  /** Over the cap: the same complete endpoint gets the too-large report instead (no part uploaded). */
+  reportSnapshotTooLarge(
+    snapshotId: string,
+    body: SnapshotTooLarge,
+    retry?: RetryPolicy,
+  ): Promise<CallResult<null>>;
+  snapshotManifest(snapshotId: string, retry?: RetryPolicy): Promise<CallResult<SnapshotManifest>>;
+  /** One part's plain bytes (at most part_size, so held in memory). */
+  snapshotPartBytes(snapshotId: string, n: number, retry?: RetryPolicy): Promise<CallResult<ArrayBuffer>>;
 }
 
 /**
@@ -82,69 +121,83 @@ export function createControlPlaneClient(opts: ControlPlaneClientOptions): Contr
     resSchema: Schema<Res> | null,
     retry: RetryPolicy,
   ): Promise<CallResult<Res | null>> {
-    if (token === null) {
-      return {
-        ok: false,
-        error: `${name}: no callback token yet`,
-        status: null,
-        retryable: false,
-        attempts: 0,
-      };
-    }
     const checked = reqSchema.safeParse(body);
     if (!checked.success) {
       // A bug on our side: sending it would only earn a 400.
+      return notSent(`${name}: invalid request: ${checked.error.message}`);
+    }
+    const r = await send(name, "POST", path, token, JSON.stringify(checked.data), "application/json", retry);
+    if (!r.ok) return r;
+    return resSchema ? parseJson(name, r.data, resSchema, r) : { ...r, data: null };
+  }
+
+  /** JSON from a response body, checked; failures are not retryable (the answer will not change). */
+  function parseJson<Res>(
+    name: string,
+    text: ArrayBuffer,
+    resSchema: Schema<Res>,
+    r: { status: number; attempts: number },
+  ): CallResult<Res> {
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder().decode(text));
+    } catch {
       return {
         ok: false,
-        error: `${name}: invalid request: ${checked.error.message}`,
-        status: null,
+        error: `${name}: response is not JSON`,
+        status: r.status,
         retryable: false,
-        attempts: 0,
+        attempts: r.attempts,
       };
     }
+    const parsed = resSchema.safeParse(json);
+    if (!parsed.success) {
+      return {
+        ok: false,
+        error: `${name}: unexpected response: ${parsed.error.message}`,
+        status: r.status,
+        retryable: false,
+        attempts: r.attempts,
+      };
+    }
+    return { ok: true, data: parsed.data, status: r.status, attempts: r.attempts };
+  }
+
+  /**
+   * One request with retries; the body is resent as is on each attempt (a Blob is re-read from
+   * its file). Returns the raw response bytes of a 2xx.
+   */
+  async function send(
+    name: string,
+    method: "GET" | "POST" | "PUT",
+    path: string,
+    token: string | null,
+    body: string | Blob | null,
+    contentType: string | null,
+    retry: RetryPolicy,
+    timeoutMs = opts.timeoutMs ?? 15_000,
+  ): Promise<CallResult<ArrayBuffer>> {
+    if (token === null) return notSent(`${name}: no callback token yet`);
     let attempt = 0;
     for (;;) {
       attempt++;
       let delay: number | null = null;
-      let failure: CallResult<Res | null>;
+      let failure: CallResult<ArrayBuffer>;
       try {
+        const headers: Record<string, string> = {
+          authorization: `Bearer ${token}`,
+          accept: "application/json",
+        };
+        if (contentType) headers["content-type"] = contentType;
         const res = await doFetch(`${base}${path}`, {
-          method: "POST",
-          headers: {
-            authorization: `Bearer ${token}`,
-            "content-type": "application/json",
-            accept: "application/json",
-          },
-          body: JSON.stringify(checked.data),
-          signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
+          method,
+          headers,
+          body: body ?? undefined,
+          signal: AbortSignal.timeout(timeoutMs),
         });
-        const text = await res.text().catch(() => "");
-        if (res.ok) {
-          if (!resSchema) return { ok: true, data: null, status: res.status, attempts: attempt };
-          let json: unknown;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            return {
-              ok: false,
-              error: `${name}: response is not JSON`,
-              status: res.status,
-              retryable: false,
-              attempts: attempt,
-            };
-          }
-          const parsed = resSchema.safeParse(json);
-          if (!parsed.success) {
-            return {
-              ok: false,
-              error: `${name}: unexpected response: ${parsed.error.message}`,
-              status: res.status,
-              retryable: false,
-              attempts: attempt,
-            };
-          }
-          return { ok: true, data: parsed.data, status: res.status, attempts: attempt };
-        }
+        const bytes = await res.arrayBuffer();
+        if (res.ok) return { ok: true, data: bytes, status: res.status, attempts: attempt };
+        const text = new TextDecoder().decode(bytes.slice(0, 4096));
         const retryable = isRetryableStatus(res.status);
         const errBody = errorBody(text);
         failure = {
@@ -246,8 +299,78 @@ export function createControlPlaneClient(opts: ControlPlaneClientOptions): Contr
         retry,
       )) as CallResult<GitCredentialsResponse>;
     },
+    createSnapshot(kind, retry = dflt) {
+      return call(
+        "snapshot",
+        callbackPaths.snapshots(id),
+        callbackToken,
+        { kind },
+        snapshotCreateRequestCheck,
+        snapshotCreatedCheck,
+        retry,
+      ) as Promise<CallResult<SnapshotCreated>>;
+    },
+    async putSnapshotPart(snapshotId, n, bytes, retry = dflt) {
+      const name = `snapshot part ${n}`;
+      const path = callbackPaths.snapshotPart(id, snapshotId, n);
+      const r = await send(
+        name,
+        "PUT",
+        path,
+        callbackToken,
+        bytes,
+        "application/octet-stream",
+        retry,
+        transferTimeoutMs,
+      );
+      return r.ok ? parseJson(name, r.data, snapshotPartCheck, r) : r;
+    },
+    completeSnapshot(snapshotId, body, retry = dflt) {
+      const path = callbackPaths.snapshotComplete(id, snapshotId);
+      return call(
+        "snapshot complete",
+        path,
+        callbackToken,
+        body,
+        snapshotCompleteRequestCheck,
+        null,
+        retry,
+      ) as Promise<CallResult<null>>;
+    },
+    reportSnapshotTooLarge(snapshotId, body, retry = dflt) {
+      const path = callbackPaths.snapshotComplete(id, snapshotId);
+      return call(
+        "snapshot too large",
+        path,
+        callbackToken,
+        body,
+        snapshotTooLargeCheck,
+        null,
+        retry,
+      ) as Promise<CallResult<null>>;
+    },
+    async snapshotManifest(snapshotId, retry = dflt) {
+      const name = "snapshot manifest";
+      const r = await send(
+        name,
+        "GET",
+        callbackPaths.snapshot(id, snapshotId),
+        callbackToken,
+        null,
+        null,
+        retry,
+      );
+      return r.ok ? parseJson(name, r.data, snapshotManifestCheck, r) : r;
+    },
+    snapshotPartBytes(snapshotId, n, retry = dflt) {
+      const path = callbackPaths.snapshotPart(id, snapshotId, n);
+      return send(`snapshot part ${n}`, "GET", path, callbackToken, null, null, retry, transferTimeoutMs);
+    },
   };
 }
+
+/** A part is up to part_size (tens of MB): give it minutes, not the callbacks' 15 s. */
+const transferTimeoutMs = 5 * 60_000;
 
 const anyObject: Schema<Record<string, never>> = {
   safeParse: (v) => ({ success: true, data: v as Record<string, never> }),

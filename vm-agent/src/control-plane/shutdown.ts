@@ -9,7 +9,7 @@ export interface ShutdownRequester {
    * asked. Retries until it succeeds or the control plane refuses for good (a 4xx: the
    * workspace is already stopping or gone).
    */
-  request(reason: ShutdownRequest["reason"], detail?: string): Promise<boolean>;
+  request(reason: ShutdownRequest["reason"], detail?: string, snapshotId?: string): Promise<boolean>;
   readonly state: "none" | "pending" | "done" | "refused";
 }
 
@@ -25,14 +25,20 @@ export function createShutdownRequester(opts: {
   let state: ShutdownRequester["state"] = "none";
   let pending: Promise<boolean> | null = null;
 
-  async function run(reason: ShutdownRequest["reason"], detail?: string): Promise<boolean> {
-    const body: ShutdownRequest = detail ? { reason, detail: detail.slice(0, 2000) } : { reason };
+  async function run(
+    reason: ShutdownRequest["reason"],
+    detail?: string,
+    snapshotId?: string,
+  ): Promise<boolean> {
+    const body: ShutdownRequest = { reason };
+    if (detail) body.detail = detail.slice(0, 2000);
+    if (snapshotId) body.snapshot_id = snapshotId;
     for (let round = 0; ; round++) {
       // The client retries (honouring Retry-After) up to retry.attempts, by default forever.
       const r = await opts.client.shutdown(body, retry);
       if (r.ok) {
         state = "done";
-        opts.log?.(`shutdown: requested (${reason})`);
+        opts.log?.(`shutdown: requested (${reason}${snapshotId ? `, snapshot ${snapshotId}` : ""})`);
         return true;
       }
       if (!r.retryable) {
@@ -46,10 +52,10 @@ export function createShutdownRequester(opts: {
   }
 
   return {
-    request(reason, detail) {
+    request(reason, detail, snapshotId) {
       if (!pending) {
         state = "pending";
-        pending = run(reason, detail);
+        pending = run(reason, detail, snapshotId);
       }
       return pending;
     },

@@ -46,9 +46,9 @@ export function warningBanner(reason: ShutdownReason, shutdownAt: number, now: n
   const at = new Date(shutdownAt).toISOString().slice(11, 16);
   const mins = Math.max(0, Math.ceil((shutdownAt - now) / 60_000));
   if (reason === "max_lifetime") {
-    return `Berth: this workspace reaches its maximum lifetime and will be deleted at ${at} UTC (in ${mins} min).`;
+    return `Berth: this workspace reaches its maximum lifetime and is going to sleep at ${at} UTC (in ${mins} min). Your work is saved first.`;
   }
-  return `Berth: no activity for a while. This workspace will be deleted at ${at} UTC (in ${mins} min) unless you type something.`;
+  return `Berth: no activity for a while. This workspace is going to sleep at ${at} UTC (in ${mins} min) unless you type something. Your work is saved first.`;
 }
 
 export function settingsFromConfig(config: {

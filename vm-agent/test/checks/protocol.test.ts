@@ -13,6 +13,11 @@ import {
   progressRequestSchema,
   readyRequestSchema,
   shutdownRequestSchema,
+  snapshotCompleteRequestSchema,
+  snapshotCreatedSchema,
+  snapshotManifestSchema,
+  snapshotPartSchema,
+  snapshotTooLargeSchema,
 } from "@berth/protocol";
 import {
   agentConfigCheck,
@@ -23,6 +28,11 @@ import {
   progressRequestCheck,
   readyRequestCheck,
   shutdownRequestCheck,
+  snapshotCompleteRequestCheck,
+  snapshotCreatedCheck,
+  snapshotManifestCheck,
+  snapshotPartCheck,
+  snapshotTooLargeCheck,
 } from "../../src/checks/protocol.ts";
 
 type Parse = (v: unknown) => { success: boolean; data?: unknown };
@@ -103,6 +113,8 @@ agree(
     ...not("idle_grace_seconds", 0, -1, 3.2, 10),
     ...not("max_lifetime_seconds", 0, 1, undefined),
     ...not("heartbeat_interval_seconds", undefined, 0, 1, null),
+    ...not("checkpoint_interval_seconds", undefined, 0, 1, 600, 1.5, "600", null),
+    ...not("snapshot_keep_ignored", undefined, true, false, "true", 0, null),
     ...not("listen", null, {}, { host: "::", port: 1, more: 1 }),
     ...not("listen.port", 0, 65535, 1.5, undefined),
     ...not("listen.host", "", 1, undefined),
@@ -310,6 +322,101 @@ agree(
     ...wholes,
     ...not("reason", "idle", "max_lifetime", "user", "bored", undefined),
     ...not("detail", undefined, "", "d".repeat(2000), "d".repeat(2001), null),
+  ],
+);
+
+agree(
+  "shutdown request with a snapshot",
+  (v) => shutdownRequestSchema.safeParse(v),
+  (v) => shutdownRequestCheck.safeParse(v),
+  { reason: "idle", snapshot_id: "snap1" },
+  [...not("snapshot_id", undefined, "", 1, null)],
+);
+
+const hash = "a".repeat(64);
+const badHashes = ["A".repeat(64), "a".repeat(63), "a".repeat(65), "g".repeat(64), "", 1, null, undefined];
+
+agree(
+  "snapshot created",
+  (v) => snapshotCreatedSchema.safeParse(v),
+  (v) => snapshotCreatedCheck.safeParse(v),
+  { snapshot_id: "s1", part_size: 8 * 1024 * 1024, max_bytes: 2 ** 31, more: 1 },
+  [
+    ...wholes,
+    ...not("snapshot_id", "", 1, null, undefined),
+    ...not("part_size", 0, -1, 1.5, "1", undefined),
+    ...not("max_bytes", 0, 1, 2 ** 53, undefined),
+  ],
+);
+
+agree(
+  "snapshot part",
+  (v) => snapshotPartSchema.safeParse(v),
+  (v) => snapshotPartCheck.safeParse(v),
+  { n: 0, size: 100, sha256: hash },
+  [
+    ...wholes,
+    ...not("n", -1, 1.5, 10_000, "0", undefined),
+    ...not("size", 0, -1, undefined),
+    ...not("sha256", ...badHashes),
+  ],
+);
+
+const complete = { size: 100, sha256: hash, parts: [{ n: 0, size: 100, sha256: hash }] };
+agree(
+  "snapshot complete request",
+  (v) => snapshotCompleteRequestSchema.safeParse(v),
+  (v) => snapshotCompleteRequestCheck.safeParse(v),
+  complete,
+  [
+    ...wholes,
+    ...not("size", -1, 0, undefined),
+    ...not("sha256", ...badHashes),
+    ...not(
+      "parts",
+      [],
+      null,
+      [null],
+      [{ n: 0, size: 1 }],
+      Array.from({ length: 10_000 }, (_, n) => ({ n, size: 1, sha256: hash })),
+      Array.from({ length: 10_001 }, (_, n) => ({ n, size: 1, sha256: hash })),
+    ),
+  ],
+);
+
+agree(
+  "snapshot manifest",
+  (v) => snapshotManifestSchema.safeParse(v),
+  (v) => snapshotManifestCheck.safeParse(v),
+  { ...complete, snapshot_id: "s1", kind: "sleep", created_at: ts, encrypted: true },
+  [
+    ...wholes,
+    ...not("snapshot_id", "", 1, undefined),
+    ...not("kind", "checkpoint", "nap", undefined),
+    ...not("created_at", ...badTimes),
+    ...not("parts", []),
+  ],
+);
+
+agree(
+  "snapshot too large",
+  (v) => snapshotTooLargeSchema.safeParse(v),
+  (v) => snapshotTooLargeCheck.safeParse(v),
+  { size: 3 * 2 ** 30, max_bytes: 2 ** 31, biggest: [{ path: "node_modules", bytes: 2 ** 31 }] },
+  [
+    ...wholes,
+    ...not("size", -1, 1.5, undefined),
+    ...not("max_bytes", 0, undefined),
+    ...not(
+      "biggest",
+      [],
+      [{ path: "a" }],
+      [{ path: 1, bytes: 1 }],
+      [{ path: "a", bytes: -1 }],
+      Array.from({ length: 20 }, (_, i) => ({ path: `d${i}`, bytes: i })),
+      Array.from({ length: 21 }, (_, i) => ({ path: `d${i}`, bytes: i })),
+      undefined,
+    ),
   ],
 );
 

@@ -11,7 +11,7 @@ import {
   serve,
 } from "../../src/serve.ts";
 import { fakeBin, makeRepo, removeAll, tempDir, testConfig } from "../boot/helpers.ts";
-import { fakeControlPlane } from "../control-plane/fake.ts";
+import { fakeControlPlane, snapshotRoutes } from "../control-plane/fake.ts";
 
 const dirs: string[] = [];
 const cleanups: Array<() => unknown> = [];
@@ -61,6 +61,7 @@ async function setup(overrides: Parameters<typeof testConfig>[1] = {}) {
         ? Response.json({ callback_token: "cb_0123456789abcdefghijklmnop", claude_api_key: "sk-ant-x" })
         : Response.json({ error: { code: "conflict", message: "redeemed" } }, { status: 409 }),
     shutdown: (_r, n) => (n <= 2 ? new Response("busy", { status: 503 }) : Response.json({ ok: true })),
+    ...snapshotRoutes(),
   });
   cleanups.push(cp.stop);
   const configPath = join(root, "etc", "agent.json");
@@ -124,7 +125,7 @@ describe("serve (host runtime, fake control plane and terminal)", () => {
     expect(s.cp.of("ready")).toHaveLength(2);
   });
 
-  test("idle: warning banner, cancelled by input, then exactly one shutdown despite failures", async () => {
+  test("idle: warning banner, cancelled by input, a sleep snapshot, then exactly one shutdown naming it", async () => {
     const s = await setup({ idle_timeout_seconds: 1, idle_grace_seconds: 1 });
     const http = fakeHttp();
     const agent = await serve({
@@ -136,6 +137,7 @@ describe("serve (host runtime, fake control plane and terminal)", () => {
     });
     cleanups.push(() => agent.stop());
     await until(() => http.banners.length >= 1);
+    expect(http.banners[0]).toContain("is going to sleep at");
     expect(http.banners[0]).toContain("unless you type something");
     http.type();
     expect(http.banners[1]).toBeNull();
@@ -143,11 +145,12 @@ describe("serve (host runtime, fake control plane and terminal)", () => {
     await until(() => agent.status().shutdown_request === "done", 5000);
     // Ticks go on; nothing more is sent.
     await Bun.sleep(300);
-    expect(s.cp.of("shutdown").map((r) => r.body)).toEqual([
-      { reason: "idle" },
-      { reason: "idle" },
-      { reason: "idle" },
-    ]);
+    const slept = { reason: "idle", snapshot_id: "snap1" };
+    expect(s.cp.of("shutdown").map((r) => r.body)).toEqual([slept, slept, slept]);
+    expect(s.cp.of("snapshots").map((r) => r.body)).toEqual([{ kind: "sleep" }]);
+    // The snapshot was verified before the shutdown was asked for.
+    expect(s.cp.of("complete")[0]?.at).toBeLessThanOrEqual(s.cp.of("shutdown")[0]?.at ?? 0);
+    expect(http.banners).toContain("Berth: your work is saved. This workspace is going to sleep.");
     expect(agent.status().phase).toBe("shutting_down");
   }, 20_000);
 

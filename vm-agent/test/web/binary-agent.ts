@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { AgentConfig } from "@berth/protocol";
 import type { Subprocess } from "bun";
 import { fakeBin, makeRepo } from "../boot/helpers.ts";
-import { fakeControlPlane } from "../control-plane/fake.ts";
+import { fakeControlPlane, snapshotRoutes } from "../control-plane/fake.ts";
 import { type Keys, makeKeys, mintToken } from "../terminal/helpers.ts";
 
 export const binWorkspaceId = "wsbin1";
@@ -48,6 +48,7 @@ export async function startBinaryAgent(
       n === 1
         ? Response.json({ callback_token: "cb_web_0123456789abcdefghij", claude_api_key: null })
         : Response.json({ error: { code: "conflict", message: "already redeemed" } }, { status: 409 }),
+    ...snapshotRoutes(),
   });
   const keys = await makeKeys();
   const port = await freePort();

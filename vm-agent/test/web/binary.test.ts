@@ -1,7 +1,8 @@
 /**
  * Issue 4's "done when", end to end: the COMPILED binary, started by hand with a config file,
- * serves a terminal that Chromium can type in, and left alone it ends in exactly one `shutdown`
- * callback with reason "idle" (warning banner and warning heartbeats first).
+ * serves a terminal that Chromium can type in, and left alone it goes to sleep: a verified
+ * snapshot, then exactly one `shutdown` callback with reason "idle" naming it (warning banner and
+ * warning heartbeats first).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -88,16 +89,18 @@ describe.skipIf(process.arch !== "x64")("compiled berth-agent serve --config", (
     expect(errors).toEqual([]);
   }, 20_000);
 
-  test("left idle: warning banner and heartbeats, then exactly one idle shutdown", async () => {
+  test("left idle: warning banner and heartbeats, a sleep snapshot, then exactly one idle shutdown", async () => {
     const a = agent as BinaryAgent;
     // Idle 3 s after the last keystroke, warned at the next tick, shut down one tick after grace.
     const banner = page.locator("#banner");
     await banner.waitFor({ state: "visible", timeout: 3000 + 2 * tickMs });
     expect(await banner.textContent()).toContain("unless you type something");
+    expect(await banner.textContent()).toContain("is going to sleep at");
 
     await until(() => a.cp.of("shutdown").length > 0, "the shutdown callback", 2000 + 2 * tickMs);
     const [shutdown] = a.cp.of("shutdown");
-    expect(shutdown?.body).toEqual({ reason: "idle" });
+    expect(shutdown?.body).toEqual({ reason: "idle", snapshot_id: "snap1" });
+    expect(bodies(a.cp.of("snapshots"))).toEqual([{ kind: "sleep" }]);
     expect(shutdown?.auth).toBe("Bearer cb_web_0123456789abcdefghij");
     // Typing counted as activity: nothing can be shut down before idle + grace after it.
     expect((shutdown?.at ?? 0) - typedAt).toBeGreaterThanOrEqual(5000);
@@ -113,13 +116,13 @@ describe.skipIf(process.arch !== "x64")("compiled berth-agent serve --config", (
     expect(warned[0]?.open_terminals).toBe(1);
 
     await page.waitForFunction(
-      () => document.querySelector("#banner")?.textContent?.includes("being deleted"),
+      () => document.querySelector("#banner")?.textContent?.includes("your work is saved"),
       null,
       { timeout: 3000 },
     );
     // Another idle tick passes: the decision is not sent again.
     await Bun.sleep(tickMs + 1000);
-    expect(bodies(a.cp.of("shutdown"))).toEqual([{ reason: "idle" }]);
+    expect(bodies(a.cp.of("shutdown"))).toEqual([{ reason: "idle", snapshot_id: "snap1" }]);
     expect(a.proc.exitCode).toBeNull();
     expect(errors).toEqual([]);
   }, 30_000);
