@@ -148,9 +148,12 @@ describe("hetzner images", () => {
   it("answers resource limits, a guest power-off, and injected faults in Hetzner's error shape", async () => {
     await fetch(`${origin}/__berth/hetzner/limits`, {
       method: "PUT",
-      body: JSON.stringify({ snapshots: 0 }),
+      body: JSON.stringify({ snapshots: 0, servers: 1 }),
     });
     const s = await api("POST", "/servers", serverBody("lim"));
+    const second = await api("POST", "/servers", serverBody("lim2"));
+    expect(second.status).toBe(403);
+    expect(second.json.error).toMatchObject({ code: "resource_limit_exceeded" });
     const full = await api("POST", `/servers/${s.json.server.id}/actions/create_image`, {});
     expect(full.status).toBe(403);
     expect(full.json.error.code).toBe("resource_limit_exceeded");

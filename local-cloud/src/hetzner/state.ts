@@ -77,18 +77,23 @@ function ipFromIndex(i: number): string {
   return [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
 }
 
-/** Hetzner's per-project limits; creates beyond them answer 403 `resource_limit_exceeded`. */
+/**
+ * Hetzner's per-project limits; creates beyond them answer 403 `resource_limit_exceeded`. None by
+ * default (a project's real limits vary); tests set them through `/__berth/hetzner/limits`.
+ */
 export interface HetznerLimits {
   servers: number;
   snapshots: number;
 }
+
+const NO_LIMITS: HetznerLimits = { servers: Number.POSITIVE_INFINITY, snapshots: Number.POSITIVE_INFINITY };
 
 export class HetznerState {
   /** Milliseconds after creation before a server reads as "running" (0 = at once). */
   bootMs: number;
   /** Milliseconds a create_image action runs before its snapshot is `available`. */
   imageMs: number;
-  limits: HetznerLimits = { servers: 100, snapshots: 100 };
+  limits: HetznerLimits = { ...NO_LIMITS };
   readonly images = new ImageStore();
   private servers = new Map<number, ServerRecord>();
   private actions = new Map<number, ActionRecord>();
@@ -348,7 +353,7 @@ export class HetznerState {
     this.nextIpIndex = 0;
     this.firewalls.reset();
     this.images.reset();
-    this.limits = { servers: 100, snapshots: 100 };
+    this.limits = { ...NO_LIMITS };
   }
 
   dump(): {
