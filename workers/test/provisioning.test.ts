@@ -13,7 +13,10 @@ import {
   type ProvisioningConfig,
   renderUserData,
 } from "../src/workspaces/provisioning.ts";
-import { waitFor } from "./support/lifecycle.ts";
+import { reconcileWorkspace } from "../src/workspaces/reconcile.ts";
+import { createWorkspace as createRow, stopWorkspace } from "../src/workspaces/service.ts";
+import { depsAt, hetzner, load, waitFor } from "./support/lifecycle.ts";
+import { freshLogin, signInWithId } from "./support/session.ts";
 
 const workspace = {
   id: "ws0provisioning",
@@ -120,6 +123,36 @@ describe("boot image", () => {
     expect(stock).toMatch(/package_update: true/);
     expect(stock).toMatch(/npm, install/);
     for (const u of [berth, stock]) expect(u).toContain("systemctl, start, --no-block, berth-agent.service");
+  });
+
+  it("a workspace boots from the Berth image, and its cloud-init installs nothing", async () => {
+    const { userId } = await signInWithId(freshLogin("berthimage"));
+    // A deployment of its own, so no other test's workspace boots from this image.
+    const deps = { ...depsAt(), deployment: `img${crypto.randomUUID().slice(0, 8)}` };
+    const imageId = await berthImage(deps.deployment);
+    const { workspace: row } = await createRow(
+      deps,
+      userId,
+      { repo_url: "https://example.test/r.git" },
+      null,
+    );
+    const booting = await reconcileWorkspace(deps, row);
+    expect(booting.state).toBe("booting");
+    const state = (await hetzner.state()) as {
+      servers: Array<{ id: number; image: { id: number; type: string }; user_data: string }>;
+    };
+    const server = state.servers.find((s) => s.id === booting.serverId);
+    expect(server?.image).toMatchObject({ id: imageId, type: "snapshot" });
+    expect(server?.user_data).not.toMatch(/packages:|package_update|npm, install/);
+    const events = await env.DB.prepare(
+      "select message from workspace_events where workspace_id = ? and type = 'server'",
+    )
+      .bind(row.id)
+      .all<{ message: string }>();
+    expect(events.results.map((e) => e.message).join("\n")).toContain(`Berth image ${imageId}`);
+    // Cleaned up like any workspace.
+    await reconcileWorkspace(deps, await stopWorkspace(deps, booting, "test over"));
+    expect((await load(row.id)).state).toBe("deleted");
   });
 
   it("looks the Berth image up once per cache period, like the price catalog", async () => {
