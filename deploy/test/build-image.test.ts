@@ -133,6 +133,16 @@ describe("pnpm build:image", () => {
     expect(lines.join("\n")).toMatch(/delete server berth-image-.* \(the build failed/);
   });
 
+  it("a create whose answer was lost: the server Hetzner made anyway is found by name and deleted", async () => {
+    await fetch(`${origin}/__berth/faults`, {
+      method: "POST",
+      body: JSON.stringify({ method: "POST", path: "/v1/servers", loseResponse: true }),
+    });
+    await expect(run()).rejects.toThrow(/POST \/servers/);
+    expect((await state()).servers).toEqual([]);
+    expect((await writes()).map((r) => r.method)).toEqual(["POST", "DELETE"]);
+  });
+
   it("an install that never powers off times out and deletes the server", async () => {
     await expect(run(["--timeout-minutes", "0.002"])).rejects.toThrow(
       /timed out .* to power off \(the install failed or hangs: see \/var\/log\/berth-image-install.log/,

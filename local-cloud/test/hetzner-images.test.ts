@@ -177,4 +177,24 @@ describe("hetzner images", () => {
     expect(fault.json.error.code).toBe("unavailable");
     expect((await api("GET", "/images?type=snapshot")).json.images).toHaveLength(0);
   });
+
+  it("registers a snapshot made elsewhere (the local VM image), available at once", async () => {
+    const res = await fetch(`${origin}/__berth/hetzner/images`, {
+      method: "POST",
+      body: JSON.stringify({
+        description: "local",
+        labels: { "berth.image": "vm", "berth.deployment": "dev" },
+      }),
+    });
+    expect(res.status).toBe(201);
+    const { image } = (await res.json()) as { image: { id: number; status: string } };
+    expect(image.status).toBe("available");
+    const found = await api("GET", "/images?type=snapshot&label_selector=berth.image%3Dvm&architecture=x86");
+    expect(found.json.images.map((i: { id: number }) => i.id)).toEqual([image.id]);
+    const bad = await fetch(`${origin}/__berth/hetzner/images`, {
+      method: "POST",
+      body: JSON.stringify({ labels: { "bad key!": "x" } }),
+    });
+    expect(bad.status).toBe(400);
+  });
 });

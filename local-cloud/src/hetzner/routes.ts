@@ -229,14 +229,29 @@ function serverAction(state: HetznerState, serverId: number, actionId: number): 
 
 /**
  * `/__berth/hetzner/...`: what only a test or a simulator can do to the stand-in. `poweroff`
- * stands for the guest powering itself off (the stand-in runs no guest); `limits` sets the
- * project's resource limits.
+ * stands for the guest powering itself off (the stand-in runs no guest); `images` registers a
+ * snapshot made elsewhere (the local VM image); `limits` sets the project's resource limits.
  */
 export function hetznerControl(state: HetznerState, req: ServiceRequest): ServiceResponse | undefined {
   const off = /^\/__berth\/hetzner\/servers\/(\d+)\/poweroff$/.exec(req.path);
   if (off?.[1] && req.method === "POST") {
     if (!state.guestPoweredOff(Number(off[1]))) return { status: 404, json: { error: "no such server" } };
     return { status: 200, json: { ok: true } };
+  }
+  if (req.path === "/__berth/hetzner/images" && req.method === "POST") {
+    const b = isRecord(req.body) ? req.body : {};
+    const labels = isRecord(b.labels) ? b.labels : {};
+    const valid = Object.entries(labels).every(
+      ([k, v]) => validLabelKey(k) && typeof v === "string" && validLabelValue(v),
+    );
+    if (!valid || (b.architecture !== undefined && b.architecture !== "x86" && b.architecture !== "arm"))
+      return { status: 400, json: { error: "labels must be Hetzner labels; architecture x86 or arm" } };
+    const image = state.registerSnapshot({
+      description: typeof b.description === "string" ? b.description : "",
+      labels: labels as Record<string, string>,
+      architecture: b.architecture === "arm" ? "arm" : "x86",
+    });
+    return { status: 201, json: { image } };
   }
   if (req.path === "/__berth/hetzner/limits" && req.method === "PUT") {
     const b = isRecord(req.body) ? req.body : {};

@@ -319,6 +319,33 @@ export class HetznerState {
     return { image, actionId };
   }
 
+  /**
+   * A snapshot made elsewhere, available at once: e.g. the local VM image, built by docker from the
+   * same recipe as `pnpm build:image`'s, registered so workspaces boot "from the Berth image".
+   */
+  registerSnapshot(input: {
+    description: string;
+    labels: Record<string, string>;
+    architecture: "x86" | "arm";
+  }): Record<string, unknown> {
+    return this.images.createSnapshot(
+      {
+        description: input.description,
+        type: "snapshot",
+        labels: input.labels,
+        server: {
+          id: 0,
+          name: "local-image",
+          architecture: input.architecture,
+          diskGb: 40,
+          osFlavor: "debian",
+          osVersion: "12",
+        },
+      },
+      0,
+    );
+  }
+
   serverCount(): number {
     return this.servers.size;
   }
