@@ -3,6 +3,7 @@ import { createRoot } from "react-dom/client";
 import { describe, expect, it } from "vitest";
 import type { WorkspaceDetail } from "../src/api/types.ts";
 import { BootBar } from "../src/components/BootBar.tsx";
+import { BootProgress } from "../src/components/Timeline.tsx";
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -57,5 +58,15 @@ describe("the boot time bar", () => {
 
   it("shows nothing before the first mark, or for an agent that reports none", () => {
     expect(render([line(3, "[clone] Cloning")]).textContent).toBe("");
+  });
+
+  it("keeps the marks out of the boot progress lines (the bar shows them)", () => {
+    const ws = { state: "ready", created_at: at(0), progress: fullBoot } as WorkspaceDetail;
+    const container = document.createElement("div");
+    act(() => createRoot(container).render(<BootProgress ws={ws} />));
+    const lines = [...container.querySelectorAll("ol.log li")].map((li) => li.textContent);
+    expect(lines).toHaveLength(2);
+    expect(lines.join("\n")).toContain("[clone] Cloning");
+    expect(lines.join("\n")).not.toContain("[timeline]");
   });
 });
