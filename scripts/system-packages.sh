@@ -4,7 +4,7 @@
 set -euo pipefail
 wanted=("$@")
 if [ ${#wanted[@]} -eq 0 ]; then
-  wanted=(caddy chromium cloud-init websocketd git docker.io debootstrap)
+  wanted=(caddy chromium cloud-init websocketd git docker.io debootstrap hcloud-cli)
 fi
 missing=()
 for pkg in "${wanted[@]}"; do

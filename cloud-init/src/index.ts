@@ -7,6 +7,7 @@ export {
 } from "./caddyfile.ts";
 export {
   aptPackages,
+  type BootImageKind,
   type CloudInitInput,
   CloudInitInputError,
   caddyfilePath,

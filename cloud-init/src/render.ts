@@ -11,7 +11,16 @@ export interface CloudInitInput {
   /** Rendered elsewhere; written to /etc/caddy/Caddyfile. */
   caddyfile: string;
   sshAuthorizedKeys?: string[];
+  /**
+   * What the server boots from. "stock" (default): a plain Ubuntu/Debian image, so cloud-init
+   * installs the packages, Node 22 and the devcontainer CLI first. "berth": the Berth VM image
+   * (`pnpm build:image`, images/berth-vm/install.sh) already holds them, so cloud-init only writes
+   * the config and starts the units: no package_update, no installs.
+   */
+  image?: BootImageKind;
 }
+
+export type BootImageKind = "stock" | "berth";
 
 /** Hetzner rejects user_data larger than 32 KiB. */
 export const hetznerUserDataLimitBytes = 32768;
@@ -51,6 +60,9 @@ function validate(input: CloudInitInput): AgentConfig {
   }
   if (typeof sha256 !== "string" || !/^[0-9a-fA-F]{64}$/.test(sha256)) {
     problems.push("agent.sha256: must be 64 hex digits");
+  }
+  if (input.image !== undefined && input.image !== "stock" && input.image !== "berth") {
+    problems.push('image: must be "stock" or "berth"');
   }
   if (typeof input.caddyfile !== "string" || input.caddyfile.trim() === "") {
     problems.push("caddyfile: must be a non-empty string");
@@ -93,10 +105,9 @@ export function renderCloudInit(input: CloudInitInput): string {
   const config = validate(input);
   const sha256 = input.agent.sha256.toLowerCase();
   const caddyfile = input.caddyfile.endsWith("\n") ? input.caddyfile : `${input.caddyfile}\n`;
+  const stock = (input.image ?? "stock") === "stock";
   const cloudConfig: Record<string, unknown> = {
-    package_update: true,
-    package_upgrade: false,
-    packages: aptPackages,
+    ...(stock ? { package_update: true, package_upgrade: false, packages: aptPackages } : {}),
     ...(input.sshAuthorizedKeys?.length ? { ssh_authorized_keys: input.sshAuthorizedKeys } : {}),
     write_files: [
       { path: agentConfigPath, owner: "root:root", permissions: "0600", content: canonicalJson(config) },
@@ -113,7 +124,9 @@ export function renderCloudInit(input: CloudInitInput): string {
     ],
     runcmd: [
       [fetchAgentScriptPath],
-      ["npm", "install", "--global", "--no-audit", "--no-fund", nodePackage, devcontainerCliPackage],
+      ...(stock
+        ? [["npm", "install", "--global", "--no-audit", "--no-fund", nodePackage, devcontainerCliPackage]]
+        : []),
       ["systemctl", "daemon-reload"],
       ["systemctl", "enable", "docker.service", "caddy.service", "berth-agent.service"],
       // The caddy package already started with its default config: restart to load ours.

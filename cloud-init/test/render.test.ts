@@ -56,6 +56,11 @@ function schemaCheck(userData: string, name: string) {
 describe("cloud-init schema (real `cloud-init schema`)", () => {
   const skip = cloudInitBin === "";
   if (skip) console.warn("SKIPPED: the cloud-init binary is not installed; schema validation did not run");
+  it.skipIf(skip)("the Berth image's output is a valid cloud-config", () => {
+    const r = schemaCheck(renderCloudInit({ ...typicalInput(), image: "berth" }), "berth.yaml");
+    expect(r.output).toContain("Valid cloud-config");
+    expect(r.status).toBe(0);
+  });
   it.skipIf(skip)("typical output is a valid cloud-config", () => {
     const r = schemaCheck(renderCloudInit(typicalInput()), "typical.yaml");
     expect(r.output).toContain("Valid cloud-config");
@@ -146,6 +151,29 @@ describe("content", () => {
     );
     expect(at(/^systemctl restart caddy\.service$/)).toBeGreaterThan(at(/daemon-reload/));
     expect(at(/^systemctl start .*berth-agent\.service$/)).toBe(cmds.length - 1);
+  });
+  it("from the Berth image, only writes the config and starts the units: no apt, no installs", () => {
+    const stock = parsed(renderCloudInit(typicalInput()));
+    const out = renderCloudInit({ ...typicalInput(), image: "berth" });
+    const cfg = parsed(out) as CloudConfig & Record<string, unknown>;
+    expect(cfg.package_update).toBeUndefined();
+    expect(cfg.packages).toBeUndefined();
+    expect(out).not.toMatch(/npm install|apt-get|package_/);
+    // The same files, the same unit starts, in the same order; only the installs are gone.
+    expect(cfg.write_files).toEqual(stock.write_files);
+    expect(cfg.runcmd).toEqual(stock.runcmd.filter((c) => c[0] !== "npm"));
+    expect(cfg.runcmd.map((c) => c.join(" "))).toEqual([
+      "/usr/local/lib/berth/fetch-agent.sh",
+      "systemctl daemon-reload",
+      "systemctl enable docker.service caddy.service berth-agent.service",
+      "systemctl restart caddy.service",
+      "systemctl start --no-block berth-agent.service",
+    ]);
+    expect(renderCloudInit({ ...typicalInput(), image: "stock" })).toBe(renderCloudInit(typicalInput()));
+  });
+  it("refuses an unknown boot image kind", () => {
+    const input = { ...typicalInput(), image: "fedora" as "stock" };
+    expect(() => renderCloudInit(input)).toThrow('image: must be "stock" or "berth"');
   });
   it("writes a systemd unit that verifies the binary before every start", () => {
     const unit = file(renderCloudInit(typicalInput()), agentUnitPath).content;

@@ -72,6 +72,8 @@ export interface LocalCloudOptions {
   githubRateLimit?: { limit: number; anonymousLimit?: number };
   /** Milliseconds before a new server reads as "running"; default 1000, 0 = on the next read. */
   hetznerBootMs?: number;
+  /** Milliseconds a create_image action runs before the snapshot is available; default 500. */
+  hetznerImageMs?: number;
   /**
    * Boot a simulated VM (its agent as a local process on the server's 127.0.10.N) for every
    * created server; disks under `rootDir`. Default off.
@@ -103,9 +105,23 @@ export const DEFAULT_GITHUB_CLIENT: GithubClient = {
   clientSecret: "local-github-secret",
 };
 
+/** The first control handler that owns the path answers. */
+function chainControl(...handlers: Array<ServiceDef["control"]>): NonNullable<ServiceDef["control"]> {
+  return async (req) => {
+    for (const h of handlers) {
+      const r = await h?.(req);
+      if (r) return r;
+    }
+    return undefined;
+  };
+}
+
 export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<LocalCloud> {
   const host = opts.host ?? "127.0.0.1";
-  const hetzner = new HetznerState({ bootMs: opts.hetznerBootMs ?? 1000 });
+  const hetzner = new HetznerState({
+    bootMs: opts.hetznerBootMs ?? 1000,
+    imageMs: opts.hetznerImageMs ?? 500,
+  });
   const cloudflare = new CloudflareState(opts.zones ?? [DEFAULT_ZONE]);
   const github = new GithubState(opts.githubClients ?? [DEFAULT_GITHUB_CLIENT]);
   const tempGitDir = opts.githubDataDir ? null : mkdtempSync(join(tmpdir(), "berth-github-"));
@@ -137,7 +153,10 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
   });
   const origins: { github?: string } = {};
   const defs: Array<[ServiceDef, number]> = [
-    [vms ? { ...hetznerDef, control: vmControl(vms) } : hetznerDef, opts.hetznerPort ?? 8701],
+    [
+      vms ? { ...hetznerDef, control: chainControl(vmControl(vms), hetznerDef.control) } : hetznerDef,
+      opts.hetznerPort ?? 8701,
+    ],
     [
       cloudflareService({
         state: cloudflare,

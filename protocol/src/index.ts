@@ -1,5 +1,6 @@
 export * from "./agent-config.ts";
 export * from "./agent-paths.ts";
+export * from "./boot-timeline.ts";
 export * from "./callback-paths.ts";
 export * from "./callbacks.ts";
 export * from "./claude.ts";

@@ -21,7 +21,26 @@ export const serverLabels = {
   owner: "berth.owner",
   managedBy: "berth.managed-by",
   deployment: "berth.deployment",
+  /** On a `pnpm build:image` server (value: the recipe hash): the sweep spares it while it builds. */
+  imageBuild: "berth.image-build",
 } as const;
+
+/**
+ * Labels on a Berth VM image (a Hetzner snapshot made by `pnpm build:image`): workspaces boot from
+ * the newest `berth.image=vm` snapshot of their deployment and architecture.
+ */
+export const imageLabels = {
+  image: "berth.image",
+  recipe: "berth.recipe",
+  deployment: "berth.deployment",
+} as const;
+export const berthImageKind = "vm";
+
+/** The label selector for a deployment's Berth VM images (all recipes, or one). */
+export function berthImageSelector(deployment: string, recipe?: string): string {
+  const base = `${imageLabels.image}=${berthImageKind},${imageLabels.deployment}=${deployment}`;
+  return recipe === undefined ? base : `${base},${imageLabels.recipe}=${recipe}`;
+}
 
 /**
  * A deployment's id (the `DEPLOYMENT_ID` setting): a Hetzner label value and part of every DNS

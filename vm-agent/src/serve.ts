@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import type { AgentConfig, ProgressRequest } from "@berth/protocol/agent";
 import { BootError, type BootResult, bootWorkspace, type ShellSpec } from "./boot/boot.ts";
 import { type CommandRunner, runCommand } from "./boot/exec.ts";
+import { bootTimeline, type CloudInitReader, cloudInitReader } from "./boot/timeline.ts";
 import { agentPaths, defaultSecretsPath, isCompiled, loadConfig, selfCommand } from "./config.ts";
 import { createControlPlaneClient } from "./control-plane/client.ts";
 import { loadOrRedeemSecrets } from "./control-plane/secrets.ts";
@@ -56,6 +57,8 @@ export interface ServeOptions {
   portScanMs?: number;
   /** Injected in tests; default: the kernel's tables, filtered to what Caddy can reach. */
   portDetector?: PortDetector;
+  /** cloud-init's stage times for the boot timeline; default: its status file or command. */
+  cloudInitStatus?: CloudInitReader;
   log?: (msg: string) => void;
 }
 
@@ -105,6 +108,7 @@ async function writeBootAttempts(path: string, attempts: number): Promise<void> 
 export async function serve(opts: ServeOptions): Promise<RunningAgent> {
   const log = opts.log ?? ((m: string) => console.error(`berth-agent: ${m}`));
   const now = opts.now ?? Date.now;
+  const startedAt = now();
   const loaded = await loadConfig(opts.configPath);
   if (!loaded.ok) throw new ServeError(loaded.error);
   const config = loaded.config;
@@ -131,12 +135,12 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
 
   // Progress lines go out in order, one at a time; a lost line never blocks the boot.
   let progressChain: Promise<unknown> = Promise.resolve();
-  const report = (step: string, message: string) => {
+  const report = (step: string, message: string, atMs?: number) => {
     log(`${step}: ${message}`);
     const body: ProgressRequest = {
       step: step.slice(0, 64),
       message: message.slice(0, 2000),
-      at: new Date(now()).toISOString(),
+      at: new Date(atMs ?? now()).toISOString(),
     };
     progressChain = progressChain.then(() =>
       client.progress(body, { attempts: 4, baseMs: 500, maxMs: 5000 }),
@@ -213,6 +217,12 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
     { [gitCredentialKind]: gitCredentialHandler(git, tokens) },
   );
   report("agent", `berth-agent started (${secrets.source === "stored" ? "restart" : "first start"})`);
+  // The boot timeline (dashboard bar): only a first start is a boot worth timing.
+  const timeline = bootTimeline(report, now);
+  if (secrets.source !== "stored") {
+    timeline.mark("agent.start", startedAt);
+    void timeline.cloudInit(opts.cloudInitStatus ?? cloudInitReader({ run: opts.run, env: opts.env }));
+  }
 
   phase = "booting";
   let boot: BootResult;
@@ -236,6 +246,9 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
       agentCommand: selfCommand(),
       agentBinary: isCompiled() ? process.execPath : null,
       report,
+      mark: (m) => {
+        if (secrets.source !== "stored") timeline.mark(m);
+      },
       run: opts.run,
       env: opts.env,
     });
@@ -303,6 +316,7 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
     },
   });
   report("terminal", `Terminal listening on ${http.url}`);
+  if (secrets.source !== "stored") timeline.mark("terminal.ready");
   const ready = await client.ready({ runtime: boot.runtime }, { attempts: 10, baseMs: 1000, maxMs: 30_000 });
   if (!ready.ok) log(`ready: ${ready.error}`);
   phase = "ready";

@@ -59,6 +59,28 @@ describe("orphans", () => {
     expect(await deps.servers.getServer(unlabelled.id)).not.toBeNull();
     await deps.servers.deleteServer(unlabelled.id);
   });
+
+  it("spares an image build server while it builds, and removes one a crashed build left", async () => {
+    const deps = depsAt();
+    const build = await deps.servers.createServer({
+      name: `berth-image-${crypto.randomUUID().slice(0, 8)}`,
+      serverType: "cx23",
+      location: "fsn1",
+      image: "ubuntu-24.04",
+      userData: "#cloud-config\n",
+      labels: {
+        "berth.managed-by": "berth",
+        "berth.deployment": deps.deployment,
+        "berth.image-build": "0123456789abcdef",
+      },
+    });
+    const during = await sweep(depsAt(minutes(30)));
+    expect(during.orphanServersDeleted).not.toContain(build.id);
+    expect(await deps.servers.getServer(build.id)).not.toBeNull();
+    const after = await sweep(depsAt(minutes(91)));
+    expect(after.orphanServersDeleted).toContain(build.id);
+    expect(await deps.servers.getServer(build.id)).toBeNull();
+  });
 });
 
 describe("deadlines", () => {

@@ -250,12 +250,12 @@ const IMAGE_SPECS: ImageSpec[] = [
   },
 ];
 
-export function findImage(nameOrId: unknown, architecture: string): Record<string, unknown> | undefined {
-  const spec = IMAGE_SPECS.find(
-    (i) =>
-      i.name === nameOrId || (typeof nameOrId === "number" && i.id === nameOrId) || String(i.id) === nameOrId,
-  );
-  if (!spec) return undefined;
+/** Every system/app image in both architectures (arm ids are the x86 id + 1), as Hetzner lists them. */
+export function systemImages(): Record<string, unknown>[] {
+  return IMAGE_SPECS.flatMap((spec) => (["x86", "arm"] as const).map((arch) => imageObject(spec, arch)));
+}
+
+function imageObject(spec: ImageSpec, architecture: string): Record<string, unknown> {
   return {
     id: architecture === "arm" ? spec.id + 1 : spec.id,
     type: spec.type,

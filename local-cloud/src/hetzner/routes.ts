@@ -9,6 +9,7 @@ import type { TokenBucket } from "../rate-limit.ts";
 import type { ServiceDef } from "../service.ts";
 import { LOCATIONS, SERVER_TYPES } from "./catalog.ts";
 import { firewallRoute } from "./firewall-routes.ts";
+import { createImage, imageRoute } from "./image-routes.ts";
 import {
   matchesRequirements,
   parseLabelSelector,
@@ -132,7 +133,7 @@ function listServers(state: HetznerState, url: URL): ServiceResponse {
 
 function createServer(opts: HetznerServiceOptions, req: ServiceRequest): ServiceResponse {
   if (!isRecord(req.body)) return hetznerError(400, "json_error", "Invalid JSON input in your request");
-  const v = validateCreateServer(req.body, opts.defaultLocation ?? "fsn1");
+  const v = validateCreateServer(req.body, opts.defaultLocation ?? "fsn1", opts.state.images);
   if (!v.ok) {
     const names = [...new Set(v.fields.map((f) => f.name))];
     return hetznerError(
@@ -146,6 +147,11 @@ function createServer(opts: HetznerServiceOptions, req: ServiceRequest): Service
   if (missing !== undefined) {
     return hetznerError(400, "invalid_input", `firewall with ID '${missing}' not found`, {
       fields: [{ name: "firewalls", messages: [`firewall with ID '${missing}' not found`] }],
+    });
+  }
+  if (opts.state.serverCount() >= opts.state.limits.servers) {
+    return hetznerError(403, "resource_limit_exceeded", "server limit exceeded", {
+      limits: [{ name: "server_count" }],
     });
   }
   if (opts.state.nameTaken(v.input.name)) {
@@ -197,14 +203,80 @@ function updateServer(state: HetznerState, id: number, req: ServiceRequest): Ser
   return { status: 200, json: { server } };
 }
 
+/** GET /actions?id=1&id=2: the actions hcloud's waiters poll (Hetzner lists nothing without an id). */
+function listActions(state: HetznerState, url: URL): ServiceResponse {
+  const ids = url.searchParams.getAll("id");
+  if (ids.some((i) => !/^\d+$/.test(i)))
+    return hetznerError(400, "invalid_input", "invalid input in field 'id'", {
+      fields: [{ name: "id", messages: ["Not a valid integer."] }],
+    });
+  const statuses = url.searchParams.getAll("status");
+  const actions = ids
+    .map((i) => state.getAction(Number(i)))
+    .filter((a): a is Record<string, unknown> => a !== undefined)
+    .filter((a) => statuses.length === 0 || statuses.includes(a.status as string));
+  return listResponse("actions", actions, url);
+}
+
+function serverAction(state: HetznerState, serverId: number, actionId: number): ServiceResponse {
+  const action = state.getAction(actionId);
+  const mine = (action?.resources as Array<{ id: number; type: string }> | undefined)?.some(
+    (r) => r.type === "server" && r.id === serverId,
+  );
+  if (!action || !mine) return hetznerError(404, "not_found", `action with ID '${actionId}' not found`);
+  return { status: 200, json: { action } };
+}
+
+/**
+ * `/__berth/hetzner/...`: what only a test or a simulator can do to the stand-in. `poweroff`
+ * stands for the guest powering itself off (the stand-in runs no guest); `images` registers a
+ * snapshot made elsewhere (the local VM image); `limits` sets the project's resource limits.
+ */
+export function hetznerControl(state: HetznerState, req: ServiceRequest): ServiceResponse | undefined {
+  const off = /^\/__berth\/hetzner\/servers\/(\d+)\/poweroff$/.exec(req.path);
+  if (off?.[1] && req.method === "POST") {
+    if (!state.guestPoweredOff(Number(off[1]))) return { status: 404, json: { error: "no such server" } };
+    return { status: 200, json: { ok: true } };
+  }
+  if (req.path === "/__berth/hetzner/images" && req.method === "POST") {
+    const b = isRecord(req.body) ? req.body : {};
+    const labels = isRecord(b.labels) ? b.labels : {};
+    const valid = Object.entries(labels).every(
+      ([k, v]) => validLabelKey(k) && typeof v === "string" && validLabelValue(v),
+    );
+    if (!valid || (b.architecture !== undefined && b.architecture !== "x86" && b.architecture !== "arm"))
+      return { status: 400, json: { error: "labels must be Hetzner labels; architecture x86 or arm" } };
+    const image = state.registerSnapshot({
+      description: typeof b.description === "string" ? b.description : "",
+      labels: labels as Record<string, string>,
+      architecture: b.architecture === "arm" ? "arm" : "x86",
+    });
+    return { status: 201, json: { image } };
+  }
+  if (req.path === "/__berth/hetzner/limits" && req.method === "PUT") {
+    const b = isRecord(req.body) ? req.body : {};
+    const n = (v: unknown, d: number) => (Number.isInteger(v) && (v as number) >= 0 ? (v as number) : d);
+    state.limits = {
+      servers: n(b.servers, state.limits.servers),
+      snapshots: n(b.snapshots, state.limits.snapshots),
+    };
+    return { status: 200, json: { limits: state.limits } };
+  }
+  return undefined;
+}
+
 function route(opts: HetznerServiceOptions, req: ServiceRequest): ServiceResponse {
   const { state } = opts;
-  const firewall = firewallRoute(state, req);
+  const firewall = firewallRoute(state, req) ?? imageRoute(state, req);
   if (firewall) return firewall;
+  const sa = /^\/v1\/servers\/(\d+)\/actions\/(\d+)\/?$/.exec(req.path);
+  if (sa?.[1] && sa[2] && req.method === "GET") return serverAction(state, Number(sa[1]), Number(sa[2]));
   const pm = /^\/v1\/servers\/(\d+)\/actions\/([a-z_]+)\/?$/.exec(req.path);
   if (pm?.[1] && pm[2] && req.method === "POST") {
+    if (pm[2] === "create_image") return createImage(state, Number(pm[1]), req.body);
     const power = POWER[pm[2]];
     if (!power) return hetznerError(404, "not_found", "not found");
+    if (state.isLocked(Number(pm[1]))) return hetznerError(423, "locked", "server is locked");
     const actionId = state.powerAction(Number(pm[1]), power[0], power[1]);
     if (actionId === null) return hetznerError(404, "not_found", `server with ID '${pm[1]}' not found`);
     return { status: 201, json: { action: state.getAction(actionId) } };
@@ -232,6 +304,8 @@ function route(opts: HetznerServiceOptions, req: ServiceRequest): ServiceRespons
       if (actionId === null) return hetznerError(404, "not_found", `server with ID '${id}' not found`);
       return { status: 200, json: { action: state.getAction(actionId) } };
     }
+    case "GET /actions":
+      return listActions(state, req.url);
     case "GET /actions/:id": {
       const action = state.getAction(id as number);
       if (!action) return hetznerError(404, "not_found", `action with ID '${id}' not found`);
@@ -296,6 +370,7 @@ export function hetznerService(opts: HetznerServiceOptions): ServiceDef {
       res.headers = rateHeaders(status === 429 ? { ...peek, remaining: 0 } : peek);
       return res;
     },
+    control: (req) => hetznerControl(opts.state, req),
     reset() {
       opts.state.reset();
       opts.bucket.refillAll();

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { datacenterObject, type Location } from "./catalog.ts";
 import { type Firewall, FirewallStore } from "./firewalls.ts";
+import { ImageStore } from "./images.ts";
 
 export type ServerStatus =
   | "initializing"
@@ -44,6 +45,8 @@ interface ServerRecord {
   createdAt: number;
   startAfterCreate: boolean;
   statusOverride: ServerStatus | null;
+  /** Until this time an action (create_image) holds the server's lock: Hetzner answers 423 `locked`. */
+  lockedUntil: number;
 }
 
 interface ActionRecord {
@@ -74,9 +77,24 @@ function ipFromIndex(i: number): string {
   return [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
 }
 
+/**
+ * Hetzner's per-project limits; creates beyond them answer 403 `resource_limit_exceeded`. None by
+ * default (a project's real limits vary); tests set them through `/__berth/hetzner/limits`.
+ */
+export interface HetznerLimits {
+  servers: number;
+  snapshots: number;
+}
+
+const NO_LIMITS: HetznerLimits = { servers: Number.POSITIVE_INFINITY, snapshots: Number.POSITIVE_INFINITY };
+
 export class HetznerState {
   /** Milliseconds after creation before a server reads as "running" (0 = at once). */
   bootMs: number;
+  /** Milliseconds a create_image action runs before its snapshot is `available`. */
+  imageMs: number;
+  limits: HetznerLimits = { ...NO_LIMITS };
+  readonly images = new ImageStore();
   private servers = new Map<number, ServerRecord>();
   private actions = new Map<number, ActionRecord>();
   private nextServerId = 1;
@@ -85,8 +103,9 @@ export class HetznerState {
   private readonly events = new EventEmitter();
   readonly firewalls = new FirewallStore();
 
-  constructor(opts: { bootMs?: number } = {}) {
+  constructor(opts: { bootMs?: number; imageMs?: number } = {}) {
     this.bootMs = opts.bootMs ?? 1000;
+    this.imageMs = opts.imageMs ?? 500;
     this.events.setMaxListeners(100);
   }
 
@@ -107,7 +126,11 @@ export class HetznerState {
   }
 
   private view(r: ServerRecord, now = Date.now()): HetznerServer {
-    const server = { ...structuredClone(r.server), status: this.status(r, now) } as HetznerServer;
+    const server = {
+      ...structuredClone(r.server),
+      status: this.status(r, now),
+      locked: now < r.lockedUntil,
+    } as HetznerServer;
     server.public_net.firewalls = this.firewalls.appliedTo(r.server.id);
     return server;
   }
@@ -179,6 +202,7 @@ export class HetznerState {
       createdAt: now,
       startAfterCreate: input.startAfterCreate,
       statusOverride: null,
+      lockedUntil: 0,
     };
     this.servers.set(id, rec);
     for (const fw of input.firewalls) this.firewalls.apply(fw, id);
@@ -245,6 +269,87 @@ export class HetznerState {
     return this.addAction(command, id, 0);
   }
 
+  isLocked(id: number): boolean {
+    const rec = this.servers.get(id);
+    return rec !== undefined && Date.now() < rec.lockedUntil;
+  }
+
+  /**
+   * The guest powered itself off (`poweroff` inside the VM): Hetzner then reads the server as
+   * `off`. The stand-in runs no guest of its own, so a VM simulator or a test reports it.
+   */
+  guestPoweredOff(id: number): boolean {
+    return this.setServerStatus(id, "off");
+  }
+
+  /**
+   * POST /servers/:id/actions/create_image: a snapshot that reads `creating` while the action
+   * runs (the server locked meanwhile), then `available`.
+   */
+  createImage(
+    id: number,
+    input: { description: string; type: "snapshot" | "backup"; labels: Record<string, string> },
+  ): { image: Record<string, unknown>; actionId: number } | "not_found" | "locked" | "limit" {
+    const rec = this.servers.get(id);
+    if (!rec) return "not_found";
+    const now = Date.now();
+    if (now < rec.lockedUntil) return "locked";
+    if (this.images.snapshotCount() >= this.limits.snapshots) return "limit";
+    const type = rec.server.server_type as { architecture?: string; disk?: number };
+    const os = rec.server.image as { os_flavor?: string; os_version?: string };
+    const image = this.images.createSnapshot(
+      {
+        ...input,
+        server: {
+          id,
+          name: rec.server.name,
+          architecture: type.architecture ?? "x86",
+          diskGb: type.disk ?? 40,
+          osFlavor: os.os_flavor ?? "unknown",
+          osVersion: os.os_version ?? "",
+        },
+      },
+      this.imageMs,
+    );
+    rec.lockedUntil = now + this.imageMs;
+    const actionId = this.addAction("create_image", id, this.imageMs, [
+      { id, type: "server" },
+      { id: image.id as number, type: "image" },
+    ]);
+    return { image, actionId };
+  }
+
+  /**
+   * A snapshot made elsewhere, available at once: e.g. the local VM image, built by docker from the
+   * same recipe as `pnpm build:image`'s, registered so workspaces boot "from the Berth image".
+   */
+  registerSnapshot(input: {
+    description: string;
+    labels: Record<string, string>;
+    architecture: "x86" | "arm";
+  }): Record<string, unknown> {
+    return this.images.createSnapshot(
+      {
+        description: input.description,
+        type: "snapshot",
+        labels: input.labels,
+        server: {
+          id: 0,
+          name: "local-image",
+          architecture: input.architecture,
+          diskGb: 40,
+          osFlavor: "debian",
+          osVersion: "12",
+        },
+      },
+      0,
+    );
+  }
+
+  serverCount(): number {
+    return this.servers.size;
+  }
+
   getAction(id: number): Record<string, unknown> | undefined {
     const a = this.actions.get(id);
     if (!a) return undefined;
@@ -274,13 +379,20 @@ export class HetznerState {
     this.nextActionId = 1;
     this.nextIpIndex = 0;
     this.firewalls.reset();
+    this.images.reset();
+    this.limits = { ...NO_LIMITS };
   }
 
-  dump(): { servers: Array<HetznerServer & { user_data: string | null }>; firewalls: Firewall[] } {
+  dump(): {
+    servers: Array<HetznerServer & { user_data: string | null }>;
+    firewalls: Firewall[];
+    images: Record<string, unknown>[];
+  } {
     const now = Date.now();
     return {
       servers: [...this.servers.values()].map((r) => ({ ...this.view(r, now), user_data: r.userData })),
       firewalls: this.firewalls.list(),
+      images: this.images.dump(),
     };
   }
 }

@@ -1,4 +1,5 @@
-import { findImage, findLocation, findServerType, type Location } from "./catalog.ts";
+import { findLocation, findServerType, type Location } from "./catalog.ts";
+import type { ImageStore } from "./images.ts";
 import { validLabelKey, validLabelValue } from "./label-selector.ts";
 import type { CreateServerInput } from "./state.ts";
 
@@ -20,6 +21,7 @@ export function validHostname(name: string): boolean {
 export function validateCreateServer(
   body: Record<string, unknown>,
   defaultLocation: string,
+  images: ImageStore,
 ): { ok: true; input: CreateServerInput } | { ok: false; fields: FieldError[] } {
   const fields: FieldError[] = [];
   const fail = (name: string, message: string) => fields.push({ name, messages: [message] });
@@ -52,8 +54,15 @@ export function validateCreateServer(
   if (body.image === undefined || body.image === null || body.image === "")
     fail("image", "Missing data for required field.");
   else {
-    image = findImage(body.image, (serverType?.architecture as string | undefined) ?? "x86");
+    const architecture = (serverType?.architecture as string | undefined) ?? "x86";
+    image = images.resolve(body.image, architecture);
     if (!image) fail("image", `image '${String(body.image)}' not found`);
+    else if (image.status !== "available") fail("image", `image '${String(body.image)}' is not available`);
+    else if (image.architecture !== architecture)
+      fail(
+        "image",
+        `image '${String(body.image)}' is for ${String(image.architecture)}, not ${architecture}`,
+      );
   }
 
   let userData: string | null = null;

@@ -1,6 +1,7 @@
 import { ApiError } from "../api/errors.ts";
 import { api } from "../api/instance.ts";
 import type { WorkspaceDetail, WorkspaceEvent } from "../api/types.ts";
+import { BootBar } from "../components/BootBar.tsx";
 import { StateBadge } from "../components/StateBadge.tsx";
 import { ErrorMessage, Loading } from "../components/Status.tsx";
 import { BootProgress, Timeline } from "../components/Timeline.tsx";
@@ -75,6 +76,7 @@ export function WorkspaceView({ id }: { id: string }) {
       {ws.state === "ready" && <AgentPanel ws={ws} />}
       {ws.state === "ready" && <PortsPanel id={ws.id} />}
       <WorkspaceFacts ws={ws} />
+      <BootBar ws={ws} />
       <BootProgress ws={ws} />
       <Timeline events={events} />
     </article>

@@ -59,6 +59,8 @@ export interface BootOptions {
   /** The compiled binary, mounted into the devcontainer for the hooks; null when not compiled. */
   agentBinary: string | null;
   report(step: string, message: string): void;
+  /** Boot timeline marks (clone done, devcontainer up), reported with their time. */
+  mark?(mark: "clone.done" | "devcontainer.done"): void;
   run?: CommandRunner;
   /** Environment for external commands and the base of the shell's; defaults to process.env. */
   env?: Record<string, string>;
@@ -90,6 +92,7 @@ export async function bootWorkspace(opts: BootOptions): Promise<BootResult> {
     gitConfig: git ? cloneConfigArgs(git, hostHelper(opts)) : [],
     report: opts.report,
   });
+  opts.mark?.("clone.done");
 
   if (!opts.secrets.claude_api_key) {
     opts.report("claude", "No Claude API key is set: log in to Claude Code in the terminal");
@@ -191,6 +194,7 @@ async function bootDevcontainer(
       `devcontainer up failed (exit ${up.code}): ${tail(up.stderr || up.stdout)}`,
     );
   }
+  opts.mark?.("devcontainer.done");
   opts.report(
     "container",
     `Container ${result.containerId.slice(0, 12)} up in ${Math.round((Date.now() - started) / 1000)} s (user ${result.remoteUser}, folder ${result.remoteWorkspaceFolder})`,

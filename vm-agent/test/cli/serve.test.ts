@@ -91,9 +91,24 @@ describe("serve (host runtime, fake control plane and terminal)", () => {
       env: s.env,
       tickMs: 50,
       log: () => {},
+      cloudInitStatus: async () => ({ startMs: Date.parse("2026-11-30T10:00:00Z"), doneMs: null }),
     });
     cleanups.push(() => agent.stop());
     expect(agent.boot.runtime).toBe("host");
+    // The boot timeline: each mark once, stamped with when it happened (cloud-init's own start).
+    const timeline = () =>
+      s.cp
+        .of("progress")
+        .map((r) => r.body as { step: string; message: string; at: string })
+        .filter((b) => b.step === "timeline");
+    await until(() => timeline().length >= 4);
+    expect(timeline().map((b) => b.message.split(" ")[0])).toEqual([
+      "agent.start",
+      "cloud-init.start",
+      "clone.done",
+      "terminal.ready",
+    ]);
+    expect(timeline()[1]?.at).toBe("2026-11-30T10:00:00.000Z");
     expect(http.cwd).toBe(join(s.config.data_dir, "workspace"));
     expect((await stat(join(s.root, "etc", "secrets.json"))).mode & 0o777).toBe(0o600);
     expect(s.cp.of("ready").map((r) => r.body)).toEqual([{ runtime: "host" }]);
@@ -123,6 +138,8 @@ describe("serve (host runtime, fake control plane and terminal)", () => {
     cleanups.push(() => again.stop());
     expect(s.cp.of("bootstrap")).toHaveLength(1);
     expect(s.cp.of("ready")).toHaveLength(2);
+    // A restart is not a boot: no second timeline.
+    expect(timeline()).toHaveLength(4);
   });
 
   test("idle: warning banner, cancelled by input, a sleep snapshot, then exactly one shutdown naming it", async () => {

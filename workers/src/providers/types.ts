@@ -66,6 +66,17 @@ export interface ServerTypePrice {
   deprecated: boolean;
 }
 
+/** A Hetzner image (a snapshot, for Berth's purposes). */
+export interface CloudImage {
+  id: number;
+  /** available, creating or unavailable. */
+  status: string;
+  /** ISO timestamp. */
+  createdAt: string;
+  architecture: "x86" | "arm";
+  labels: Record<string, string>;
+}
+
 export interface ServerProvider {
   createServer(spec: ServerSpec): Promise<CloudServer>;
   /** null when the server does not exist (404). */
@@ -76,6 +87,8 @@ export interface ServerProvider {
   deleteServer(id: number): Promise<void>;
   /** Prices of every server type in every location. */
   listServerTypePrices(): Promise<ServerTypePrice[]>;
+  /** Snapshot images matching a label selector, for one architecture, across all pages. */
+  listImages(labelSelector: string, architecture: "x86" | "arm"): Promise<CloudImage[]>;
 
   /** Every Cloud Firewall matching a label selector, across all pages. */
   listFirewalls(labelSelector: string): Promise<CloudFirewall[]>;

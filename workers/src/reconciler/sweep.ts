@@ -21,6 +21,12 @@ export interface SweepReport {
 /** How long after a request's own reconcile touched a starting workspace the sweep leaves it alone. */
 export const inFlightGraceMs = 90_000;
 
+/**
+ * A `pnpm build:image` server installs for up to half an hour and snapshots for as long again: the
+ * sweep leaves it alone that long, then removes what a crashed build left behind.
+ */
+export const imageBuildGraceMs = 90 * 60_000;
+
 /** This deployment's servers only: another deployment in the same Hetzner project is not ours. */
 export const managedSelector = (deployment: string) =>
   `${serverLabels.managedBy}=berth,${serverLabels.deployment}=${deployment}`;
@@ -105,7 +111,9 @@ export async function sweep(baseDeps: LifecycleDeps): Promise<SweepReport> {
   for (const server of servers ?? []) {
     const owner = server.labels[serverLabels.workspace];
     if (owner && known.has(owner)) continue;
-    if (Date.parse(server.createdAt) > cutoff) continue; // may be a create in flight
+    const building = server.labels[serverLabels.imageBuild] !== undefined;
+    const since = building ? deps.now() - imageBuildGraceMs : cutoff;
+    if (Date.parse(server.createdAt) > since) continue; // may be a create (or an image build) in flight
     const deleted = await step(`delete orphan server ${server.id}`, async () => {
       await deps.servers.deleteServer(server.id);
       return true;

@@ -1,7 +1,8 @@
-import { renderCaddyfile, renderCloudInit } from "@berth/cloud-init";
-import { type AgentConfig, agentConfigPath } from "@berth/protocol";
+import { type BootImageKind, renderCaddyfile, renderCloudInit } from "@berth/cloud-init";
+import { type AgentConfig, agentConfigPath, berthImageSelector } from "@berth/protocol";
 import type { JWK } from "jose";
 import type { Workspace } from "../db/schema/index.ts";
+import type { ServerProvider } from "../providers/types.ts";
 import type { Settings } from "../settings.ts";
 
 /** Loopback port of the agent on the VM; Caddy proxies the workspace hostname to it. */
@@ -44,6 +45,29 @@ export function agentConfigFor(
   };
 }
 
+export interface BootImage {
+  /** What POST /servers gets as `image`: a Berth snapshot's id, or the stock image's name. */
+  image: string;
+  kind: BootImageKind;
+}
+
+/**
+ * The newest available Berth VM image (`pnpm build:image`) of this deployment for the
+ * architecture; without one, the stock image, on which cloud-init installs everything itself.
+ */
+export async function chooseBootImage(
+  servers: Pick<ServerProvider, "listImages">,
+  deployment: string,
+  architecture: "x86" | "arm",
+  stockImage: string,
+): Promise<BootImage> {
+  const images = await servers.listImages(berthImageSelector(deployment), architecture);
+  const newest = images
+    .filter((i) => i.status === "available" && i.architecture === architecture)
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id)[0];
+  return newest ? { image: String(newest.id), kind: "berth" } : { image: stockImage, kind: "stock" };
+}
+
 /**
  * The VM's user_data. It carries only the one-time bootstrap token: Hetzner stores user_data, so
  * the Claude key and the callback token are fetched by the agent over TLS instead.
@@ -53,6 +77,7 @@ export async function renderUserData(
   bootstrapToken: string,
   architecture: "x86" | "arm",
   config: ProvisioningConfig,
+  image: BootImageKind = "stock",
 ): Promise<string> {
   const caddyfile = renderCaddyfile({
     hostname: ws.hostname,
@@ -64,6 +89,7 @@ export async function renderUserData(
     agentConfig: agentConfigFor(ws, bootstrapToken, config),
     agent: await config.agentFor(architecture),
     caddyfile,
+    image,
   });
 }
 

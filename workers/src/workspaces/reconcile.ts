@@ -13,7 +13,7 @@ import { randomToken, sha256Hex } from "../security/tokens.ts";
 import type { Settings } from "../settings.ts";
 import { timedDecision } from "./policy.ts";
 import type { ProvisioningConfig } from "./provisioning.ts";
-import { renderUserData } from "./provisioning.ts";
+import { chooseBootImage, renderUserData } from "./provisioning.ts";
 import { isTerminal } from "./state-machine.ts";
 import { loadWorkspace, recordEvent, transition, updateWorkspace } from "./store.ts";
 
@@ -120,7 +120,8 @@ async function createServer(
   const now = deps.now();
   const bootstrapToken = randomToken("bt_");
   const architecture = ws.serverType.startsWith("cax") ? "arm" : "x86";
-  const userData = await renderUserData(ws, bootstrapToken, architecture, deps.provisioning);
+  const boot = await chooseBootImage(deps.servers, deps.deployment, architecture, deps.settings.hetznerImage);
+  const userData = await renderUserData(ws, bootstrapToken, architecture, deps.provisioning, boot.kind);
   // Only the hash is kept; the token itself exists only in this VM's user_data.
   await updateWorkspace(deps.db, ws.id, {
     bootstrapTokenHash: await sha256Hex(bootstrapToken),
@@ -131,7 +132,7 @@ async function createServer(
     name: `berth-${ws.id}`,
     serverType: ws.serverType,
     location: ws.location,
-    image: deps.settings.hetznerImage,
+    image: boot.image,
     userData,
     labels: {
       [serverLabels.workspace]: ws.id,
@@ -145,7 +146,7 @@ async function createServer(
     deps.db,
     ws.id,
     "server",
-    `server ${server.id} created (${ws.serverType} in ${ws.location})`,
+    `server ${server.id} created (${ws.serverType} in ${ws.location}, ${boot.kind === "berth" ? `Berth image ${boot.image}` : boot.image})`,
   );
   return server;
 }

@@ -2,7 +2,14 @@ import type { CloudServer, ServerProvider, ServerSpec, ServerTypePrice } from ".
 import { hetznerFirewalls } from "./firewalls.ts";
 import type { HetznerRequester } from "./http.ts";
 import { listAll } from "./list.ts";
-import { toCloudServer, toPrices, type WireServer, type WireServerType } from "./wire.ts";
+import {
+  toCloudImage,
+  toCloudServer,
+  toPrices,
+  type WireImage,
+  type WireServer,
+  type WireServerType,
+} from "./wire.ts";
 
 export function hetznerServers(request: HetznerRequester): ServerProvider {
   return {
@@ -51,6 +58,15 @@ export function hetznerServers(request: HetznerRequester): ServerProvider {
     async listServerTypePrices(): Promise<ServerTypePrice[]> {
       const types = await listAll<WireServerType>(request, "/server_types", "server_types");
       return types.flatMap(toPrices);
+    },
+
+    async listImages(labelSelector, architecture) {
+      const images = await listAll<WireImage>(request, "/images", "images", {
+        type: "snapshot",
+        label_selector: labelSelector,
+        architecture,
+      });
+      return images.map(toCloudImage);
     },
 
     ...hetznerFirewalls(request),

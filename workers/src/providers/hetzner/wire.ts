@@ -1,4 +1,4 @@
-import type { CloudFirewall, CloudServer, FirewallRule, ServerTypePrice } from "../types.ts";
+import type { CloudFirewall, CloudImage, CloudServer, FirewallRule, ServerTypePrice } from "../types.ts";
 
 /** The parts of Hetzner's JSON we read. Optional/nullable where Hetzner documents null. */
 export interface WireServer {
@@ -88,4 +88,22 @@ export function toPrices(t: WireServerType): ServerTypePrice[] {
     });
   }
   return out;
+}
+
+export interface WireImage {
+  id: number;
+  status: string;
+  created: string;
+  architecture?: string | null;
+  labels?: Record<string, string> | null;
+}
+
+export function toCloudImage(i: WireImage): CloudImage {
+  return {
+    id: i.id,
+    status: i.status,
+    createdAt: i.created,
+    architecture: i.architecture === "arm" ? "arm" : "x86",
+    labels: { ...(i.labels ?? {}) },
+  };
 }
