@@ -63,6 +63,15 @@ export function int(min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER
   };
 }
 
+/** A finite number of at least `min` (z.number().min(): no NaN, no Infinity). */
+export function finite(min = Number.NEGATIVE_INFINITY): Check<number> {
+  return (v, path, issues) => {
+    if (typeof v !== "number" || !Number.isFinite(v)) return fail(issues, path, "expected a number", v);
+    if (v < min) return fail(issues, path, `too small: at least ${min}`, v);
+    return v;
+  };
+}
+
 export const boolean: Check<boolean> = (v, path, issues) =>
   typeof v === "boolean" ? v : fail(issues, path, "expected a boolean", v);
 
@@ -137,11 +146,12 @@ export function recordOf<T>(key: RegExp, value: Check<T>): Check<Record<string, 
   };
 }
 
-/** An array of at most `max` items, each passing `item`. */
-export function array<T>(item: Check<T>, opts: { max?: number } = {}): Check<T[]> {
-  const { max = Number.POSITIVE_INFINITY } = opts;
+/** An array of `min` to `max` items, each passing `item`. */
+export function array<T>(item: Check<T>, opts: { min?: number; max?: number } = {}): Check<T[]> {
+  const { min = 0, max = Number.POSITIVE_INFINITY } = opts;
   return (v, path, issues) => {
     if (!Array.isArray(v)) return fail(issues, path, "expected an array", v);
+    if (v.length < min) return fail(issues, path, `too few: at least ${min} items`, v);
     if (v.length > max) return fail(issues, path, `too many: at most ${max} items`, v);
     return v.map((x, i) => item(x, at(path, String(i)), issues));
   };
