@@ -49,6 +49,8 @@ export interface AgentPaths {
   bootAttemptsPath: string;
   /** CLAUDE_CONFIG_DIR for the host runtime. */
   claudeConfigDir: string;
+  /** The task's progress across restarts (tasks/state.ts). */
+  taskStatePath: string;
 }
 
 export function agentPaths(dataDir: string): AgentPaths {
@@ -61,6 +63,7 @@ export function agentPaths(dataDir: string): AgentPaths {
     idleStatePath: join(dataDir, "state", "idle.json"),
     bootAttemptsPath: join(dataDir, "state", "boot-attempts"),
     claudeConfigDir: join(dataDir, "claude"),
+    taskStatePath: join(dataDir, "state", "task.json"),
   };
 }
 

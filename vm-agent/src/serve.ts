@@ -19,6 +19,7 @@ import { loadIdleState, saveIdleState } from "./idle/store.ts";
 import { createPortDetector, type PortDetector, samePorts } from "./ports/detect.ts";
 import { PortVisibility } from "./ports/visibility.ts";
 import { type AgentPhase, type AgentStatus, buildStatus, type SessionInfo } from "./status.ts";
+import { type RunningTask, startTask, type TaskOptions } from "./tasks/task.ts";
 
 /** The terminal half's server (src/http/server.ts), as this half uses it. */
 export interface AgentHttpServer {
@@ -53,6 +54,8 @@ export interface ServeOptions {
   /** Injected in tests; default: the kernel's tables, filtered to what Caddy can reach. */
   portDetector?: PortDetector;
   log?: (msg: string) => void;
+  /** Overrides for a task's runner (tests: a short minute, a fake claude). */
+  task?: Partial<Pick<TaskOptions, "claude" | "minuteMs" | "pollMs" | "eventIntervalMs" | "retryMs">>;
 }
 
 /** git status is read again for a heartbeat only when older than this. */
@@ -276,6 +279,25 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
   // A first boot may take many minutes; the person's idle allowance starts when it is usable.
   if (!persisted) monitor.activity();
 
+  // A task workspace runs its job headless now; the terminal stays the person's.
+  let task: RunningTask | null = null;
+  const spec = secrets.secrets.task ?? null;
+  if (spec) {
+    task = startTask({
+      spec,
+      runtime: boot.task,
+      client,
+      workspaceDir: boot.workspaceDir,
+      statePath: paths.taskStatePath,
+      env: opts.env ?? (process.env as Record<string, string>),
+      run: opts.run,
+      now,
+      log,
+      report,
+      ...opts.task,
+    });
+  }
+
   monitor.tick();
   const tickTimer = setInterval(() => monitor.tick(), opts.tickMs ?? 5000);
 
@@ -349,6 +371,7 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
         clearInterval(tickTimer);
         clearInterval(portTimer);
         if (hbTimer) clearTimeout(hbTimer);
+        await task?.stop();
         await monitor.flush();
         await runningHttp.stop();
         await hooks.stop();

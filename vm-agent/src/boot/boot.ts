@@ -5,6 +5,7 @@ import type { AgentPaths } from "../config.ts";
 import type { AgentSecrets } from "../control-plane/secrets.ts";
 import { configureContainerGit } from "../git/container.ts";
 import { cloneConfigArgs, gitConfigEntries, gitConfigEnv, helperValue } from "../git/setup.ts";
+import { containerTaskRuntime, hostTaskRuntime, type TaskRuntime } from "../tasks/runtime.ts";
 import { writeContainerClaudeSettings, writeHostClaudeSettings } from "./claude-settings.ts";
 import {
   configuredImage,
@@ -41,6 +42,8 @@ export interface BootResult {
   runtime: Runtime;
   workspaceDir: string;
   shell: ShellSpec;
+  /** Where a task's claude and git run: as the shell, without a terminal. */
+  task: TaskRuntime;
 }
 
 export interface BootOptions {
@@ -114,7 +117,12 @@ async function bootOnHost(opts: BootOptions, env: Record<string, string>, dir: s
     // The helper and identity as git config in the environment: the person's ~/.gitconfig stays.
     ...(git ? gitConfigEnv(gitConfigEntries(git, hostHelper(opts)), env) : {}),
   };
-  return { runtime: "host", workspaceDir: dir, shell: { command: ["bash", "-l"], cwd: dir, env: shellEnv } };
+  return {
+    runtime: "host",
+    workspaceDir: dir,
+    shell: { command: ["bash", "-l"], cwd: dir, env: shellEnv },
+    task: hostTaskRuntime({ dir, env: shellEnv, runDir: opts.paths.runDir }),
+  };
 }
 
 async function bootDevcontainer(
@@ -219,6 +227,13 @@ async function bootDevcontainer(
     runtime: "devcontainer",
     workspaceDir: dir,
     shell: { command: devcontainerExec(dc, withEnvFile(envFile, ["bash", "-l"])), cwd: dir, env },
+    task: containerTaskRuntime({
+      dir,
+      env,
+      containerId: result.containerId,
+      folder: result.remoteWorkspaceFolder || dir,
+      wrap: (command) => devcontainerExec(dc, withEnvFile(envFile, command)),
+    }),
   };
 }
 

@@ -7,6 +7,9 @@ import {
   type ProgressRequest,
   type ReadyRequest,
   type ShutdownRequest,
+  type TaskEventsRequest,
+  type TaskMessagesResponse,
+  type TaskResultRequest,
 } from "@berth/protocol/agent";
 import {
   bootstrapResponseCheck,
@@ -16,6 +19,9 @@ import {
   progressRequestCheck,
   readyRequestCheck,
   shutdownRequestCheck,
+  taskEventsRequestCheck,
+  taskMessagesResponseCheck,
+  taskResultRequestCheck,
 } from "../checks/protocol.ts";
 import { backoffDelay, defaultRetry, isRetryableStatus, parseRetryAfter, type RetryPolicy } from "./retry.ts";
 
@@ -58,6 +64,12 @@ export interface ControlPlaneClient {
   shutdown(body: ShutdownRequest, retry?: RetryPolicy): Promise<CallResult<null>>;
   /** A fresh installation token for the workspace's repository (never stored by the agent). */
   gitCredentials(retry?: RetryPolicy): Promise<CallResult<GitCredentialsResponse>>;
+  /** A batch of the task's timeline (tasks.ts). */
+  taskEvents(body: TaskEventsRequest, retry?: RetryPolicy): Promise<CallResult<null>>;
+  /** Follow-up messages newer than `after`. */
+  taskMessages(after: number, retry?: RetryPolicy): Promise<CallResult<TaskMessagesResponse>>;
+  /** The end of one turn. */
+  taskResult(body: TaskResultRequest, retry?: RetryPolicy): Promise<CallResult<null>>;
 }
 
 /**
@@ -81,6 +93,8 @@ export function createControlPlaneClient(opts: ControlPlaneClientOptions): Contr
     reqSchema: Schema<Req>,
     resSchema: Schema<Res> | null,
     retry: RetryPolicy,
+    /** GET sends no body (the request check still runs on `body`). */
+    method: "POST" | "GET" = "POST",
   ): Promise<CallResult<Res | null>> {
     if (token === null) {
       return {
@@ -109,13 +123,13 @@ export function createControlPlaneClient(opts: ControlPlaneClientOptions): Contr
       let failure: CallResult<Res | null>;
       try {
         const res = await doFetch(`${base}${path}`, {
-          method: "POST",
+          method,
           headers: {
             authorization: `Bearer ${token}`,
-            "content-type": "application/json",
             accept: "application/json",
+            ...(method === "POST" ? { "content-type": "application/json" } : {}),
           },
-          body: JSON.stringify(checked.data),
+          ...(method === "POST" ? { body: JSON.stringify(checked.data) } : {}),
           signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
         });
         const text = await res.text().catch(() => "");
@@ -245,6 +259,40 @@ export function createControlPlaneClient(opts: ControlPlaneClientOptions): Contr
         gitCredentialsResponseCheck,
         retry,
       )) as CallResult<GitCredentialsResponse>;
+    },
+    async taskEvents(body, retry = dflt) {
+      return (await call(
+        "task-events",
+        callbackPaths.taskEvents(id),
+        callbackToken,
+        body,
+        taskEventsRequestCheck,
+        null,
+        retry,
+      )) as CallResult<null>;
+    },
+    async taskMessages(after, retry = dflt) {
+      return (await call(
+        "task-messages",
+        `${callbackPaths.taskMessages(id)}?after=${Math.max(0, Math.floor(after))}`,
+        callbackToken,
+        {},
+        anyObject,
+        taskMessagesResponseCheck,
+        retry,
+        "GET",
+      )) as CallResult<TaskMessagesResponse>;
+    },
+    async taskResult(body, retry = dflt) {
+      return (await call(
+        "task-result",
+        callbackPaths.taskResult(id),
+        callbackToken,
+        body,
+        taskResultRequestCheck,
+        null,
+        retry,
+      )) as CallResult<null>;
     },
   };
 }

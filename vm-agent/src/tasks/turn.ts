@@ -1,0 +1,169 @@
+import type { TaskPermissionMode } from "@berth/protocol/agent";
+import { type CommandRunner, runCommand } from "../boot/exec.ts";
+import { launcherScript, type TaskRuntime } from "./runtime.ts";
+import { type EventDraft, StreamParser, type TurnResult } from "./stream.ts";
+
+export interface TurnOptions {
+  runtime: TaskRuntime;
+  /** Goes to claude's stdin: never on a command line. */
+  prompt: string;
+  permissionMode: TaskPermissionMode;
+  /** Continue the conversation: a session id (--resume), "latest" (--continue), or null (new). */
+  resume: string | null;
+  limitMs: number;
+  onEvent(event: EventDraft): void;
+  /** A tool finished: the files may have changed. */
+  onToolDone(): void;
+  /** The claude command; default "claude" from the runtime's PATH. */
+  claude?: string;
+  run?: CommandRunner;
+  log?: (msg: string) => void;
+}
+
+export interface TurnRun {
+  /** The exit code (null when killed by a signal). */
+  code: number | null;
+  timedOut: boolean;
+  aborted: boolean;
+  result: TurnResult | null;
+  apiError: string | null;
+  sessionId: string | null;
+  stderrTail: string;
+}
+
+export interface RunningTurn {
+  done: Promise<TurnRun>;
+  /** Kills the turn (the agent is stopping). */
+  abort(): Promise<void>;
+}
+
+/** `claude -p` headless, its stream on stdout. */
+export function claudeArgs(opts: Pick<TurnOptions, "permissionMode" | "resume" | "claude">): string[] {
+  const args = [opts.claude ?? "claude", "-p", "--output-format", "stream-json", "--verbose"];
+  args.push("--permission-mode", opts.permissionMode);
+  if (opts.resume === "latest") args.push("--continue");
+  else if (opts.resume) args.push("--resume", opts.resume);
+  return args;
+}
+
+/**
+ * Runs one headless turn: spawns claude in its own process group (setsid) in the runtime, reads its
+ * stream line by line into events, and kills the whole group when the time limit passes.
+ */
+export function startTurn(opts: TurnOptions): RunningTurn {
+  const run = opts.run ?? runCommand;
+  const log = opts.log ?? (() => {});
+  const rt = opts.runtime;
+  // Claude refuses bypassPermissions as root unless told it is in a sandbox: the devcontainer is one.
+  const env = opts.permissionMode === "bypassPermissions" ? ["env", "IS_SANDBOX=1"] : [];
+  const argv = rt.wrap([
+    "setsid",
+    "-w",
+    "sh",
+    "-c",
+    launcherScript,
+    "berth-task",
+    rt.folder,
+    rt.pidFile,
+    ...env,
+    ...claudeArgs(opts),
+  ]);
+  const parser = new StreamParser(rt.folder);
+  let timedOut = false;
+  let aborted = false;
+  let proc: ReturnType<typeof Bun.spawn>;
+  try {
+    proc = Bun.spawn(argv, {
+      cwd: rt.cwd,
+      env: rt.env,
+      stdin: new Blob([opts.prompt]),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return {
+      done: Promise.resolve({
+        code: 127,
+        timedOut,
+        aborted,
+        result: null,
+        apiError: null,
+        sessionId: null,
+        stderrTail: message,
+      }),
+      abort: async () => {},
+    };
+  }
+  const kill = async () => {
+    const r = await run(rt.killCommand, { env: rt.env, timeoutMs: 30_000 });
+    if (r.code !== 0) log(`task: kill: exit ${r.code} ${r.stderr.trim().slice(-200)}`);
+    // The host side (devcontainer exec, or claude itself on the host) too, if still there.
+    proc.kill("SIGKILL");
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void kill();
+  }, opts.limitMs);
+
+  const readStdout = async () => {
+    const decoder = new TextDecoder();
+    let buffered = "";
+    const handle = (line: string) => {
+      const { events, toolDone } = parser.line(line);
+      for (const e of events) opts.onEvent(e);
+      if (toolDone) opts.onToolDone();
+    };
+    await eachChunk(proc.stdout as ReadableStream<Uint8Array>, (chunk) => {
+      buffered += decoder.decode(chunk, { stream: true });
+      let nl = buffered.indexOf("\n");
+      while (nl >= 0) {
+        handle(buffered.slice(0, nl));
+        buffered = buffered.slice(nl + 1);
+        nl = buffered.indexOf("\n");
+      }
+    });
+    buffered += decoder.decode();
+    if (buffered.trim()) handle(buffered);
+  };
+  const readStderr = async () => {
+    let tail = "";
+    const decoder = new TextDecoder();
+    await eachChunk(proc.stderr as ReadableStream<Uint8Array>, (chunk) => {
+      tail = (tail + decoder.decode(chunk, { stream: true })).slice(-4000);
+    });
+    return tail;
+  };
+
+  const done = (async (): Promise<TurnRun> => {
+    const [, stderrTail, code] = await Promise.all([readStdout(), readStderr(), proc.exited]);
+    clearTimeout(timer);
+    return {
+      code: proc.signalCode ? null : code,
+      timedOut,
+      aborted,
+      result: parser.result,
+      apiError: parser.apiError,
+      sessionId: parser.sessionId,
+      stderrTail: stderrTail.trim(),
+    };
+  })();
+  return {
+    done,
+    async abort() {
+      aborted = true;
+      clearTimeout(timer);
+      await kill();
+      await done;
+    },
+  };
+}
+
+async function eachChunk(stream: ReadableStream<Uint8Array>, f: (chunk: Uint8Array) => void): Promise<void> {
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    f(value);
+  }
+}
