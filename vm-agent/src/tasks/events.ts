@@ -34,12 +34,12 @@ export class EventSender {
 
   constructor(opts: EventSenderOptions) {
     this.o = {
-      intervalMs: 2000,
-      batchSize: 20,
-      retryMs: 2000,
-      now: Date.now,
-      log: () => {},
       ...opts,
+      intervalMs: opts.intervalMs ?? 2000,
+      batchSize: opts.batchSize ?? 20,
+      retryMs: opts.retryMs ?? 2000,
+      now: opts.now ?? Date.now,
+      log: opts.log ?? (() => {}),
     };
     this.nextSeq = opts.firstSeq;
   }

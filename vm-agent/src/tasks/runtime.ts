@@ -17,7 +17,7 @@ export interface TaskRuntime {
 }
 
 /** `sh -c KILL_SCRIPT sh PIDFILE`: the whole group, Claude and every tool it started. */
-const killScript = 'pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] && kill -KILL -- "-$pid"';
+const killScript = 'pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] && kill -KILL "-$pid"';
 
 /**
  * Runs after `setsid` (so the shell leads a new process group): goes to the folder, writes its pid

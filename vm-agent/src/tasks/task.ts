@@ -148,6 +148,7 @@ export function startTask(opts: TaskOptions): RunningTask {
         const text = `${changed.length} file${changed.length === 1 ? "" : "s"} changed: ${names}`;
         sender.push(n, { kind: "files_changed", text: cut(text, taskLimits.eventTextChars), files });
       });
+      return checking;
     };
     turn = startTurn({
       runtime: opts.runtime,

@@ -12,8 +12,8 @@ export interface TurnOptions {
   resume: string | null;
   limitMs: number;
   onEvent(event: EventDraft): void;
-  /** A tool finished: the files may have changed. */
-  onToolDone(): void;
+  /** A tool finished: the files may have changed. The next line waits for it (events stay in order). */
+  onToolDone(): Promise<void> | void;
   /** The claude command; default "claude" from the runtime's PATH. */
   claude?: string;
   run?: CommandRunner;
@@ -106,38 +106,47 @@ export function startTurn(opts: TurnOptions): RunningTurn {
     void kill();
   }, opts.limitMs);
 
+  const stdout = (proc.stdout as ReadableStream<Uint8Array>).getReader();
+  const stderr = (proc.stderr as ReadableStream<Uint8Array>).getReader();
   const readStdout = async () => {
     const decoder = new TextDecoder();
     let buffered = "";
-    const handle = (line: string) => {
+    const handle = async (line: string) => {
       const { events, toolDone } = parser.line(line);
       for (const e of events) opts.onEvent(e);
-      if (toolDone) opts.onToolDone();
+      if (toolDone) await opts.onToolDone();
     };
-    await eachChunk(proc.stdout as ReadableStream<Uint8Array>, (chunk) => {
+    await eachChunk(stdout, async (chunk) => {
       buffered += decoder.decode(chunk, { stream: true });
       let nl = buffered.indexOf("\n");
       while (nl >= 0) {
-        handle(buffered.slice(0, nl));
+        await handle(buffered.slice(0, nl));
         buffered = buffered.slice(nl + 1);
         nl = buffered.indexOf("\n");
       }
     });
     buffered += decoder.decode();
-    if (buffered.trim()) handle(buffered);
+    if (buffered.trim()) await handle(buffered);
   };
   const readStderr = async () => {
     let tail = "";
     const decoder = new TextDecoder();
-    await eachChunk(proc.stderr as ReadableStream<Uint8Array>, (chunk) => {
+    await eachChunk(stderr, (chunk) => {
       tail = (tail + decoder.decode(chunk, { stream: true })).slice(-4000);
     });
     return tail;
   };
 
   const done = (async (): Promise<TurnRun> => {
-    const [, stderrTail, code] = await Promise.all([readStdout(), readStderr(), proc.exited]);
+    const reading = Promise.all([readStdout(), readStderr()]);
+    const code = await proc.exited;
     clearTimeout(timer);
+    // Something claude started may still hold its stdout open: read what is there, then stop.
+    const grace = Bun.sleep(outputGraceMs).then(() => {
+      void stdout.cancel().catch(() => {});
+      void stderr.cancel().catch(() => {});
+    });
+    const [, stderrTail] = await Promise.race([reading, grace.then(() => reading)]);
     return {
       code: proc.signalCode ? null : code,
       timedOut,
@@ -159,11 +168,16 @@ export function startTurn(opts: TurnOptions): RunningTurn {
   };
 }
 
-async function eachChunk(stream: ReadableStream<Uint8Array>, f: (chunk: Uint8Array) => void): Promise<void> {
-  const reader = stream.getReader();
+/** After claude exits, how long its output may still take to drain. */
+const outputGraceMs = 3000;
+
+async function eachChunk(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  f: (chunk: Uint8Array) => unknown,
+): Promise<void> {
   for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return;
-    f(value);
+    const r = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+    if (r.done) return;
+    await f(r.value);
   }
 }
