@@ -1,7 +1,7 @@
 /** The task loop with a stand-in claude: events, results, git, time limit, failures, follow-ups. */
 import { afterEach, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { TaskSpec } from "@berth/protocol";
 import { runCommand } from "../../src/boot/exec.ts";
@@ -32,11 +32,11 @@ async function setup(
   mode: "edit" | "sleep" | "fail",
   cpOpts: Parameters<typeof taskControlPlane>[0] = {},
   overrides: Partial<TaskOptions> = {},
-  prepare: (bare: string) => Promise<void> = async () => {},
+  prepare: (bare: string, root: string) => Promise<void> = async () => {},
 ) {
   const root = await tempDir("berth-task-", dirs);
   const { dir, bare } = await cloneWithOrigin(root);
-  await prepare(bare);
+  await prepare(bare, root);
   await fakeClaude(join(root, "bin"));
   const cp = taskControlPlane(cpOpts);
   cleanups.push(cp.stop);
@@ -207,4 +207,37 @@ test("a rejected push fails the turn with git's reason; the commit stays on the 
   expect(await git(dir, "show", "berth/t1:out0.txt")).toBe("made by turn 0");
   const kinds = cp.events().map((e) => e.kind);
   expect(kinds.slice(-2)).toEqual(["error", "turn_finished"]);
+}, 60_000);
+
+test("an agent restarted during a turn reports that turn interrupted, never reruns it, and goes on", async () => {
+  const { root, cp } = await setup("edit", {}, {}, async (_bare, root) => {
+    await mkdir(join(root, "state"), { recursive: true });
+    const state = { task_id: "t1", next_seq: 7, last_turn: null, running_turn: 0, session_id: null };
+    await writeFile(join(root, "state", "task.json"), JSON.stringify(state));
+  });
+  const [result] = await waitFor("the result", () => cp.results().length > 0 && cp.results());
+  expect(result).toMatchObject({
+    turn: 0,
+    outcome: "failed",
+    reason: "interrupted: the agent restarted during this turn",
+    commits: 0,
+  });
+  expect(cp.events().map((e) => `${e.seq}:${e.kind}`)).toEqual(["7:error", "8:turn_finished"]);
+  expect(existsSync(join(root, "prompt0"))).toBe(false);
+
+  // A follow-up still runs, continuing the latest conversation (no session id is known).
+  cp.messages.push({ seq: 1, text: "Try again.", at: new Date().toISOString() });
+  await waitFor("the follow-up's result", () => cp.results().length === 2);
+  expect(cp.results()[1]).toMatchObject({ turn: 1, outcome: "succeeded", pushed: true });
+  expect((await readFile(join(root, "argv0"), "utf8")).trim().split("\n").at(-1)).toBe("--continue");
+}, 60_000);
+
+test("a wake after the prompt's turn (bootstrap's last_turn) does not run the prompt again", async () => {
+  const { root, cp } = await setup("edit", {}, { spec: { ...spec, last_turn: 0 } });
+  await waitFor("a look for follow-ups", () => cp.of("messages").length > 0);
+  cp.messages.push({ seq: 1, text: "One more thing.", at: new Date().toISOString() });
+  const [result] = await waitFor("the result", () => cp.results().length > 0 && cp.results());
+  expect(result).toMatchObject({ turn: 1, outcome: "succeeded" });
+  expect(await readFile(join(root, "prompt0"), "utf8")).toBe("One more thing.");
+  expect(cp.results()).toHaveLength(1);
 }, 60_000);
