@@ -28,7 +28,7 @@ export class TaskGit {
   }
 
   /** git in the runtime (network and writes); never prompts for a password. */
-  change(args: string[], timeoutMs = 120_000) {
+  change(args: string[], timeoutMs = 120_000, input?: string) {
     const argv = this.runtime.wrap([
       "env",
       "GIT_TERMINAL_PROMPT=0",
@@ -37,7 +37,7 @@ export class TaskGit {
       this.runtime.folder,
       ...args,
     ]);
-    return this.run(argv, { cwd: this.runtime.cwd, env: this.runtime.env, timeoutMs });
+    return this.run(argv, { cwd: this.runtime.cwd, env: this.runtime.env, timeoutMs, input });
   }
 
   async sha(ref: string): Promise<string | null> {
@@ -88,7 +88,8 @@ export class TaskGit {
     if (status.code === 0 && status.stdout.trim() === "") return { ok: true, committed: false };
     const add = await this.change(["add", "-A"]);
     if (add.code !== 0) return { ok: false, error: `git add failed: ${tail(add.stderr || add.stdout, 300)}` };
-    const commit = await this.change(["commit", "-q", "-m", message]);
+    // The message quotes the prompt: on stdin, like the prompt itself, never on a command line.
+    const commit = await this.change(["commit", "-q", "-F", "-"], 120_000, message);
     if (commit.code !== 0)
       return { ok: false, error: `git commit failed: ${tail(commit.stderr || commit.stdout, 300)}` };
     return { ok: true, committed: true };

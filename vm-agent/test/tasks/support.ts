@@ -14,6 +14,7 @@ dir="$FAKE_CLAUDE_DIR"
 n=$(ls "$dir" | grep -c '^prompt' || true)
 cat > "$dir/prompt$n"
 printf '%s\n' "$@" > "$dir/argv$n"
+printf '%s' "$ANTHROPIC_API_KEY" > "$dir/key$n"
 sid=11111111-2222-3333-4444-555555555555
 echo '{"type":"system","subtype":"init","cwd":"'"$PWD"'","session_id":"'$sid'","tools":["Write"],"model":"claude-test","permissionMode":"acceptEdits"}'
 case "$FAKE_CLAUDE" in
