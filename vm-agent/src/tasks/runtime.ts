@@ -19,11 +19,17 @@ export interface TaskRuntime {
 /** `sh -c KILL_SCRIPT sh PIDFILE`: the whole group, Claude and every tool it started. */
 const killScript = 'pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] && kill -KILL "-$pid"';
 
+const launchInner = 'cd "$1" || exit 125; echo $$ > "$2" || exit 125; shift 2; exec "$@"';
+
 /**
- * Runs after `setsid` (so the shell leads a new process group): goes to the folder, writes its pid
- * (= the group id) where killCommand finds it, then becomes the command.
+ * `sh -c LAUNCHER berth-task FOLDER PIDFILE COMMAND...`: runs COMMAND in FOLDER as the leader of its
+ * own process group, whose id goes to PIDFILE (for killCommand). `docker exec` already starts
+ * processes as session leaders (runc calls setsid), so there it needs nothing; on the host it goes
+ * through `setsid -w` (util-linux; -w passes the exit status on should setsid have to fork).
  */
-export const launcherScript = 'cd "$1" || exit 125; echo $$ > "$2" || exit 125; shift 2; exec "$@"';
+export const launcherScript = `inner='${launchInner.replaceAll("'", `'\\''`)}'
+if [ "$(cut -d' ' -f5 "/proc/$$/stat" 2>/dev/null)" = "$$" ]; then exec sh -c "$inner" berth-task "$@"; fi
+exec setsid -w sh -c "$inner" berth-task "$@"`;
 
 export function hostTaskRuntime(opts: {
   dir: string;

@@ -47,7 +47,7 @@ export function claudeArgs(opts: Pick<TurnOptions, "permissionMode" | "resume" |
 }
 
 /**
- * Runs one headless turn: spawns claude in its own process group (setsid) in the runtime, reads its
+ * Runs one headless turn: spawns claude in its own process group in the runtime, reads its
  * stream line by line into events, and kills the whole group when the time limit passes.
  */
 export function startTurn(opts: TurnOptions): RunningTurn {
@@ -57,8 +57,6 @@ export function startTurn(opts: TurnOptions): RunningTurn {
   // Claude refuses bypassPermissions as root unless told it is in a sandbox: the devcontainer is one.
   const env = opts.permissionMode === "bypassPermissions" ? ["env", "IS_SANDBOX=1"] : [];
   const argv = rt.wrap([
-    "setsid",
-    "-w",
     "sh",
     "-c",
     launcherScript,
