@@ -56,22 +56,12 @@ export function startTurn(opts: TurnOptions): RunningTurn {
   const rt = opts.runtime;
   // Claude refuses bypassPermissions as root unless told it is in a sandbox: the devcontainer is one.
   const env = opts.permissionMode === "bypassPermissions" ? ["env", "IS_SANDBOX=1"] : [];
-  const argv = rt.wrap([
-    "sh",
-    "-c",
-    launcherScript,
-    "berth-task",
-    rt.folder,
-    rt.pidFile,
-    ...env,
-    ...claudeArgs(opts),
-  ]);
+  const launch = ["sh", "-c", launcherScript, "berth-task", rt.folder, rt.pidFile];
   const parser = new StreamParser(rt.folder);
-  let timedOut = false;
-  let aborted = false;
+  const flags = { timedOut: false, aborted: false };
   let proc: ReturnType<typeof Bun.spawn>;
   try {
-    proc = Bun.spawn(argv, {
+    proc = Bun.spawn(rt.wrap([...launch, ...env, ...claudeArgs(opts)]), {
       cwd: rt.cwd,
       env: rt.env,
       stdin: new Blob([opts.prompt]),
@@ -79,19 +69,9 @@ export function startTurn(opts: TurnOptions): RunningTurn {
       stderr: "pipe",
     });
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    return {
-      done: Promise.resolve({
-        code: 127,
-        timedOut,
-        aborted,
-        result: null,
-        apiError: null,
-        sessionId: null,
-        stderrTail: message,
-      }),
-      abort: async () => {},
-    };
+    const stderrTail = err instanceof Error ? err.message : String(err);
+    const none = { code: 127, ...flags, result: null, apiError: null, sessionId: null, stderrTail };
+    return { done: Promise.resolve(none), abort: async () => {} };
   }
   const kill = async () => {
     const r = await run(rt.killCommand, { env: rt.env, timeoutMs: 30_000 });
@@ -100,43 +80,21 @@ export function startTurn(opts: TurnOptions): RunningTurn {
     proc.kill("SIGKILL");
   };
   const timer = setTimeout(() => {
-    timedOut = true;
+    flags.timedOut = true;
     void kill();
   }, opts.limitMs);
 
   const stdout = (proc.stdout as ReadableStream<Uint8Array>).getReader();
   const stderr = (proc.stderr as ReadableStream<Uint8Array>).getReader();
-  const readStdout = async () => {
-    const decoder = new TextDecoder();
-    let buffered = "";
-    const handle = async (line: string) => {
-      const { events, toolDone } = parser.line(line);
-      for (const e of events) opts.onEvent(e);
-      if (toolDone) await opts.onToolDone();
-    };
-    await eachChunk(stdout, async (chunk) => {
-      buffered += decoder.decode(chunk, { stream: true });
-      let nl = buffered.indexOf("\n");
-      while (nl >= 0) {
-        await handle(buffered.slice(0, nl));
-        buffered = buffered.slice(nl + 1);
-        nl = buffered.indexOf("\n");
-      }
-    });
-    buffered += decoder.decode();
-    if (buffered.trim()) await handle(buffered);
-  };
-  const readStderr = async () => {
-    let tail = "";
-    const decoder = new TextDecoder();
-    await eachChunk(stderr, (chunk) => {
-      tail = (tail + decoder.decode(chunk, { stream: true })).slice(-4000);
-    });
-    return tail;
-  };
-
   const done = (async (): Promise<TurnRun> => {
-    const reading = Promise.all([readStdout(), readStderr()]);
+    const reading = Promise.all([
+      readLines(stdout, async (line) => {
+        const { events, toolDone } = parser.line(line);
+        for (const e of events) opts.onEvent(e);
+        if (toolDone) await opts.onToolDone();
+      }),
+      readTail(stderr, 4000),
+    ]);
     const code = await proc.exited;
     clearTimeout(timer);
     // Something claude started may still hold its stdout open: read what is there, then stop.
@@ -147,8 +105,7 @@ export function startTurn(opts: TurnOptions): RunningTurn {
     const [, stderrTail] = await Promise.race([reading, grace.then(() => reading)]);
     return {
       code: proc.signalCode ? null : code,
-      timedOut,
-      aborted,
+      ...flags,
       result: parser.result,
       apiError: parser.apiError,
       sessionId: parser.sessionId,
@@ -158,12 +115,42 @@ export function startTurn(opts: TurnOptions): RunningTurn {
   return {
     done,
     async abort() {
-      aborted = true;
+      flags.aborted = true;
       clearTimeout(timer);
       await kill();
       await done;
     },
   };
+}
+
+/** Calls `onLine` for every line, waiting for each (so what it does stays in order). */
+async function readLines(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  onLine: (line: string) => Promise<void>,
+): Promise<void> {
+  const decoder = new TextDecoder();
+  let buffered = "";
+  await eachChunk(reader, async (chunk) => {
+    buffered += decoder.decode(chunk, { stream: true });
+    let nl = buffered.indexOf("\n");
+    while (nl >= 0) {
+      await onLine(buffered.slice(0, nl));
+      buffered = buffered.slice(nl + 1);
+      nl = buffered.indexOf("\n");
+    }
+  });
+  buffered += decoder.decode();
+  if (buffered.trim()) await onLine(buffered);
+}
+
+/** The last `max` characters of a stream. */
+async function readTail(reader: ReadableStreamDefaultReader<Uint8Array>, max: number): Promise<string> {
+  let tail = "";
+  const decoder = new TextDecoder();
+  await eachChunk(reader, (chunk) => {
+    tail = (tail + decoder.decode(chunk, { stream: true })).slice(-max);
+  });
+  return tail;
 }
 
 /** After claude exits, how long its output may still take to drain. */
