@@ -30,4 +30,15 @@ export type {
   SnapshotPart,
   SnapshotTooLarge,
 } from "./snapshots.ts";
+export * from "./task-kinds.ts";
+export type {
+  TaskEvent,
+  TaskEventsRequest,
+  TaskFileChange,
+  TaskMessage,
+  TaskMessagesResponse,
+  TaskResultRequest,
+  TaskSpec,
+  TaskTokens,
+} from "./tasks.ts";
 export * from "./terminal-token.ts";

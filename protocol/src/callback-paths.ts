@@ -24,4 +24,10 @@ export const callbackPaths = {
   /** POST: verify sizes and hashes and mark the snapshot usable. */
   snapshotComplete: (workspaceId: string, snapshotId: string) =>
     `${base(workspaceId)}/snapshots/${snapshotId}/complete`,
+  /** POST {task_id, events}: a batch of the task's timeline (tasks.ts). */
+  taskEvents: (workspaceId: string) => `${base(workspaceId)}/task/events`,
+  /** GET ?after=<seq>: follow-up messages for the task newer than seq (tasks.ts). */
+  taskMessages: (workspaceId: string) => `${base(workspaceId)}/task/messages`,
+  /** POST: the end of one turn of the task (tasks.ts). */
+  taskResult: (workspaceId: string) => `${base(workspaceId)}/task/result`,
 } as const;

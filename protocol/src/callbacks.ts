@@ -3,6 +3,7 @@ import { claudeStates, claudeWaitReasons } from "./claude.ts";
 import { listeningPortSchema, workspaceSecretsSchema } from "./environment.ts";
 import { workspaceGitSchema } from "./git.ts";
 import { maxReportedPorts } from "./ports.ts";
+import { taskSpecSchema } from "./tasks.ts";
 
 /** Bodies of the VM -> control plane callbacks (paths: callback-paths.ts). */
 export const bootstrapResponseSchema = z.object({
@@ -19,6 +20,8 @@ export const bootstrapResponseSchema = z.object({
     .object({ snapshot_id: z.string().min(1) })
     .nullable()
     .optional(),
+  /** A task workspace: the job to run headless once the workspace is ready (tasks.ts). */
+  task: taskSpecSchema.nullable().optional(),
 });
 export type BootstrapResponse = z.infer<typeof bootstrapResponseSchema>;
 

@@ -8,5 +8,6 @@ export * from "./environment.ts";
 export * from "./errors.ts";
 export * from "./git.ts";
 export * from "./snapshots.ts";
+export * from "./tasks.ts";
 export * from "./terminal-token.ts";
 export * from "./workspace.ts";

@@ -57,6 +57,8 @@ export interface AgentPaths {
   restoreWorkDir: string;
   /** A restored snapshot's home tars, until the runtime is up to take them. */
   pendingHomeDir: string;
+  /** The task's progress across restarts (tasks/state.ts). */
+  taskStatePath: string;
 }
 
 export function agentPaths(dataDir: string): AgentPaths {
@@ -73,6 +75,7 @@ export function agentPaths(dataDir: string): AgentPaths {
     snapshotScratchDir: join(dataDir, "snapshots"),
     restoreWorkDir: join(dataDir, "restore"),
     pendingHomeDir: join(dataDir, "state", "restore-home"),
+    taskStatePath: join(dataDir, "state", "task.json"),
   };
 }
 

@@ -24,6 +24,7 @@ import { RestoreError, restoreSnapshot } from "./snapshot/restore.ts";
 import { createSnapshotService, defaultCheckpointSeconds, type SnapshotService } from "./snapshot/service.ts";
 import { createSleeper } from "./snapshot/sleep.ts";
 import { type AgentPhase, type AgentStatus, buildStatus, type SessionInfo } from "./status.ts";
+import { type RunningTask, startTask, type TaskOptions } from "./tasks/task.ts";
 
 /** The terminal half's server (src/http/server.ts), as this half uses it. */
 export interface AgentHttpServer {
@@ -60,6 +61,8 @@ export interface ServeOptions {
   /** cloud-init's stage times for the boot timeline; default: its status file or command. */
   cloudInitStatus?: CloudInitReader;
   log?: (msg: string) => void;
+  /** Overrides for a task's runner (tests: a short minute, a fake claude). */
+  task?: Partial<Pick<TaskOptions, "claude" | "minuteMs" | "pollMs" | "eventIntervalMs" | "retryMs">>;
 }
 
 /** git status is read again for a heartbeat only when older than this. */
@@ -335,6 +338,24 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
     log,
   });
   await snapshots.startCheckpoints();
+  // A task workspace runs its job headless now; the terminal stays the person's.
+  let task: RunningTask | null = null;
+  const spec = secrets.secrets.task ?? null;
+  if (spec) {
+    task = startTask({
+      spec,
+      runtime: boot.task,
+      client,
+      workspaceDir: boot.workspaceDir,
+      statePath: paths.taskStatePath,
+      env: opts.env ?? (process.env as Record<string, string>),
+      run: opts.run,
+      now,
+      log,
+      report,
+      ...opts.task,
+    });
+  }
 
   monitor.tick();
   const tickTimer = setInterval(() => monitor.tick(), opts.tickMs ?? 5000);
@@ -413,6 +434,7 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
         clearInterval(tickTimer);
         clearInterval(portTimer);
         if (hbTimer) clearTimeout(hbTimer);
+        await task?.stop();
         await monitor.flush();
         await runningHttp.stop();
         await hooks.stop();

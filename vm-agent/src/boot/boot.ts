@@ -7,6 +7,7 @@ import { configureContainerGit } from "../git/container.ts";
 import { cloneConfigArgs, gitConfigEntries, gitConfigEnv, helperValue } from "../git/setup.ts";
 import { containerHomeItems, containerSource, dirSource, type HomeSource } from "../snapshot/home.ts";
 import { applyPendingHome } from "../snapshot/restore.ts";
+import { containerTaskRuntime, hostTaskRuntime, type TaskRuntime } from "../tasks/runtime.ts";
 import { writeContainerClaudeSettings, writeHostClaudeSettings } from "./claude-settings.ts";
 import {
   configuredImage,
@@ -45,6 +46,8 @@ export interface BootResult {
   shell: ShellSpec;
   /** What snapshots keep outside the workspace folder: Claude Code's state, shell history. */
   home: HomeSource[];
+  /** Where a task's claude and git run: as the shell, without a terminal. */
+  task: TaskRuntime;
 }
 
 /** Bash appends each command to its history at once, so a snapshot finds it (not only at exit). */
@@ -138,6 +141,7 @@ async function bootOnHost(opts: BootOptions, env: Record<string, string>, dir: s
     workspaceDir: dir,
     shell: { command: ["bash", "-l"], cwd: dir, env: shellEnv },
     home,
+    task: hostTaskRuntime({ dir, env: shellEnv, runDir: opts.paths.runDir }),
   };
 }
 
@@ -262,6 +266,13 @@ async function bootDevcontainer(
       env,
     },
     home,
+    task: containerTaskRuntime({
+      dir,
+      env,
+      containerId: result.containerId,
+      folder: result.remoteWorkspaceFolder || dir,
+      wrap: (command) => devcontainerExec(dc, withEnvFile(envFile, command)),
+    }),
   };
 }
 

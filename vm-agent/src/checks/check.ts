@@ -71,6 +71,15 @@ export function int(min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER
   };
 }
 
+/** A finite number of at least `min` (z.number().min(): no NaN, no Infinity). */
+export function finite(min = Number.NEGATIVE_INFINITY): Check<number> {
+  return (v, path, issues) => {
+    if (typeof v !== "number" || !Number.isFinite(v)) return fail(issues, path, "expected a number", v);
+    if (v < min) return fail(issues, path, `too small: at least ${min}`, v);
+    return v;
+  };
+}
+
 export const boolean: Check<boolean> = (v, path, issues) =>
   typeof v === "boolean" ? v : fail(issues, path, "expected a boolean", v);
 

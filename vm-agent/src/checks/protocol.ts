@@ -24,12 +24,21 @@ import {
   type SnapshotTooLarge,
   secretNamePattern,
   snapshotKinds,
+  type TaskEventsRequest,
+  type TaskMessagesResponse,
+  type TaskResultRequest,
+  taskEventKinds,
+  taskIdPattern,
+  taskLimits,
+  taskOutcomes,
+  taskPermissionModes,
 } from "@berth/protocol/agent";
 import {
   array,
   boolean,
   type Check,
   emailPattern,
+  finite,
   int,
   isoDatetime,
   nullable,
@@ -83,12 +92,83 @@ const gitCredentialsResponse = object({
   origin: url(),
 });
 
+const taskId = string({ pattern: taskIdPattern });
+
+const taskSpec = object({
+  id: taskId,
+  prompt: string({ min: 1, max: taskLimits.promptChars }),
+  branch: string({ min: 1, max: 255 }),
+  base_branch: nullable(string({ min: 1, max: 255 })),
+  max_minutes: int(1, taskLimits.maxMinutes),
+  permission_mode: oneOf(taskPermissionModes),
+  commit_and_push: boolean,
+  last_turn: optional(nullable(int(0))),
+});
+
+const taskTokens = object({
+  input: int(0),
+  output: int(0),
+  cache_read: optional(int(0)),
+  cache_creation: optional(int(0)),
+});
+
+const taskEvent = object({
+  seq: int(1),
+  at: isoDatetime,
+  turn: int(0),
+  kind: oneOf(taskEventKinds),
+  text: string({ max: taskLimits.eventTextChars }),
+  tool: optional(string({ min: 1, max: 100 })),
+  tool_use_id: optional(string({ min: 1, max: 100 })),
+  input_summary: optional(string({ max: taskLimits.inputSummaryChars })),
+  is_error: optional(boolean),
+  files: optional(
+    array(
+      object({
+        path: string({ min: 1, max: 1000 }),
+        change: oneOf(["added", "modified", "deleted", "renamed"] as const),
+      }),
+      { max: taskLimits.eventFiles },
+    ),
+  ),
+  tokens: optional(taskTokens),
+  cost_usd: optional(finite(0)),
+});
+
+const taskEventsRequest = object({
+  task_id: taskId,
+  events: array(taskEvent, { min: 1, max: taskLimits.eventsPerBatch }),
+});
+
+const taskMessagesResponse = object({
+  task_id: taskId,
+  messages: array(
+    object({ seq: int(1), text: string({ min: 1, max: taskLimits.promptChars }), at: isoDatetime }),
+    { max: taskLimits.messagesPerPage },
+  ),
+});
+
+const taskResultRequest = object({
+  task_id: taskId,
+  turn: int(0),
+  outcome: oneOf(taskOutcomes),
+  reason: optional(string({ min: 1, max: 2000 })),
+  branch: string({ min: 1, max: 255 }),
+  commits: int(0),
+  head_sha: nullable(string({ pattern: /^[0-9a-f]{40,64}$/ })),
+  pushed: boolean,
+  summary: string({ max: taskLimits.summaryChars }),
+  tokens: optional(taskTokens),
+  cost_usd: optional(finite(0)),
+});
+
 const bootstrapResponse = object({
   callback_token: string({ min: 20 }),
   claude_api_key: nullable(string()),
   user_secrets: withDefault(recordOf(secretNamePattern, string()), {}),
   git: optional(nullable(workspaceGit)),
   restore: optional(nullable(object({ snapshot_id: string({ min: 1 }) }))),
+  task: optional(nullable(taskSpec)),
 });
 
 const progressRequest = object({
@@ -178,6 +258,9 @@ export const snapshotCompleteRequestCheck = parser(
 );
 export const snapshotManifestCheck = parser(pinned<SnapshotManifest>()(snapshotManifest));
 export const snapshotTooLargeCheck = parser(pinned<SnapshotTooLarge>()(snapshotTooLarge));
+export const taskEventsRequestCheck = parser(pinned<TaskEventsRequest>()(taskEventsRequest));
+export const taskMessagesResponseCheck = parser(pinned<TaskMessagesResponse>()(taskMessagesResponse));
+export const taskResultRequestCheck = parser(pinned<TaskResultRequest>()(taskResultRequest));
 
 /** Compiles only when the check's output type and the protocol's type are mutually assignable. */
 function pinned<T>() {

@@ -13,6 +13,9 @@ import {
   type SnapshotManifest,
   type SnapshotPart,
   type SnapshotTooLarge,
+  type TaskEventsRequest,
+  type TaskMessagesResponse,
+  type TaskResultRequest,
 } from "@berth/protocol/agent";
 import {
   bootstrapResponseCheck,
@@ -28,6 +31,9 @@ import {
   snapshotManifestCheck,
   snapshotPartCheck,
   snapshotTooLargeCheck,
+  taskEventsRequestCheck,
+  taskMessagesResponseCheck,
+  taskResultRequestCheck,
 } from "../checks/protocol.ts";
 import { backoffDelay, defaultRetry, isRetryableStatus, parseRetryAfter, type RetryPolicy } from "./retry.ts";
 
@@ -97,6 +103,12 @@ export interface ControlPlaneClient {
   snapshotManifest(snapshotId: string, retry?: RetryPolicy): Promise<CallResult<SnapshotManifest>>;
   /** One part's plain bytes (at most part_size, so held in memory). */
   snapshotPartBytes(snapshotId: string, n: number, retry?: RetryPolicy): Promise<CallResult<ArrayBuffer>>;
+  /** A batch of the task's timeline (tasks.ts). */
+  taskEvents(body: TaskEventsRequest, retry?: RetryPolicy): Promise<CallResult<null>>;
+  /** Follow-up messages newer than `after`. */
+  taskMessages(after: number, retry?: RetryPolicy): Promise<CallResult<TaskMessagesResponse>>;
+  /** The end of one turn. */
+  taskResult(body: TaskResultRequest, retry?: RetryPolicy): Promise<CallResult<null>>;
 }
 
 /**
@@ -120,13 +132,24 @@ export function createControlPlaneClient(opts: ControlPlaneClientOptions): Contr
     reqSchema: Schema<Req>,
     resSchema: Schema<Res> | null,
     retry: RetryPolicy,
+    /** GET sends no body (the request check still runs on `body`). */
+    method: "POST" | "GET" = "POST",
   ): Promise<CallResult<Res | null>> {
     const checked = reqSchema.safeParse(body);
     if (!checked.success) {
       // A bug on our side: sending it would only earn a 400.
       return notSent(`${name}: invalid request: ${checked.error.message}`);
     }
-    const r = await send(name, "POST", path, token, JSON.stringify(checked.data), "application/json", retry);
+    const json = method === "POST";
+    const r = await send(
+      name,
+      method,
+      path,
+      token,
+      json ? JSON.stringify(checked.data) : null,
+      json ? "application/json" : null,
+      retry,
+    );
     if (!r.ok) return r;
     return resSchema ? parseJson(name, r.data, resSchema, r) : { ...r, data: null };
   }
@@ -365,6 +388,40 @@ export function createControlPlaneClient(opts: ControlPlaneClientOptions): Contr
     snapshotPartBytes(snapshotId, n, retry = dflt) {
       const path = callbackPaths.snapshotPart(id, snapshotId, n);
       return send(`snapshot part ${n}`, "GET", path, callbackToken, null, null, retry, transferTimeoutMs);
+    },
+    async taskEvents(body, retry = dflt) {
+      return (await call(
+        "task-events",
+        callbackPaths.taskEvents(id),
+        callbackToken,
+        body,
+        taskEventsRequestCheck,
+        null,
+        retry,
+      )) as CallResult<null>;
+    },
+    async taskMessages(after, retry = dflt) {
+      return (await call(
+        "task-messages",
+        `${callbackPaths.taskMessages(id)}?after=${Math.max(0, Math.floor(after))}`,
+        callbackToken,
+        {},
+        anyObject,
+        taskMessagesResponseCheck,
+        retry,
+        "GET",
+      )) as CallResult<TaskMessagesResponse>;
+    },
+    async taskResult(body, retry = dflt) {
+      return (await call(
+        "task-result",
+        callbackPaths.taskResult(id),
+        callbackToken,
+        body,
+        taskResultRequestCheck,
+        null,
+        retry,
+      )) as CallResult<null>;
     },
   };
 }

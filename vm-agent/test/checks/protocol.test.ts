@@ -18,6 +18,9 @@ import {
   snapshotManifestSchema,
   snapshotPartSchema,
   snapshotTooLargeSchema,
+  taskEventsRequestSchema,
+  taskMessagesResponseSchema,
+  taskResultRequestSchema,
 } from "@berth/protocol";
 import {
   agentConfigCheck,
@@ -33,6 +36,9 @@ import {
   snapshotManifestCheck,
   snapshotPartCheck,
   snapshotTooLargeCheck,
+  taskEventsRequestCheck,
+  taskMessagesResponseCheck,
+  taskResultRequestCheck,
 } from "../../src/checks/protocol.ts";
 
 type Parse = (v: unknown) => { success: boolean; data?: unknown };
@@ -417,6 +423,158 @@ agree(
       Array.from({ length: 21 }, (_, i) => ({ path: `d${i}`, bytes: i })),
       undefined,
     ),
+  ],
+);
+
+const task = {
+  id: "tsk_01abc",
+  prompt: "Fix the flaky test in ci.yml",
+  branch: "berth/tsk_01abc",
+  base_branch: "main",
+  max_minutes: 30,
+  permission_mode: "acceptEdits",
+  commit_and_push: true,
+};
+agree(
+  "bootstrap response with a task",
+  (v) => bootstrapResponseSchema.safeParse(v),
+  (v) => bootstrapResponseCheck.safeParse(v),
+  { callback_token: "t".repeat(40), claude_api_key: "k", task },
+  [
+    ...not("task", null, undefined, {}, "x", { ...task, extra: 1 }, { ...task, last_turn: 0 }),
+    ...not("task.id", "a", "a".repeat(64), "a".repeat(65), "-a", "a/b", "a b", "", 1, undefined),
+    ...not("task.prompt", "", "p".repeat(100_000), "p".repeat(100_001), null, undefined),
+    ...not("task.branch", "", "b".repeat(256), undefined),
+    ...not("task.base_branch", null, "", "develop", undefined),
+    ...not("task.max_minutes", 0, 1, 1440, 1441, 2.5, "30", undefined),
+    ...not("task.permission_mode", "default", "plan", "dontAsk", "bypassPermissions", "auto", "", undefined),
+    ...not("task.commit_and_push", false, "true", 1, undefined),
+    ...not("task.last_turn", null, undefined, 0, 7, -1, 1.5, "1"),
+  ],
+);
+
+const event = {
+  seq: 3,
+  at: ts,
+  turn: 0,
+  kind: "tool_call",
+  text: "Edit README.md",
+  tool: "Edit",
+  tool_use_id: "toolu_01",
+  input_summary: "README.md",
+  extra: "dropped",
+};
+agree(
+  "task events request",
+  (v) => taskEventsRequestSchema.safeParse(v),
+  (v) => taskEventsRequestCheck.safeParse(v),
+  { task_id: "tsk_1", events: [event] },
+  [
+    ...wholes,
+    ...not("task_id", "", "a/b", undefined),
+    ...not(
+      "events",
+      [],
+      null,
+      {},
+      Array.from({ length: 100 }, () => event),
+      Array.from({ length: 101 }, () => event),
+    ),
+    ...not("events.0.seq", 0, 1, 1.5, undefined),
+    ...not("events.0.at", undefined, ...badTimes),
+    ...not("events.0.turn", 0, 5, -1, undefined),
+    ...not("events.0.kind", "message", "usage", "turn_finished", "thinking", undefined),
+    ...not("events.0.text", "", "t".repeat(2000), "t".repeat(2001), null, undefined),
+    ...not("events.0.tool", undefined, "", "t".repeat(101), 1),
+    ...not("events.0.tool_use_id", undefined, "", 1),
+    ...not("events.0.input_summary", undefined, "", "i".repeat(500), "i".repeat(501)),
+    ...not("events.0.is_error", undefined, true, "no"),
+    ...not(
+      "events.0.files",
+      undefined,
+      [],
+      [{ path: "a.txt", change: "added" }],
+      [{ path: "a.txt", change: "renamed", more: 1 }],
+      [{ path: "", change: "added" }],
+      [{ path: "a", change: "copied" }],
+      [{ path: "a" }],
+      Array.from({ length: 101 }, () => ({ path: "a", change: "modified" })),
+      "a.txt",
+    ),
+    ...not(
+      "events.0.tokens",
+      undefined,
+      { input: 1, output: 2 },
+      { input: 1, output: 2, cache_read: 3, cache_creation: 4, x: 1 },
+      { input: 1 },
+      { input: -1, output: 0 },
+      { input: 1.5, output: 0 },
+      { input: 1, output: 1, cache_read: null },
+    ),
+    ...not(
+      "events.0.cost_usd",
+      undefined,
+      0,
+      0.2872,
+      12,
+      -0.01,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      "1",
+      null,
+    ),
+  ],
+);
+
+agree(
+  "task messages response",
+  (v) => taskMessagesResponseSchema.safeParse(v),
+  (v) => taskMessagesResponseCheck.safeParse(v),
+  { task_id: "tsk_1", messages: [{ seq: 1, text: "also update the docs", at: ts }] },
+  [
+    ...wholes,
+    ...not("task_id", "", undefined),
+    ...not(
+      "messages",
+      [],
+      null,
+      Array.from({ length: 51 }, (_, i) => ({ seq: i + 1, text: "x", at: ts })),
+    ),
+    ...not("messages.0.seq", 0, 2, undefined),
+    ...not("messages.0.text", "", "t".repeat(100_001), undefined),
+    ...not("messages.0.at", undefined, "yesterday"),
+  ],
+);
+
+agree(
+  "task result request",
+  (v) => taskResultRequestSchema.safeParse(v),
+  (v) => taskResultRequestCheck.safeParse(v),
+  {
+    task_id: "tsk_1",
+    turn: 0,
+    outcome: "succeeded",
+    branch: "berth/tsk_1",
+    commits: 2,
+    head_sha: "a".repeat(40),
+    pushed: true,
+    summary: "Fixed it.",
+    tokens: { input: 10, output: 5 },
+    cost_usd: 0.01,
+  },
+  [
+    ...wholes,
+    ...not("task_id", "", undefined),
+    ...not("turn", 3, -1, undefined),
+    ...not("outcome", "failed", "cancelled", undefined),
+    ...not("reason", undefined, "", "max_minutes reached", "r".repeat(2001)),
+    ...not("branch", "", undefined),
+    ...not("commits", 0, -1, undefined),
+    ...not("head_sha", null, "b".repeat(64), "A".repeat(40), "abc", undefined),
+    ...not("pushed", false, undefined),
+    ...not("summary", "", "s".repeat(20_000), "s".repeat(20_001), undefined),
+    ...not("tokens", undefined, {}),
+    ...not("cost_usd", undefined, -1),
   ],
 );
 
