@@ -6,6 +6,7 @@ import type { CommandRunner } from "./boot/exec.ts";
 import { agentPaths, defaultSecretsPath, isCompiled, loadConfig, selfCommand } from "./config.ts";
 import { createControlPlaneClient } from "./control-plane/client.ts";
 import { loadOrRedeemSecrets } from "./control-plane/secrets.ts";
+import { createSecretsRefresher } from "./control-plane/secrets-refresh.ts";
 import { createShutdownRequester } from "./control-plane/shutdown.ts";
 import { startHookServer } from "./hooks/server.ts";
 import type { ForwardedPorts } from "./http/forward-auth.ts";
@@ -268,17 +269,31 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
   let stopped = false;
   let hbTimer: ReturnType<typeof setTimeout> | null = null;
   await detector.scan();
+  // After a restart of the environment, the heartbeat's answer says so; the next beat tells the
+  // control plane the new secrets are in place (sent at once, for the dashboard).
+  const refresher = createSecretsRefresher({
+    client,
+    path: secretsPath,
+    secrets: secrets.secrets,
+    apply: (s) => boot.applySecrets(s),
+    onApplied: () => reportNow(),
+    log,
+    report,
+  });
   const sendHeartbeat = async () => {
     const body = {
       ...heartbeatBody(monitor.report(), http?.sessions().length ?? 0),
       ports: detector.current(),
+      secrets_generation: refresher.applied(),
     };
     const r = await client.heartbeat(body, { attempts: 3, baseMs: 1000, maxMs: 10_000 });
     heartbeat.lastAt = now();
     heartbeat.ok = r.ok;
     heartbeat.error = r.ok ? null : r.error;
-    if (r.ok) visibility.update(r.data.public_ports);
-    else log(`heartbeat: ${r.error}`);
+    if (r.ok) {
+      visibility.update(r.data.public_ports);
+      if (!stopped) void refresher.offer(r.data.secrets_generation);
+    } else log(`heartbeat: ${r.error}`);
   };
   // setTimeout chain, not setInterval: a slow control plane never stacks heartbeats.
   const scheduleHeartbeat = () => {

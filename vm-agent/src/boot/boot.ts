@@ -9,6 +9,7 @@ import {
   ensureImage,
   giveEnvFileTo,
   imageSettings,
+  replaceEnvFile,
   withEnvFile,
   workspaceEnv,
   writeEnvFile,
@@ -32,6 +33,7 @@ export type Runtime = "devcontainer" | "host";
 export interface ShellSpec {
   command: string[];
   cwd: string;
+  /** Read for each new session: replaced when the secrets change (see BootResult.applySecrets). */
   env: Record<string, string>;
 }
 
@@ -39,6 +41,9 @@ export interface BootResult {
   runtime: Runtime;
   workspaceDir: string;
   shell: ShellSpec;
+  /** Gives every terminal and Claude session started from now on these secrets (a running
+   * process's environment cannot change: those keep theirs). */
+  applySecrets(secrets: AgentSecrets): Promise<void>;
 }
 
 export interface BootOptions {
@@ -91,12 +96,20 @@ async function bootOnHost(opts: BootOptions, env: Record<string, string>, dir: s
   await writeHostClaudeSettings(opts.paths.claudeConfigDir, opts.agentCommand);
   opts.report("claude", "Claude Code hooks installed (host)");
   // The key is in the shell's environment (not on its command line), as in the container.
-  const shellEnv: Record<string, string> = {
+  const shellEnv = (secrets: AgentSecrets): Record<string, string> => ({
     ...env,
-    ...workspaceEnv(opts.config, opts.secrets, opts.paths.socketPath),
+    ...workspaceEnv(opts.config, secrets, opts.paths.socketPath),
     CLAUDE_CONFIG_DIR: opts.paths.claudeConfigDir,
+  });
+  const shell: ShellSpec = { command: ["bash", "-l"], cwd: dir, env: shellEnv(opts.secrets) };
+  return {
+    runtime: "host",
+    workspaceDir: dir,
+    shell,
+    applySecrets: async (secrets) => {
+      shell.env = shellEnv(secrets);
+    },
   };
-  return { runtime: "host", workspaceDir: dir, shell: { command: ["bash", "-l"], cwd: dir, env: shellEnv } };
 }
 
 async function bootDevcontainer(
@@ -132,10 +145,9 @@ async function bootDevcontainer(
 
   // The key reaches the container's processes through this file (0600), never an argument.
   await mkdir(opts.paths.runDir, { recursive: true });
-  await writeEnvFile(
-    join(opts.paths.runDir, envFileName),
-    workspaceEnv(opts.config, opts.secrets, `${containerRunDir}/agent.sock`),
-  );
+  const envVars = (secrets: AgentSecrets) =>
+    workspaceEnv(opts.config, secrets, `${containerRunDir}/agent.sock`);
+  await writeEnvFile(join(opts.paths.runDir, envFileName), envVars(opts.secrets));
   const envFile = `${containerRunDir}/${envFileName}`;
 
   opts.report("container", "devcontainer up");
@@ -187,6 +199,17 @@ async function bootDevcontainer(
     runtime: "devcontainer",
     workspaceDir: dir,
     shell: { command: devcontainerExec(dc, withEnvFile(envFile, ["bash", "-l"])), cwd: dir, env },
+    applySecrets: (secrets) =>
+      replaceEnvFile({
+        run,
+        env,
+        containerId: result.containerId,
+        user: result.remoteUser,
+        hostDir: opts.paths.runDir,
+        containerDir: containerRunDir,
+        name: envFileName,
+        vars: envVars(secrets),
+      }),
   };
 }
 

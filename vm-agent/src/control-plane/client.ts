@@ -5,6 +5,7 @@ import {
   type HeartbeatResponse,
   type ProgressRequest,
   type ReadyRequest,
+  type SecretsResponse,
   type ShutdownRequest,
 } from "@berth/protocol/agent";
 import {
@@ -13,6 +14,7 @@ import {
   heartbeatResponseCheck,
   progressRequestCheck,
   readyRequestCheck,
+  secretsResponseCheck,
   shutdownRequestCheck,
 } from "../checks/protocol.ts";
 import { backoffDelay, defaultRetry, isRetryableStatus, parseRetryAfter, type RetryPolicy } from "./retry.ts";
@@ -46,6 +48,8 @@ export interface ControlPlaneClient {
   /** The reply names the ports the owner made public. */
   heartbeat(body: HeartbeatRequest, retry?: RetryPolicy): Promise<CallResult<HeartbeatResponse>>;
   shutdown(body: ShutdownRequest, retry?: RetryPolicy): Promise<CallResult<null>>;
+  /** The owner's current secrets for this workspace (after a restart of its environment). */
+  secrets(retry?: RetryPolicy): Promise<CallResult<SecretsResponse>>;
 }
 
 /**
@@ -69,6 +73,7 @@ export function createControlPlaneClient(opts: ControlPlaneClientOptions): Contr
     reqSchema: Schema<Req>,
     resSchema: Schema<Res> | null,
     retry: RetryPolicy,
+    method: "POST" | "GET" = "POST",
   ): Promise<CallResult<Res | null>> {
     if (token === null) {
       return {
@@ -96,14 +101,15 @@ export function createControlPlaneClient(opts: ControlPlaneClientOptions): Contr
       let delay: number | null = null;
       let failure: CallResult<Res | null>;
       try {
+        const headers: Record<string, string> = {
+          authorization: `Bearer ${token}`,
+          accept: "application/json",
+        };
+        if (method === "POST") headers["content-type"] = "application/json";
         const res = await doFetch(`${base}${path}`, {
-          method: "POST",
-          headers: {
-            authorization: `Bearer ${token}`,
-            "content-type": "application/json",
-            accept: "application/json",
-          },
-          body: JSON.stringify(checked.data),
+          method,
+          headers,
+          ...(method === "POST" ? { body: JSON.stringify(checked.data) } : {}),
           signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
         });
         const text = await res.text().catch(() => "");
@@ -220,6 +226,18 @@ export function createControlPlaneClient(opts: ControlPlaneClientOptions): Contr
         null,
         retry,
       )) as CallResult<null>;
+    },
+    async secrets(retry = dflt) {
+      return (await call(
+        "secrets",
+        callbackPaths.secrets(id),
+        callbackToken,
+        {},
+        anyObject,
+        secretsResponseCheck,
+        retry,
+        "GET",
+      )) as CallResult<SecretsResponse>;
     },
   };
 }
