@@ -1,5 +1,3 @@
-import { mkdir } from "node:fs/promises";
-import { dirname } from "node:path";
 import type { AgentConfig, ProgressRequest } from "@berth/protocol/agent";
 import { BootError, type BootResult, bootWorkspace, type ShellSpec } from "./boot/boot.ts";
 import type { CommandRunner } from "./boot/exec.ts";
@@ -17,6 +15,8 @@ import { loadIdleState, saveIdleState } from "./idle/store.ts";
 import { createPortDetector, type PortDetector, samePorts } from "./ports/detect.ts";
 import { PortVisibility } from "./ports/visibility.ts";
 import { type AgentPhase, type AgentStatus, buildStatus, type SessionInfo } from "./status.ts";
+import { mkdir } from "./sys/files.ts";
+import { dirname } from "./sys/paths.ts";
 
 /** The terminal half's server (src/http/server.ts), as this half uses it. */
 export interface AgentHttpServer {

@@ -1,8 +1,8 @@
-import { mkdir } from "node:fs/promises";
-import { join, relative } from "node:path";
 import type { AgentConfig } from "@berth/protocol/agent";
 import type { AgentPaths } from "../config.ts";
 import type { AgentSecrets } from "../control-plane/secrets.ts";
+import { mkdir } from "../sys/files.ts";
+import { join, relative } from "../sys/paths.ts";
 import { writeContainerClaudeSettings, writeHostClaudeSettings } from "./claude-settings.ts";
 import {
   configuredImage,

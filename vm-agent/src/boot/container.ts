@@ -1,7 +1,7 @@
-import { chmod, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { type AgentConfig, secretNameProblem } from "@berth/protocol/agent";
 import type { AgentSecrets } from "../control-plane/secrets.ts";
+import { chmod, rename, rm, writeFile } from "../sys/files.ts";
+import { join } from "../sys/paths.ts";
 import { type DevcontainerArgs, devcontainerBase } from "./devcontainer.ts";
 import { type CommandRunner, tail } from "./exec.ts";
 import { BootError } from "./repo.ts";

@@ -1,7 +1,7 @@
-import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
 import type { BootstrapResponse, WorkspaceSecrets } from "@berth/protocol/agent";
 import { bootstrapResponseCheck } from "../checks/protocol.ts";
+import { chmod, mkdir, readFile, rename, writeFile } from "../sys/files.ts";
+import { dirname } from "../sys/paths.ts";
 import type { ControlPlaneClient } from "./client.ts";
 import type { RetryPolicy } from "./retry.ts";
 
@@ -15,7 +15,7 @@ export type AgentSecrets = Omit<BootstrapResponse, "user_secrets"> & {
 /** The stored secrets, or null when there are none (or the file is unreadable/invalid). */
 export async function readSecrets(path: string): Promise<AgentSecrets | null> {
   try {
-    const raw = JSON.parse(await readFile(path, "utf8")) as { secrets_generation?: unknown };
+    const raw = JSON.parse(await readFile(path)) as { secrets_generation?: unknown };
     const parsed = bootstrapResponseCheck.safeParse(raw);
     if (!parsed.success) return null;
     const generation = raw.secrets_generation;

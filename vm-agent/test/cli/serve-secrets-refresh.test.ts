@@ -142,5 +142,5 @@ describe("serve: a restart of the environment", () => {
     const said = JSON.stringify([logs, cp.of("progress"), cp.of("heartbeat")]);
     expect(said).not.toContain("rotated-Pw8");
     expect(said).not.toContain("first-Qx7");
-  });
+  }, 60_000);
 });
