@@ -17,6 +17,7 @@ import { PortVisibility } from "./ports/visibility.ts";
 import { type AgentPhase, type AgentStatus, buildStatus, type SessionInfo } from "./status.ts";
 import { mkdir } from "./sys/files.ts";
 import { dirname } from "./sys/paths.ts";
+import { createResidentTrimmer, releaseBinaryPages, residentBytes } from "./sys/resident.ts";
 
 /** The terminal half's server (src/http/server.ts), as this half uses it. */
 export interface AgentHttpServer {
@@ -55,6 +56,9 @@ export interface ServeOptions {
 
 /** While a port listens, heartbeats come this often, so a visibility change arrives in seconds. */
 export const portsHeartbeatSeconds = 5;
+
+/** How long the terminal page must be left alone before the binary's pages are released again. */
+export const residentQuietMs = 60_000;
 
 export interface RunningAgent {
   status(): AgentStatus;
@@ -263,8 +267,24 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
   // A first boot may take many minutes; the person's idle allowance starts when it is usable.
   if (!persisted) monitor.activity();
 
-  monitor.tick();
-  const tickTimer = setInterval(() => monitor.tick(), opts.tickMs ?? 5000);
+  // The compiled binary's pages that booting touched go back to the kernel once up, and again after
+  // each visit (src/sys/resident.ts); from `bun src/cli.ts` they are bun's, shared: left alone.
+  const trimmer = createResidentTrimmer({
+    now,
+    quietMs: residentQuietMs,
+    release: async () => {
+      const before = await residentBytes();
+      if (!(await releaseBinaryPages())) return;
+      const mb = (n: number) => (n / 2 ** 20).toFixed(1);
+      log(`memory: released the binary's idle pages (RSS ${mb(before)} -> ${mb(await residentBytes())} MB)`);
+    },
+  });
+  const tick = () => {
+    monitor.tick();
+    if (isCompiled()) trimmer.tick((http?.sessions() ?? []).some((s) => s.clients > 0));
+  };
+  tick();
+  const tickTimer = setInterval(tick, opts.tickMs ?? 5000);
 
   let stopped = false;
   let hbTimer: ReturnType<typeof setTimeout> | null = null;

@@ -5,28 +5,8 @@
  * node's `code` (ENOENT, EEXIST, ...) so callers read them the same way. Linux only (glibc's
  * 64-bit struct dirent), like the agent.
  */
-import { CString, dlopen, FFIType, ptr, read } from "bun:ffi";
-
-const { i32, u32, u64, ptr: pointer } = FFIType;
-const libc = lazy(
-  () =>
-    dlopen("libc.so.6", {
-      __errno_location: { args: [], returns: pointer },
-      open: { args: [pointer, i32, u32], returns: i32 },
-      write: { args: [i32, pointer, u64], returns: i32 },
-      close: { args: [i32], returns: i32 },
-      mkdir: { args: [pointer, u32], returns: i32 },
-      chmod: { args: [pointer, u32], returns: i32 },
-      rename: { args: [pointer, pointer], returns: i32 },
-      unlink: { args: [pointer], returns: i32 },
-      rmdir: { args: [pointer], returns: i32 },
-      access: { args: [pointer, i32], returns: i32 },
-      readlink: { args: [pointer, pointer, u64], returns: i32 },
-      opendir: { args: [pointer], returns: pointer },
-      readdir: { args: [pointer], returns: pointer },
-      closedir: { args: [pointer], returns: i32 },
-    }).symbols,
-);
+import { CString, ptr, read } from "bun:ffi";
+import { libc } from "./libc.ts";
 
 const O_WRONLY = 0o1;
 const O_CREAT = 0o100;
@@ -200,12 +180,4 @@ function entries(path: string): DirEntry[] {
     c.closedir(dir);
   }
   return out;
-}
-
-function lazy<T>(make: () => T): () => T {
-  let value: T | undefined;
-  return () => {
-    value ??= make();
-    return value;
-  };
 }
