@@ -17,7 +17,7 @@ import { PortVisibility } from "./ports/visibility.ts";
 import { type AgentPhase, type AgentStatus, buildStatus, type SessionInfo } from "./status.ts";
 import { mkdir } from "./sys/files.ts";
 import { dirname } from "./sys/paths.ts";
-import { createResidentTrimmer, releaseBinaryPages, residentBytes } from "./sys/resident.ts";
+import { createResidentTrimmer, releaseAndLog } from "./sys/resident.ts";
 
 /** The terminal half's server (src/http/server.ts), as this half uses it. */
 export interface AgentHttpServer {
@@ -269,16 +269,7 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
 
   // The compiled binary's pages that booting touched go back to the kernel once up, and again after
   // each visit (src/sys/resident.ts); from `bun src/cli.ts` they are bun's, shared: left alone.
-  const trimmer = createResidentTrimmer({
-    now,
-    quietMs: residentQuietMs,
-    release: async () => {
-      const before = await residentBytes();
-      if (!(await releaseBinaryPages())) return;
-      const mb = (n: number) => (n / 2 ** 20).toFixed(1);
-      log(`memory: released the binary's idle pages (RSS ${mb(before)} -> ${mb(await residentBytes())} MB)`);
-    },
-  });
+  const trimmer = createResidentTrimmer({ now, quietMs: residentQuietMs, release: () => releaseAndLog(log) });
   const tick = () => {
     monitor.tick();
     if (isCompiled()) trimmer.tick((http?.sessions() ?? []).some((s) => s.clients > 0));

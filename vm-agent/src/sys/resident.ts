@@ -42,6 +42,14 @@ export async function releaseBinaryPages(file = process.execPath): Promise<boole
   return ok;
 }
 
+/** Releases the binary's pages and says what it did to the resident memory. */
+export async function releaseAndLog(log: (msg: string) => void): Promise<void> {
+  const before = await residentBytes();
+  if (!(await releaseBinaryPages())) return;
+  const mb = (n: number) => (n / 2 ** 20).toFixed(1);
+  log(`memory: released the binary's idle pages (RSS ${mb(before)} -> ${mb(await residentBytes())} MB)`);
+}
+
 export interface ResidentTrimmer {
   /** Called on the agent's tick with whether any terminal has a client attached. */
   tick(busy: boolean): void;
