@@ -1,13 +1,14 @@
 // Your environment: a secret set on the dashboard is in the terminal's environment (and on no
 // command line); a server started in the terminal shows in the workspace's port list; made public,
-// someone with no cookie reaches it; made private again, they get the sign-in page.
+// someone with no cookie reaches it; made private again, they get the sign-in page. A secret changed
+// meanwhile reaches a new terminal after a restart of the workspace's environment.
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, screenshot } from "../src/browser.ts";
 import { type ServedRepo, serveGitRepo } from "../src/git-repo.ts";
 import { processesWithOnCommandLine } from "../src/processes.ts";
 import { baseUrl, type RunningSystem, startSystem } from "../src/system.ts";
-import { createWorkspace, openTerminal, run, signIn } from "../src/ui.ts";
+import { createWorkspace, openTerminal, run, signIn, terminalRows } from "../src/ui.ts";
 
 let system: RunningSystem;
 let repo: ServedRepo;
@@ -57,7 +58,7 @@ afterAll(async () => {
 });
 
 describe("your environment", () => {
-  it("puts a dashboard secret into the terminal, lists a server's port, and shares it publicly and back", async () => {
+  it("puts a dashboard secret into the terminal, lists a server's port, shares it publicly and back, and a changed secret reaches a new terminal", async () => {
     await page.getByRole("link", { name: "Settings" }).click();
     await page.locator("#secret-name").fill(secretName);
     await page.locator("#secret-value").fill(secretValue);
@@ -102,6 +103,29 @@ describe("your environment", () => {
       `port ${port} is now public: anyone with its URL can open it`,
       `port ${port} is now private to you`,
     ]);
+
+    // A secret changed while the workspace runs reaches new terminals after a restart of its
+    // environment (heartbeats come every few seconds while the port listens); open ones keep theirs.
+    const rotated = `r-${crypto.randomUUID().slice(0, 12)}-Pw8`;
+    await page.getByRole("link", { name: "Settings" }).click();
+    await page.locator("#secret-name").fill(secretName);
+    await page.locator("#secret-value").fill(rotated);
+    await page.getByRole("button", { name: "Save secret" }).click();
+    await page.getByText(`Saved ${secretName}.`).waitFor({ timeout: 10_000 });
+    await page.goto(`${baseUrl}/#/w/${id}`);
+    await page.getByRole("button", { name: "Restart environment" }).click({ timeout: 30_000 });
+    await page.getByTestId("environment-restarted").waitFor({ timeout: 90_000 });
+    await screenshot(page, "environment-restarted");
+    await terminal.getByRole("button", { name: "New terminal" }).click();
+    await terminal.locator(".xterm-helper-textarea").nth(1).focus();
+    await terminal.keyboard.type(`printenv ${secretName} | tr a-z A-Z\n`);
+    await expect
+      .poll(async () => (await terminalRows(terminal)).join("\n"), { timeout: 60_000 })
+      .toContain(rotated.toUpperCase());
+    expect(processesWithOnCommandLine(rotated)).toEqual([]);
+    await terminal.locator(".tab .close").nth(1).click();
+    await expect.poll(() => terminal.locator(".xterm-helper-textarea").count()).toBe(1);
+    await run(terminal, `printenv ${secretName} | rev`, [...secretValue].reverse().join(""));
 
     // A server that stops drops off the list.
     await run(terminal, "kill %1; echo killed-$((40+2))", "killed-42");

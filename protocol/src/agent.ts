@@ -13,6 +13,7 @@ export type {
   HeartbeatResponse,
   ProgressRequest,
   ReadyRequest,
+  SecretsResponse,
   ShutdownRequest,
 } from "./callbacks.ts";
 export * from "./claude.ts";

@@ -68,6 +68,8 @@ export const heartbeatRequestSchema = z.object({
       pushed: z.boolean(),
     })
     .optional(),
+  /** The secrets generation (heartbeat response) the agent last applied; absent from older agents. */
+  secrets_generation: z.number().int().min(0).optional(),
 });
 export type HeartbeatRequest = z.infer<typeof heartbeatRequestSchema>;
 
@@ -80,6 +82,14 @@ export const heartbeatResponseSchema = z.object({
   secrets_generation: z.number().int().min(0).optional(),
 });
 export type HeartbeatResponse = z.infer<typeof heartbeatResponseSchema>;
+
+/** GET callbackPaths.secrets: the owner's current secrets for the workspace's repository (the same
+ * choice as bootstrap), and the generation they answer, for the agent to report as applied. */
+export const secretsResponseSchema = z.object({
+  user_secrets: workspaceSecretsSchema,
+  secrets_generation: z.number().int().min(0),
+});
+export type SecretsResponse = z.infer<typeof secretsResponseSchema>;
 
 /** `boot_failed`: the agent could not bring the workspace up (e.g. the repo cannot be cloned). */
 export const shutdownReasons = ["idle", "max_lifetime", "user", "boot_failed"] as const;

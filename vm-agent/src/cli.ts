@@ -1,5 +1,4 @@
 #!/usr/bin/env bun
-import { existsSync } from "node:fs";
 import { agentConfigPath } from "@berth/protocol/agent";
 import { agentPaths, loadConfig } from "./config.ts";
 import { isCredentialOperation } from "./git/credential.ts";
@@ -37,7 +36,7 @@ async function hookSocketPath(args: string[]): Promise<string> {
   const explicit = flag(args, "--socket") ?? process.env.BERTH_AGENT_SOCKET;
   if (explicit) return explicit;
   const configPath = flag(args, "--config") ?? agentConfigPath;
-  if (existsSync(configPath)) {
+  if (await Bun.file(configPath).exists()) {
     const loaded = await loadConfig(configPath);
     if (loaded.ok) return agentPaths(loaded.config.data_dir).socketPath;
   }

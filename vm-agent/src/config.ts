@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
 import type { AgentConfig } from "@berth/protocol/agent";
 import { agentConfigCheck } from "./checks/protocol.ts";
+import { readFile } from "./sys/files.ts";
+import { dirname, join } from "./sys/paths.ts";
 
 export type ConfigResult = { ok: true; config: AgentConfig } | { ok: false; error: string };
 
@@ -9,7 +9,7 @@ export type ConfigResult = { ok: true; config: AgentConfig } | { ok: false; erro
 export async function loadConfig(path: string): Promise<ConfigResult> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readFile(path);
   } catch (err) {
     return {
       ok: false,

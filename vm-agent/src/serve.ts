@@ -1,6 +1,3 @@
-import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { dirname, join } from "node:path";
 import type { AgentConfig, ProgressRequest } from "@berth/protocol/agent";
 import { BootError, type BootResult, bootWorkspace, type ShellSpec } from "./boot/boot.ts";
 import { type CommandRunner, runCommand } from "./boot/exec.ts";
@@ -8,6 +5,7 @@ import { bootTimeline, type CloudInitReader, cloudInitReader } from "./boot/time
 import { agentPaths, defaultSecretsPath, isCompiled, loadConfig, selfCommand } from "./config.ts";
 import { createControlPlaneClient } from "./control-plane/client.ts";
 import { loadOrRedeemSecrets } from "./control-plane/secrets.ts";
+import { createSecretsRefresher } from "./control-plane/secrets-refresh.ts";
 import { createShutdownRequester } from "./control-plane/shutdown.ts";
 import { gitCredentialHandler, gitCredentialKind } from "./git/channel.ts";
 import { type GitStatus, readGitStatus } from "./git/status.ts";
@@ -24,6 +22,9 @@ import { RestoreError, restoreSnapshot } from "./snapshot/restore.ts";
 import { createSnapshotService, defaultCheckpointSeconds, type SnapshotService } from "./snapshot/service.ts";
 import { createSleeper } from "./snapshot/sleep.ts";
 import { type AgentPhase, type AgentStatus, buildStatus, type SessionInfo } from "./status.ts";
+import { exists, mkdir } from "./sys/files.ts";
+import { dirname, join } from "./sys/paths.ts";
+import { createResidentTrimmer, releaseAndLog } from "./sys/resident.ts";
 import { type RunningTask, startTask, type TaskOptions } from "./tasks/task.ts";
 
 /** The terminal half's server (src/http/server.ts), as this half uses it. */
@@ -70,6 +71,9 @@ const gitStatusMinMs = 4000;
 
 /** While a port listens, heartbeats come this often, so a visibility change arrives in seconds. */
 export const portsHeartbeatSeconds = 5;
+
+/** How long the terminal page must be left alone before the binary's pages are released again. */
+export const residentQuietMs = 60_000;
 
 export interface RunningAgent {
   status(): AgentStatus;
@@ -232,7 +236,7 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
   try {
     // A wake: the snapshot replaces the clone. A restart after it finds the restored .git.
     const restore = secrets.secrets.restore;
-    if (restore && !existsSync(join(paths.workspaceDir, ".git"))) {
+    if (restore && !exists(join(paths.workspaceDir, ".git"))) {
       await restoreSnapshot({
         client,
         snapshotId: restore.snapshot_id,
@@ -357,8 +361,15 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
     });
   }
 
-  monitor.tick();
-  const tickTimer = setInterval(() => monitor.tick(), opts.tickMs ?? 5000);
+  // The compiled binary's pages that booting touched go back to the kernel once up, and again after
+  // each visit (src/sys/resident.ts); from `bun src/cli.ts` they are bun's, shared: left alone.
+  const trimmer = createResidentTrimmer({ now, quietMs: residentQuietMs, release: () => releaseAndLog(log) });
+  const tick = () => {
+    monitor.tick();
+    if (isCompiled()) trimmer.tick((http?.sessions() ?? []).some((s) => s.clients > 0));
+  };
+  tick();
+  const tickTimer = setInterval(tick, opts.tickMs ?? 5000);
 
   let stopped = false;
   let hbTimer: ReturnType<typeof setTimeout> | null = null;
@@ -372,12 +383,24 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
     }
     return gitStatus.value;
   };
+  // After a restart of the environment, the heartbeat's answer says so; the next beat tells the
+  // control plane the new secrets are in place (sent at once, for the dashboard).
+  const refresher = createSecretsRefresher({
+    client,
+    path: secretsPath,
+    secrets: secrets.secrets,
+    apply: (s) => boot.applySecrets(s),
+    onApplied: () => reportNow(),
+    log,
+    report,
+  });
   const sendHeartbeat = async () => {
     const gitNow = await currentGitStatus();
     const body = {
       ...heartbeatBody(monitor.report(), http?.sessions().length ?? 0),
       ports: detector.current(),
       ...(gitNow ? { git: gitNow } : {}),
+      secrets_generation: refresher.applied(),
     };
     const r = await client.heartbeat(body, { attempts: 3, baseMs: 1000, maxMs: 10_000 });
     heartbeat.lastAt = now();
@@ -387,6 +410,7 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
       visibility.update(r.data.public_ports);
       // The owner pressed Sleep (or the API asked).
       if (r.data.state === "sleeping") goToSleep("user");
+      if (!stopped) void refresher.offer(r.data.secrets_generation);
     } else log(`heartbeat: ${r.error}`);
   };
   // setTimeout chain, not setInterval: a slow control plane never stacks heartbeats.

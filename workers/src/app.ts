@@ -16,6 +16,7 @@ import { notInvitedRoutes } from "./routes/not-invited.ts";
 import { secretRoutes } from "./routes/secrets.ts";
 import { serverTypeRoutes } from "./routes/server-types.ts";
 import { vmCallbackRoutes } from "./routes/vm-callbacks.ts";
+import { workspaceEnvironmentRoutes } from "./routes/workspace-environment.ts";
 import { workspacePortRoutes } from "./routes/workspace-ports.ts";
 import { workspaceRoutes } from "./routes/workspaces.ts";
 import { limitPerClientIp, limitPerWorkspace } from "./security/rate-limit.ts";
@@ -56,6 +57,7 @@ export function createApp() {
   mount("/api/secrets", secretRoutes);
   mount("/api/workspaces", workspaceRoutes);
   mount("/api/workspaces", workspacePortRoutes);
+  mount("/api/workspaces", workspaceEnvironmentRoutes);
   mount("/api/server-types", serverTypeRoutes);
   mount("/api/vm/workspaces", vmCallbackRoutes);
   app.route("/agent", agentDownloadRoutes);

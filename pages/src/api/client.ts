@@ -13,6 +13,7 @@ import type {
   Usage,
   Workspace,
   WorkspaceDetail,
+  WorkspaceEnvironment,
   WorkspaceEvent,
   WorkspacePage,
   WorkspacePort,
@@ -112,6 +113,8 @@ export function createClient(options: ClientOptions = {}) {
     deleteSecret: (name: string) => request<void>("DELETE", `/api/secrets/${enc(name)}`),
     workspacePorts: (id: string) =>
       request<{ ports: WorkspacePort[] }>("GET", `/api/workspaces/${enc(id)}/ports`),
+    restartEnvironment: (id: string) =>
+      request<WorkspaceEnvironment>("POST", `/api/workspaces/${enc(id)}/environment/restart`),
     setPortVisibility: (id: string, port: number, visibility: WorkspacePort["visibility"]) =>
       request<WorkspacePort>("PUT", `/api/workspaces/${enc(id)}/ports/${port}`, { body: { visibility } }),
 

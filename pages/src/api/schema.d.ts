@@ -284,6 +284,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workspaces/{id}/environment/restart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give a running workspace your current secrets: new terminals get them (open terminals keep theirs) */
+        post: operations["restartWorkspaceEnvironment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/server-types": {
         parameters: {
             query?: never;
@@ -363,6 +380,23 @@ export interface paths {
         put?: never;
         /** Activity, idle status and listening ports; answers with the ports made public */
         post: operations["vmHeartbeat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/vm/workspaces/{id}/secrets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The owner's current secrets for this workspace's repository (after a restart of its environment) */
+        get: operations["vmSecrets"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -541,8 +575,20 @@ export interface components {
                 at: string;
                 message: string;
             }[];
-            /** @description You set or deleted a secret after this workspace received its secrets: its terminals still have the values it started with; a new workspace gets the new ones */
+            /** @description You set or deleted a secret after this workspace last received its secrets: its terminals have the older values until you restart its environment (POST …/environment/restart) */
             secrets_changed_since_start: boolean;
+            environment: components["schemas"]["WorkspaceEnvironment"];
+        };
+        WorkspaceEnvironment: {
+            /** @description How many times you restarted this workspace's environment */
+            secrets_generation: number;
+            /** @description The last restart the agent applied: new terminals get the secrets it fetched then */
+            applied_generation: number;
+            /**
+             * @description none: never restarted; pending: the agent has yet to fetch your secrets; applied: new terminals get your current secrets, terminals open before keep theirs
+             * @enum {string}
+             */
+            restart: "none" | "pending" | "applied";
         };
         WorkspaceEvent: {
             id: number;
@@ -1822,6 +1868,66 @@ export interface operations {
             };
         };
     };
+    restartWorkspaceEnvironment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Asked; the agent fetches the secrets at its next heartbeat */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceEnvironment"];
+                };
+            };
+            /** @description not_invited (no longer on the allow-lists), or forbidden: a cookie-authenticated write from another origin than the dashboard */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The workspace is not ready */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listServerTypes: {
         parameters: {
             query?: never;
@@ -1899,6 +2005,17 @@ export interface operations {
                         user_secrets: {
                             [key: string]: string;
                         };
+                        git?: {
+                            repository: string;
+                            /** Format: uri */
+                            origin: string;
+                            user_name: string;
+                            /** Format: email */
+                            user_email: string;
+                        } | null;
+                        restore?: {
+                            snapshot_id: string;
+                        } | null;
                     };
                 };
             };
@@ -2100,6 +2217,12 @@ export interface operations {
                         /** Format: date-time */
                         first_seen_at: string;
                     }[];
+                    git?: {
+                        branch: string | null;
+                        ahead: number;
+                        pushed: boolean;
+                    };
+                    secrets_generation?: number;
                 };
             };
         };
@@ -2114,6 +2237,8 @@ export interface operations {
                         /** @enum {string} */
                         state: "creating" | "provisioning" | "booting" | "ready" | "stopping" | "deleted" | "failed";
                         public_ports: number[];
+                        /** @description Fetch the secrets again (GET …/secrets) when this differs from what you applied */
+                        secrets_generation: number;
                     };
                 };
             };
@@ -2128,6 +2253,62 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    vmSecrets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Secrets for this VM only */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user_secrets: {
+                            [key: string]: string;
+                        };
+                        secrets_generation: number;
+                    };
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The workspace is stopping or gone */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2163,6 +2344,7 @@ export interface operations {
                     /** @enum {string} */
                     reason: "idle" | "max_lifetime" | "user" | "boot_failed";
                     detail?: string;
+                    snapshot_id?: string;
                 };
             };
         };

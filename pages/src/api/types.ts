@@ -30,6 +30,7 @@ export type ApiKey = Schemas["ApiKey"];
 export type Secret = Schemas["Secret"];
 export type SetSecretInput = Schemas["SetSecret"];
 export type WorkspacePort = Schemas["WorkspacePort"];
+export type WorkspaceEnvironment = Schemas["WorkspaceEnvironment"];
 export type CreatedApiKey = Schemas["CreatedApiKey"];
 export type ErrorDetail = NonNullable<Schemas["Error"]["error"]["details"]>[number];
 /** GET /api/server-types: what Hetzner sells now, cheapest first. */

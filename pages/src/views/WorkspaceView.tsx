@@ -8,6 +8,7 @@ import { BootProgress, Timeline } from "../components/Timeline.tsx";
 import { usePolled } from "../lib/hooks.ts";
 import { fastPollMs, isChanging, isEnded } from "../lib/states.ts";
 import { AgentPanel } from "./AgentPanel.tsx";
+import { EnvironmentNotice } from "./EnvironmentNotice.tsx";
 import { PortsPanel } from "./PortsPanel.tsx";
 import { WorkspaceActions } from "./WorkspaceActions.tsx";
 import { WorkspaceFacts } from "./WorkspaceFacts.tsx";
@@ -67,12 +68,7 @@ export function WorkspaceView({ id }: { id: string }) {
       )}
       {res.error !== null && <ErrorMessage error={res.error} onRetry={res.reload} />}
       <WorkspaceActions ws={ws} onChanged={res.reload} />
-      {ws.secrets_changed_since_start && !isEnded(ws.state) && (
-        <p className="notice" role="status" data-testid="secrets-changed">
-          Secrets changed since this workspace started: its terminals keep the values it started with. A new
-          workspace gets the new ones.
-        </p>
-      )}
+      <EnvironmentNotice ws={ws} onChanged={res.reload} />
       {ws.state === "ready" && <AgentPanel ws={ws} />}
       {ws.state === "ready" && <PortsPanel id={ws.id} />}
       <WorkspaceFacts ws={ws} />

@@ -1,5 +1,3 @@
-import { mkdir } from "node:fs/promises";
-import { join, relative } from "node:path";
 import type { AgentConfig } from "@berth/protocol/agent";
 import type { AgentPaths } from "../config.ts";
 import type { AgentSecrets } from "../control-plane/secrets.ts";
@@ -7,6 +5,8 @@ import { configureContainerGit } from "../git/container.ts";
 import { cloneConfigArgs, gitConfigEntries, gitConfigEnv, helperValue } from "../git/setup.ts";
 import { containerHomeItems, containerSource, dirSource, type HomeSource } from "../snapshot/home.ts";
 import { applyPendingHome } from "../snapshot/restore.ts";
+import { mkdir } from "../sys/files.ts";
+import { join, relative } from "../sys/paths.ts";
 import { containerTaskRuntime, hostTaskRuntime, type TaskRuntime } from "../tasks/runtime.ts";
 import { writeContainerClaudeSettings, writeHostClaudeSettings } from "./claude-settings.ts";
 import {
@@ -14,6 +14,7 @@ import {
   ensureImage,
   giveEnvFileTo,
   imageSettings,
+  replaceEnvFile,
   withEnvFile,
   workspaceEnv,
   writeEnvFile,
@@ -37,6 +38,7 @@ export type Runtime = "devcontainer" | "host";
 export interface ShellSpec {
   command: string[];
   cwd: string;
+  /** Read for each new session: replaced when the secrets change (see BootResult.applySecrets). */
   env: Record<string, string>;
 }
 
@@ -48,6 +50,9 @@ export interface BootResult {
   home: HomeSource[];
   /** Where a task's claude and git run: as the shell, without a terminal. */
   task: TaskRuntime;
+  /** Gives every terminal and Claude session started from now on these secrets (a running
+   * process's environment cannot change: those keep theirs). */
+  applySecrets(secrets: AgentSecrets): Promise<void>;
 }
 
 /** Bash appends each command to its history at once, so a snapshot finds it (not only at exit). */
@@ -126,22 +131,26 @@ async function bootOnHost(opts: BootOptions, env: Record<string, string>, dir: s
   await writeHostClaudeSettings(opts.paths.claudeConfigDir, opts.agentCommand);
   opts.report("claude", "Claude Code hooks installed (host)");
   // The key is in the shell's environment (not on its command line), as in the container.
-  const shellEnv: Record<string, string> = {
+  const shellEnv = (secrets: AgentSecrets): Record<string, string> => ({
     ...env,
-    ...workspaceEnv(opts.config, opts.secrets, opts.paths.socketPath),
+    ...workspaceEnv(opts.config, secrets, opts.paths.socketPath),
     CLAUDE_CONFIG_DIR: opts.paths.claudeConfigDir,
     // The helper and identity as git config in the environment: the person's ~/.gitconfig stays.
     ...(git ? gitConfigEnv(gitConfigEntries(git, hostHelper(opts)), env) : {}),
     HISTFILE: join(opts.paths.homeDir, ".bash_history"),
     ...historyEnv,
-  };
+  });
   await mkdir(opts.paths.homeDir, { recursive: true, mode: 0o700 });
+  const shell: ShellSpec = { command: ["bash", "-l"], cwd: dir, env: shellEnv(opts.secrets) };
   return {
     runtime: "host",
     workspaceDir: dir,
-    shell: { command: ["bash", "-l"], cwd: dir, env: shellEnv },
+    shell,
     home,
-    task: hostTaskRuntime({ dir, env: shellEnv, runDir: opts.paths.runDir }),
+    applySecrets: async (secrets) => {
+      shell.env = shellEnv(secrets);
+    },
+    task: hostTaskRuntime({ dir, env: shell.env, runDir: opts.paths.runDir }),
   };
 }
 
@@ -178,10 +187,9 @@ async function bootDevcontainer(
 
   // The key reaches the container's processes through this file (0600), never an argument.
   await mkdir(opts.paths.runDir, { recursive: true });
-  await writeEnvFile(
-    join(opts.paths.runDir, envFileName),
-    workspaceEnv(opts.config, opts.secrets, `${containerRunDir}/agent.sock`),
-  );
+  const envVars = (secrets: AgentSecrets) =>
+    workspaceEnv(opts.config, secrets, `${containerRunDir}/agent.sock`);
+  await writeEnvFile(join(opts.paths.runDir, envFileName), envVars(opts.secrets));
   const envFile = `${containerRunDir}/${envFileName}`;
 
   opts.report("container", "devcontainer up");
@@ -266,6 +274,17 @@ async function bootDevcontainer(
       env,
     },
     home,
+    applySecrets: (secrets) =>
+      replaceEnvFile({
+        run,
+        env,
+        containerId: result.containerId,
+        user: result.remoteUser,
+        hostDir: opts.paths.runDir,
+        containerDir: containerRunDir,
+        name: envFileName,
+        vars: envVars(secrets),
+      }),
     task: containerTaskRuntime({
       dir,
       env,

@@ -1,6 +1,6 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { claudeHooks, mergeClaudeSettings } from "../hooks/settings.ts";
+import { mkdir, readFile, writeFile } from "../sys/files.ts";
+import { join } from "../sys/paths.ts";
 import type { CommandRunner } from "./exec.ts";
 
 /**
@@ -12,7 +12,7 @@ export async function writeHostClaudeSettings(configDir: string, agentCommand: s
   const path = join(configDir, "settings.json");
   let existing: unknown = null;
   try {
-    existing = JSON.parse(await readFile(path, "utf8"));
+    existing = JSON.parse(await readFile(path));
   } catch {
     // Missing or broken: start from ours.
   }

@@ -1,6 +1,7 @@
-import { chmod, rm, writeFile } from "node:fs/promises";
 import { type AgentConfig, secretNameProblem } from "@berth/protocol/agent";
 import type { AgentSecrets } from "../control-plane/secrets.ts";
+import { chmod, rename, rm, writeFile } from "../sys/files.ts";
+import { join } from "../sys/paths.ts";
 import { type DevcontainerArgs, devcontainerBase } from "./devcontainer.ts";
 import { type CommandRunner, tail } from "./exec.ts";
 import { BootError } from "./repo.ts";
@@ -157,4 +158,33 @@ export async function giveEnvFileTo(opts: {
     },
   );
   return r.code === 0 ? { ok: true } : { ok: false, error: tail(r.stderr || r.stdout, 300) };
+}
+
+/**
+ * Each new terminal reads the env file as it starts: the new one is written beside it, given to the
+ * container's user, and only then takes the old one's place, so no terminal finds it missing or
+ * unreadable.
+ */
+export async function replaceEnvFile(opts: {
+  run: CommandRunner;
+  env: Record<string, string>;
+  containerId: string;
+  user: string;
+  /** The run directory on the host, and where the container sees it. */
+  hostDir: string;
+  containerDir: string;
+  name: string;
+  vars: Record<string, string>;
+}): Promise<void> {
+  const next = `${opts.name}.next`;
+  await writeEnvFile(join(opts.hostDir, next), opts.vars);
+  const given = await giveEnvFileTo({
+    run: opts.run,
+    env: opts.env,
+    containerId: opts.containerId,
+    user: opts.user,
+    path: `${opts.containerDir}/${next}`,
+  });
+  if (!given.ok) throw new Error("the new environment file could not be given to the container's user");
+  await rename(join(opts.hostDir, next), join(opts.hostDir, opts.name));
 }

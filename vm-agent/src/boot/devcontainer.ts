@@ -1,6 +1,5 @@
-import { existsSync } from "node:fs";
-import { appendFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { appendFile, exists, mkdir, readdirWithTypes, readFile, writeFile } from "../sys/files.ts";
+import { join } from "../sys/paths.ts";
 
 export const claudeCodeFeature = "ghcr.io/anthropics/devcontainer-features/claude-code:1";
 /** Where the agent's socket directory and binary appear inside the container. */
@@ -35,16 +34,16 @@ export async function findDevcontainerConfig(
   dir: string,
 ): Promise<{ path: string; explicit: boolean } | null> {
   for (const p of [".devcontainer/devcontainer.json", ".devcontainer.json"]) {
-    if (existsSync(join(dir, p))) return { path: join(dir, p), explicit: false };
+    if (exists(join(dir, p))) return { path: join(dir, p), explicit: false };
   }
   try {
-    const subdirs = (await readdir(join(dir, ".devcontainer"), { withFileTypes: true }))
-      .filter((e) => e.isDirectory())
+    const subdirs = (await readdirWithTypes(join(dir, ".devcontainer")))
+      .filter((e) => e.isDirectory)
       .map((e) => e.name)
       .sort();
     for (const name of subdirs) {
       const p = join(dir, ".devcontainer", name, "devcontainer.json");
-      if (existsSync(p)) return { path: p, explicit: true };
+      if (exists(p)) return { path: p, explicit: true };
     }
   } catch {
     // No .devcontainer directory.
@@ -62,7 +61,7 @@ export async function writeDefaultDevcontainer(
   await writeFile(path, `${JSON.stringify(config, null, 2)}\n`);
   const exclude = join(dir, ".git", "info", "exclude");
   try {
-    const current = existsSync(exclude) ? await readFile(exclude, "utf8") : "";
+    const current = exists(exclude) ? await readFile(exclude) : "";
     if (!current.includes("/.devcontainer/")) {
       await mkdir(join(dir, ".git", "info"), { recursive: true });
       await appendFile(exclude, "\n# written by berth-agent (default devcontainer)\n/.devcontainer/\n");

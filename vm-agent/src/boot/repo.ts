@@ -1,6 +1,5 @@
-import { existsSync } from "node:fs";
-import { rm } from "node:fs/promises";
-import { join } from "node:path";
+import { exists, rm } from "../sys/files.ts";
+import { join } from "../sys/paths.ts";
 import { type CommandRunner, redactUrl, tail } from "./exec.ts";
 
 export class BootError extends Error {
@@ -27,7 +26,7 @@ export async function cloneRepo(opts: {
   report(step: string, message: string): void;
 }): Promise<"cloned" | "existing"> {
   const shown = redactUrl(opts.repoUrl);
-  if (existsSync(join(opts.dir, ".git"))) {
+  if (exists(join(opts.dir, ".git"))) {
     opts.report("clone", `Using the existing clone of ${shown}`);
     return "existing";
   }

@@ -15,6 +15,7 @@ import {
   maxReportedPorts,
   type ProgressRequest,
   type ReadyRequest,
+  type SecretsResponse,
   type ShutdownRequest,
   type SnapshotCompleteRequest,
   type SnapshotCreated,
@@ -196,12 +197,18 @@ const heartbeatRequest = object({
   idle: object({ idle_seconds: int(0), warning: boolean, shutdown_at: nullable(isoDatetime) }),
   ports: optional(array(listeningPort, { max: maxReportedPorts })),
   git: optional(object({ branch: nullable(string({ max: 255 })), ahead: int(0), pushed: boolean })),
+  secrets_generation: optional(int(0)),
 });
 
 const heartbeatResponse = object({
   state: optional(string()),
   public_ports: withDefault(array(port, { max: 65535 }), []),
   secrets_generation: optional(int(0)),
+});
+
+const secretsResponse = object({
+  user_secrets: recordOf(secretNamePattern, string()),
+  secrets_generation: int(0),
 });
 
 const shutdownRequest = object({
@@ -249,6 +256,7 @@ export const progressRequestCheck = parser(pinned<ProgressRequest>()(progressReq
 export const readyRequestCheck = parser(pinned<ReadyRequest>()(readyRequest));
 export const heartbeatRequestCheck = parser(pinned<HeartbeatRequest>()(heartbeatRequest));
 export const heartbeatResponseCheck = parser(pinned<HeartbeatResponse>()(heartbeatResponse));
+export const secretsResponseCheck = parser(pinned<SecretsResponse>()(secretsResponse));
 export const shutdownRequestCheck = parser(pinned<ShutdownRequest>()(shutdownRequest));
 export const snapshotCreateRequestCheck = parser(pinned<SnapshotCreateRequest>()(snapshotCreateRequest));
 export const snapshotCreatedCheck = parser(pinned<SnapshotCreated>()(snapshotCreated));

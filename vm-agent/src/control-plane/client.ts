@@ -6,6 +6,7 @@ import {
   type HeartbeatResponse,
   type ProgressRequest,
   type ReadyRequest,
+  type SecretsResponse,
   type ShutdownRequest,
   type SnapshotCompleteRequest,
   type SnapshotCreated,
@@ -24,6 +25,7 @@ import {
   heartbeatResponseCheck,
   progressRequestCheck,
   readyRequestCheck,
+  secretsResponseCheck,
   shutdownRequestCheck,
   snapshotCompleteRequestCheck,
   snapshotCreatedCheck,
@@ -109,6 +111,8 @@ export interface ControlPlaneClient {
   taskMessages(after: number, retry?: RetryPolicy): Promise<CallResult<TaskMessagesResponse>>;
   /** The end of one turn. */
   taskResult(body: TaskResultRequest, retry?: RetryPolicy): Promise<CallResult<null>>;
+  /** The owner's current secrets for this workspace (after a restart of its environment). */
+  secrets(retry?: RetryPolicy): Promise<CallResult<SecretsResponse>>;
 }
 
 /**
@@ -422,6 +426,18 @@ export function createControlPlaneClient(opts: ControlPlaneClientOptions): Contr
         null,
         retry,
       )) as CallResult<null>;
+    },
+    async secrets(retry = dflt) {
+      return (await call(
+        "secrets",
+        callbackPaths.secrets(id),
+        callbackToken,
+        {},
+        anyObject,
+        secretsResponseCheck,
+        retry,
+        "GET",
+      )) as CallResult<SecretsResponse>;
     },
   };
 }

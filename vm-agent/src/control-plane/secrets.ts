@@ -1,18 +1,27 @@
-import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
 import type { BootstrapResponse, WorkspaceSecrets } from "@berth/protocol/agent";
 import { bootstrapResponseCheck } from "../checks/protocol.ts";
+import { chmod, mkdir, readFile, rename, writeFile } from "../sys/files.ts";
+import { dirname } from "../sys/paths.ts";
 import type { ControlPlaneClient } from "./client.ts";
 import type { RetryPolicy } from "./retry.ts";
 
-/** What bootstrap handed over (user secrets absent in files an older agent stored). */
-export type AgentSecrets = Omit<BootstrapResponse, "user_secrets"> & { user_secrets?: WorkspaceSecrets };
+/** What bootstrap handed over (user secrets absent in files an older agent stored), and the
+ * generation of the user secrets when a restart of the environment replaced them since. */
+export type AgentSecrets = Omit<BootstrapResponse, "user_secrets"> & {
+  user_secrets?: WorkspaceSecrets;
+  secrets_generation?: number;
+};
 
 /** The stored secrets, or null when there are none (or the file is unreadable/invalid). */
 export async function readSecrets(path: string): Promise<AgentSecrets | null> {
   try {
-    const parsed = bootstrapResponseCheck.safeParse(JSON.parse(await readFile(path, "utf8")));
-    return parsed.success ? parsed.data : null;
+    const raw = JSON.parse(await readFile(path)) as { secrets_generation?: unknown };
+    const parsed = bootstrapResponseCheck.safeParse(raw);
+    if (!parsed.success) return null;
+    const generation = raw.secrets_generation;
+    return Number.isSafeInteger(generation) && (generation as number) >= 0
+      ? { ...parsed.data, secrets_generation: generation as number }
+      : parsed.data;
   } catch {
     return null;
   }

@@ -1,6 +1,6 @@
-import { chmod, mkdir, rm } from "node:fs/promises";
-import { dirname } from "node:path";
 import type { HookInput } from "../idle/policy.ts";
+import { chmod, mkdir, rm } from "../sys/files.ts";
+import { dirname } from "../sys/paths.ts";
 import { parseHookLine } from "./message.ts";
 
 const MAX_LINE = 64 * 1024;

@@ -1,5 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { mkdir, readFile, rename, writeFile } from "../sys/files.ts";
+import { dirname } from "../sys/paths.ts";
 import type { PersistedIdle } from "./policy.ts";
 
 /**
@@ -9,7 +9,7 @@ import type { PersistedIdle } from "./policy.ts";
 export async function loadIdleState(path: string): Promise<PersistedIdle | null> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readFile(path);
   } catch {
     return null;
   }

@@ -3,9 +3,9 @@
  * tables), those Caddy can reach (bound to every address, or to the agent's own address), minus
  * Berth's own (the agent, Caddy), with the listening process's name and when it was first seen.
  */
-import { readdir, readFile, readlink } from "node:fs/promises";
 import { type ListeningPort, maxReportedPorts } from "@berth/protocol/agent";
 import { procNetTcpFiles } from "../http/listening-ports.ts";
+import { readdir, readFile, readlink } from "../sys/files.ts";
 
 /** The kernel's TCP state number for LISTEN (include/net/tcp_states.h). */
 const LISTEN = "0A";
@@ -63,7 +63,7 @@ export async function processNamesByInode(
       const link = await readlink(`${procDir}/${pid}/fd/${fd}`).catch(() => "");
       const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
       if (!inode || !inodes.has(inode) || found.has(inode)) continue;
-      const name = (await readFile(`${procDir}/${pid}/comm`, "utf8").catch(() => "")).trim();
+      const name = (await readFile(`${procDir}/${pid}/comm`).catch(() => "")).trim();
       found.set(inode, { pid: Number(pid), name: name.slice(0, 64) });
     }
     if (found.size === inodes.size) break;
@@ -103,7 +103,7 @@ export function createPortDetector(opts: PortDetectorOptions): PortDetector {
   const read = async () => {
     const sockets: ListeningSocket[] = [];
     for (const file of opts.files ?? procNetTcpFiles) {
-      sockets.push(...parseListeningSockets(await readFile(file, "utf8").catch(() => "")));
+      sockets.push(...parseListeningSockets(await readFile(file).catch(() => "")));
     }
     return sockets;
   };

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BootError, bootWorkspace } from "../../src/boot/boot.ts";
 import { agentPaths } from "../../src/config.ts";
@@ -209,6 +209,19 @@ esac`;
     expect(s.lines).toContain("image: Pulled mcr.microsoft.com/devcontainers/base:bookworm in 0 s");
     expect(s.lines.some((l) => l.startsWith("container: Container 0123456789ab up in"))).toBe(true);
     expect(s.lines).toContain("claude: Claude Code hooks installed (devcontainer)");
+
+    // A restart of the environment: the file is replaced whole, given to the container's user first.
+    await r.applySecrets({ ...secrets, user_secrets: { API_TOKEN: "rotated-Pw8" } });
+    expect(await s.calls()).toContain(
+      "docker exec -u root 0123456789abcdef chown vscode /run/berth/workspace.env.next",
+    );
+    expect((await stat(envFile)).mode & 0o777).toBe(0o600);
+    expect(await readFile(envFile, "utf8")).toStartWith(
+      "API_TOKEN='rotated-Pw8'\nBERTH_AGENT_SOCKET='/run/berth/agent.sock'\nANTHROPIC_API_KEY='sk-ant-test'\n",
+    );
+    expect((await readdir(s.paths.runDir)).filter((f) => f.startsWith("workspace.env"))).toEqual([
+      "workspace.env",
+    ]);
   });
 
   test("an App repo: git in the container gets the helper, the identity and gh, as root", async () => {

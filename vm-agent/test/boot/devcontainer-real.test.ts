@@ -121,6 +121,20 @@ describe.skipIf(!dockerHost || !image)("boot, real devcontainer (local mode's wo
     expect(out.stdout).toContain("envfile=600");
     expect(out.stdout).toContain("(Claude Code)");
     expect(leaked).toEqual([]);
+
+    // A restart of the environment: a terminal started after it has the new secrets.
+    await r.applySecrets({
+      callback_token: "cb_0123456789abcdefghijklmnop",
+      claude_api_key: key,
+      user_secrets: { API_TOKEN: "rotated-Pw8" },
+    });
+    const check = "echo token=$API_TOKEN; echo envfile=$(stat -c %a /run/berth/workspace.env)";
+    const after = await runCommand([...r.shell.command.slice(0, -2), "sh", "-c", check], {
+      env: s.env,
+      cwd: r.workspaceDir,
+    });
+    expect(after.stdout).toContain("token=rotated-Pw8");
+    expect(after.stdout).toContain("envfile=600");
   }, 180_000);
 
   test("a repo's own devcontainer works when its image is on this machine", async () => {

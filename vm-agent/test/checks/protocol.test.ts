@@ -12,6 +12,7 @@ import {
   heartbeatResponseSchema,
   progressRequestSchema,
   readyRequestSchema,
+  secretsResponseSchema,
   shutdownRequestSchema,
   snapshotCompleteRequestSchema,
   snapshotCreatedSchema,
@@ -30,6 +31,7 @@ import {
   heartbeatResponseCheck,
   progressRequestCheck,
   readyRequestCheck,
+  secretsResponseCheck,
   shutdownRequestCheck,
   snapshotCompleteRequestCheck,
   snapshotCreatedCheck,
@@ -289,6 +291,7 @@ agree(
       [null],
       ["3000"],
     ),
+    ...not("secrets_generation", undefined, 0, 7, -1, 1.5, "1", null),
   ],
 );
 
@@ -316,6 +319,19 @@ agree(
       {},
       Array.from({ length: 65536 }, () => 80),
     ),
+    ...not("secrets_generation", undefined, 0, 3, -1, 2.5, "3", null),
+  ],
+);
+
+agree(
+  "secrets response",
+  (v) => secretsResponseSchema.safeParse(v),
+  (v) => secretsResponseCheck.safeParse(v),
+  { user_secrets: { API_TOKEN: "v", DB_URL: "" }, secrets_generation: 2, more: 1 },
+  [
+    ...wholes,
+    ...not("user_secrets", {}, undefined, null, [], { "not a name": "v" }, { A: 1 }, { __proto__: "x" }),
+    ...not("secrets_generation", 0, undefined, -1, 1.5, "2", null),
   ],
 );
 

@@ -55,6 +55,33 @@ describe("control-plane client", () => {
     expect(cp.requests[1]?.body).toEqual({ runtime: "host" });
   });
 
+  test("secrets: a GET with the callback token, no body; a malformed answer is an error naming no value", async () => {
+    let answer: unknown = { user_secrets: { API_TOKEN: "v-Qx7" }, secrets_generation: 2 };
+    const methods: string[] = [];
+    const { cp, client } = setup({
+      secrets: () => Response.json(answer),
+    });
+    const spy = createControlPlaneClient({
+      baseUrl: cp.url,
+      workspaceId: "ws1",
+      fetch: (async (url: string, init: RequestInit) => {
+        methods.push(`${init.method} ${init.body === undefined ? "no body" : "body"}`);
+        return fetch(url, init);
+      }) as typeof fetch,
+    });
+    spy.setCallbackToken(TOKEN);
+    expect(await spy.secrets()).toMatchObject({
+      ok: true,
+      data: { user_secrets: { API_TOKEN: "v-Qx7" }, secrets_generation: 2 },
+    });
+    expect(methods).toEqual(["GET no body"]);
+    expect(cp.of("secrets")[0]?.auth).toBe(`Bearer ${TOKEN}`);
+    answer = { user_secrets: { API_TOKEN: 5 }, secrets_generation: 2, leak: "v-Qx7" };
+    const bad = await client.secrets();
+    expect(bad.ok).toBe(false);
+    expect(JSON.stringify(bad)).not.toContain("v-Qx7");
+  });
+
   test("retries 5xx and network errors with backoff, then succeeds", async () => {
     const { cp, client, sleeps } = setup({
       progress: (_r, n) => (n <= 2 ? new Response("oops", { status: 502 }) : Response.json({})),

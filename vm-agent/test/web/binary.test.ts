@@ -70,6 +70,12 @@ describe.skipIf(process.arch !== "x64")("compiled berth-agent serve --config", (
     await until(() => messages().includes(hostLine), "the host-runtime progress line", 10_000);
     expect(messages()).toContain(hostLine);
     expect(a.proc.exitCode).toBeNull();
+    // Once up, the pages booting touched go back to the kernel (src/sys/resident.ts); the terminal
+    // below then works from a trimmed process.
+    const released = /memory: released the binary's idle pages \(RSS ([\d.]+) -> ([\d.]+) MB\)/;
+    await until(() => released.test(a.output()), "the release of the binary's pages", 10_000);
+    const [, before, after] = released.exec(a.output()) ?? [];
+    expect(Number(after)).toBeLessThan(Number(before));
   }, 25_000);
 
   test("serves a terminal Chromium can type in", async () => {

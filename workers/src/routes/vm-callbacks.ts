@@ -4,6 +4,7 @@ import {
   heartbeatRequestSchema,
   progressRequestSchema,
   readyRequestSchema,
+  secretsResponseSchema,
   shutdownRequestSchema,
   workspaceStates,
 } from "@berth/protocol";
@@ -12,6 +13,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { Workspace } from "../db/schema/index.ts";
 import type { Env } from "../env.ts";
+import { secretsForAgent } from "../environment/restart.ts";
 import { ApiError } from "../http/errors.ts";
 import {
   errorResponses,
@@ -92,6 +94,22 @@ const bootstrap = createRoute({
   },
 });
 
+const secretsRoute = createRoute({
+  operationId: "vmSecrets",
+  method: "get",
+  path: "/{id}/secrets",
+  tags,
+  security: vmCallbackSecurity,
+  summary: "The owner's current secrets for this workspace's repository (after a restart of its environment)",
+  middleware: [callbackAuth],
+  request: { params: idParam },
+  responses: {
+    200: jsonResponse(secretsResponseSchema, "Secrets for this VM only"),
+    401: errorResponses[401],
+    409: { description: "The workspace is stopping or gone", content: errorResponses[401].content },
+  },
+});
+
 export const vmCallbackRoutes = new OpenAPIHono<VmEnv>({ defaultHook: validationHook })
   .openapi(bootstrap, async (c) => {
     const deps = lifecycleDeps(c.env);
@@ -130,7 +148,12 @@ export const vmCallbackRoutes = new OpenAPIHono<VmEnv>({ defaultHook: validation
       "heartbeat",
       "Activity, idle status and listening ports; answers with the ports made public",
       heartbeatRequestSchema,
-      stateSchema.extend({ public_ports: z.array(z.number().int()) }),
+      stateSchema.extend({
+        public_ports: z.array(z.number().int()),
+        secrets_generation: z.number().int().openapi({
+          description: "Fetch the secrets again (GET …/secrets) when this differs from what you applied",
+        }),
+      }),
     ),
     async (c) => {
       const deps = lifecycleDeps(c.env);
@@ -138,6 +161,11 @@ export const vmCallbackRoutes = new OpenAPIHono<VmEnv>({ defaultHook: validation
       return c.json(await recordHeartbeat(deps, ws, c.req.valid("json")), 200);
     },
   )
+  .openapi(secretsRoute, async (c) => {
+    const deps = lifecycleDeps(c.env);
+    const box = new SecretBox(c.env.ENCRYPTION_KEY);
+    return c.json(await secretsForAgent(deps, box, c.get("workspace")), 200);
+  })
   .openapi(
     route("vmShutdown", "shutdown", "The VM asks to be destroyed", shutdownRequestSchema, stateSchema, 202),
     async (c) => {

@@ -64,6 +64,21 @@ export const workspaceSchema = z
   })
   .openapi("Workspace");
 
+export const environmentSchema = z
+  .object({
+    secrets_generation: z.number().int().openapi({
+      description: "How many times you restarted this workspace's environment",
+    }),
+    applied_generation: z.number().int().openapi({
+      description: "The last restart the agent applied: new terminals get the secrets it fetched then",
+    }),
+    restart: z.enum(["none", "pending", "applied"]).openapi({
+      description:
+        "none: never restarted; pending: the agent has yet to fetch your secrets; applied: new terminals get your current secrets, terminals open before keep theirs",
+    }),
+  })
+  .openapi("WorkspaceEnvironment");
+
 export const workspaceDetailSchema = workspaceSchema
   .extend({
     server_id: z.number().nullable(),
@@ -82,8 +97,9 @@ export const workspaceDetailSchema = workspaceSchema
     progress: z.array(z.object({ at: z.string(), message: z.string() })),
     secrets_changed_since_start: z.boolean().openapi({
       description:
-        "You set or deleted a secret after this workspace received its secrets: its terminals still have the values it started with; a new workspace gets the new ones",
+        "You set or deleted a secret after this workspace last received its secrets: its terminals have the older values until you restart its environment (POST …/environment/restart)",
     }),
+    environment: environmentSchema,
   })
   .openapi("WorkspaceDetail");
 

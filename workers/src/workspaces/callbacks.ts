@@ -2,6 +2,7 @@ import { errorCodes, type HeartbeatRequest, type ShutdownRequest } from "@berth/
 import { and, eq, isNull } from "drizzle-orm";
 import { readClaudeKey } from "../credentials/claude-key.ts";
 import { type Workspace, workspaces } from "../db/schema/index.ts";
+import { noteAppliedGeneration } from "../environment/restart.ts";
 import { secretsForWorkspace } from "../environment/user-secrets.ts";
 import { ApiError } from "../http/errors.ts";
 import type { SecretBox } from "../security/secret-box.ts";
@@ -115,7 +116,9 @@ export async function markReady(deps: LifecycleDeps, ws: Workspace, runtime: str
 }
 
 export async function recordHeartbeat(deps: LifecycleDeps, ws: Workspace, beat: HeartbeatRequest) {
-  if (isTerminal(ws.state) || ws.state === "stopping") return { state: ws.state, public_ports: [] };
+  if (isTerminal(ws.state) || ws.state === "stopping") {
+    return { state: ws.state, public_ports: [], secrets_generation: ws.secretsGeneration };
+  }
   // Past events (last input) cannot be in the future; the shutdown deadline is, but within a day.
   const past = (iso: string | null | undefined) =>
     iso ? new Date(Math.min(Date.parse(iso), deps.now())) : null;
@@ -132,7 +135,13 @@ export async function recordHeartbeat(deps: LifecycleDeps, ws: Workspace, beat: 
   });
   // An older agent sends no ports: nothing is known then, so nothing is marked as stopped.
   if (beat.ports) await syncReportedPorts(deps.db, ws.id, beat.ports, deps.now());
-  return { state: ws.state, public_ports: await publicPorts(deps.db, ws.id) };
+  // An older agent says nothing about secrets: nothing is known to be applied then.
+  if (beat.secrets_generation !== undefined) await noteAppliedGeneration(deps, ws, beat.secrets_generation);
+  return {
+    state: ws.state,
+    public_ports: await publicPorts(deps.db, ws.id),
+    secrets_generation: ws.secretsGeneration,
+  };
 }
 
 export async function requestShutdown(deps: LifecycleDeps, ws: Workspace, request: ShutdownRequest) {

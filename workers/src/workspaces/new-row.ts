@@ -43,6 +43,9 @@ export function newWorkspaceRow(fields: NewWorkspaceFields, now: Date): Workspac
     idleShutdownAt: null,
     endedAt: null,
     lastError: null,
+    secretsGeneration: 0,
+    secretsAppliedGeneration: 0,
+    secretsFetchedAt: null,
     createdAt: now,
     updatedAt: now,
   };

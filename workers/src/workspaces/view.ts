@@ -1,4 +1,5 @@
 import type { Workspace, WorkspaceEvent } from "../db/schema/index.ts";
+import { restartState } from "../environment/restart.ts";
 import type { Settings } from "../settings.ts";
 import { costSoFar } from "./policy.ts";
 
@@ -47,7 +48,8 @@ export function workspaceDetail(
   now = Date.now(),
   secretsChangedAt: Date | null = null,
 ) {
-  const started = ws.bootstrapRedeemedAt;
+  // The secrets the VM has were read at bootstrap, or at the last fetch after a restart.
+  const loaded = ws.secretsFetchedAt ?? ws.bootstrapRedeemedAt;
   return {
     ...workspaceSummary(ws, settings, now),
     server_id: ws.serverId,
@@ -65,7 +67,12 @@ export function workspaceDetail(
     },
     progress: progress.map((e) => ({ at: e.at.toISOString(), message: e.message })),
     secrets_changed_since_start:
-      started !== null && secretsChangedAt !== null && secretsChangedAt.getTime() > started.getTime(),
+      loaded !== null && secretsChangedAt !== null && secretsChangedAt.getTime() > loaded.getTime(),
+    environment: {
+      secrets_generation: ws.secretsGeneration,
+      applied_generation: ws.secretsAppliedGeneration,
+      restart: restartState(ws),
+    },
   };
 }
 

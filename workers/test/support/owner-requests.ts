@@ -70,6 +70,7 @@ export const ownerRequests: Record<string, (fx: MatrixFixture) => OwnerRequest> 
     body: { visibility: "public" },
     expect: 200,
   }),
+  restartWorkspaceEnvironment: (fx) => ({ params: { id: fx.main.id }, expect: 202 }),
   createWorkspace: (fx) => ({ body: { repo_url: fx.repoUrl }, expect: 201, after: rememberWorkspace }),
   listWorkspaces: () => ({ query: { include_ended: "true" }, expect: 200 }),
   getWorkspace: (fx) => ({ params: { id: fx.main.id }, expect: 200 }),
@@ -81,6 +82,7 @@ export const ownerRequests: Record<string, (fx: MatrixFixture) => OwnerRequest> 
   vmBootstrap: (fx) => ({ params: { id: fx.fresh.id }, expect: 200 }),
   vmProgress: (fx) => ({ params: { id: fx.main.id }, body: { step: "clone", message: "ok" }, expect: 200 }),
   vmReady: (fx) => ({ params: { id: fx.main.id }, body: { runtime: "host" }, expect: 200 }),
+  vmSecrets: (fx) => ({ params: { id: fx.main.id }, expect: 200 }),
   vmHeartbeat: (fx) => ({ params: { id: fx.main.id }, body: heartbeat, expect: 200 }),
   vmShutdown: (fx) => ({
     params: { id: fx.main.id },

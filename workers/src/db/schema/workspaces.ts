@@ -48,6 +48,13 @@ export const workspaces = sqliteTable(
     idleShutdownAt: ms("idle_shutdown_at"),
     endedAt: ms("ended_at"),
     lastError: text("last_error"),
+    /** Bumped by each "restart the environment": the agent fetches the owner's secrets again when
+     * this differs from what it last applied (told in the heartbeat's answer). */
+    secretsGeneration: integer("secrets_generation").notNull().default(0),
+    /** The generation the agent last said it applied (heartbeat). */
+    secretsAppliedGeneration: integer("secrets_applied_generation").notNull().default(0),
+    /** When the agent last read the secrets after a restart of the environment (null: only at bootstrap). */
+    secretsFetchedAt: ms("secrets_fetched_at"),
     createdAt: ms("created_at").notNull(),
     updatedAt: ms("updated_at").notNull(),
   },
