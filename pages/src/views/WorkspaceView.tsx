@@ -8,6 +8,7 @@ import { usePolled } from "../lib/hooks.ts";
 import { fastPollMs, isChanging, isEnded } from "../lib/states.ts";
 import { AgentPanel } from "./AgentPanel.tsx";
 import { PortsPanel } from "./PortsPanel.tsx";
+import { SleepPanel } from "./SleepPanel.tsx";
 import { WorkspaceActions } from "./WorkspaceActions.tsx";
 import { WorkspaceFacts } from "./WorkspaceFacts.tsx";
 
@@ -59,7 +60,7 @@ export function WorkspaceView({ id }: { id: string }) {
         <StateBadge state={ws.state} />
       </div>
       {ws.state_reason && <p className="muted">{ws.state_reason}</p>}
-      {ws.last_error && ws.state === "failed" && (
+      {ws.last_error && (ws.state === "failed" || ws.state === "asleep") && (
         <p className="error-box" role="alert">
           {ws.last_error}
         </p>
@@ -74,6 +75,7 @@ export function WorkspaceView({ id }: { id: string }) {
       )}
       {ws.state === "ready" && <AgentPanel ws={ws} />}
       {ws.state === "ready" && <PortsPanel id={ws.id} />}
+      <SleepPanel ws={ws} />
       <WorkspaceFacts ws={ws} />
       <BootProgress ws={ws} />
       <Timeline events={events} />

@@ -43,6 +43,23 @@ export const createWorkspaceBody = z
   .strict()
   .openapi("CreateWorkspace");
 
+const sleepSchema = z
+  .object({
+    asleep_at: z.string(),
+    snapshot: z
+      .object({ id: z.string(), kind: z.string(), size_bytes: z.number(), created_at: z.string() })
+      .nullable()
+      .openapi({
+        description: "What a wake restores; null: no snapshot exists, the work since boot was lost",
+      }),
+    stored_bytes: z.number(),
+    monthly_storage_eur: z.number(),
+    expires_at: z.string(),
+    expires_soon: z.boolean(),
+    retention_days: z.number(),
+  })
+  .openapi("WorkspaceSleep");
+
 export const workspaceSchema = z
   .object({
     id: z.string(),
@@ -61,6 +78,9 @@ export const workspaceSchema = z
     ended_at: z.string().nullable(),
     last_activity_at: z.string().nullable(),
     cost: z.object({ hourly_eur: z.number().nullable(), total_eur: z.number(), billed_hours: z.number() }),
+    sleep: sleepSchema.nullable().openapi({
+      description: "While asleep: what is kept, what storing it costs, and when it expires",
+    }),
   })
   .openapi("Workspace");
 

@@ -43,6 +43,13 @@ export function newWorkspaceRow(fields: NewWorkspaceFields, now: Date): Workspac
     idleShutdownAt: null,
     endedAt: null,
     lastError: null,
+    snapshotKeyCiphertext: null,
+    restoreSnapshotId: null,
+    asleepAt: null,
+    sleepSnapshotId: null,
+    snapshotRetentionDays: null,
+    priorBilledHours: 0,
+    priorCostEur: 0,
     createdAt: now,
     updatedAt: now,
   };
