@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { partKey } from "../src/snapshots/store.ts";
 import { reconcileWorkspace } from "../src/workspaces/reconcile.ts";
 import {
+  createWorkspace,
   depsAt,
   expectInvariants,
   load,
@@ -196,8 +197,12 @@ describe("wake: a new VM restores the snapshot", () => {
     expect(ws.state).toBe("asleep");
     expect(ws.stateReason).toContain("wake failed");
     expect(ws.stateReason).toContain("the snapshot is kept");
-    expect(ws.lastError).toContain("corrupted");
+    expect(ws.stateReason).toContain("is corrupted (part 0 failed its AES-GCM authentication");
     expect((await snapshotRow(sid))?.state).toBe("verified");
+    // Its retention runs again, still counted from when it first fell asleep.
+    expect((await snapshotRow(sid))?.expiresAt?.getTime()).toBe(
+      (ws.asleepAt?.getTime() ?? 0) + 30 * 86_400_000,
+    );
     expect(await snapshotObjects(id, sid)).toHaveLength(1);
     await reconcileWorkspace(depsAt(), ws);
     expect(await serversOf(id)).toEqual([]);
@@ -263,6 +268,17 @@ describe("retention and orphans", () => {
     expect(await snapshotRow(sid)).toBeUndefined();
     expect(await snapshotObjects(id, sid)).toEqual([]);
     await sweepSnapshots(depsAt(31 * day));
+  });
+
+  it("keeps snapshots for the days a workspace was created with", async () => {
+    const cookie = await signIn(freshLogin("shortkeep"));
+    const { res, body } = await createWorkspace(cookie, { snapshot_retention_days: 2 });
+    expect(res.status).toBe(201);
+    expect((await load(body.id)).snapshotRetentionDays).toBe(2);
+    const bad = await createWorkspace(cookie, { snapshot_retention_days: 0 });
+    expect(bad.res.status).toBe(422);
+    await api(`/api/workspaces/${body.id}`, { method: "DELETE", headers: { cookie } });
+    await waitForState(body.id, "deleted");
   });
 
   it("sweeps expired snapshot rows and R2 objects no snapshot owns, sparing uploads in flight", async () => {

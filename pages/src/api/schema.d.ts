@@ -625,6 +625,8 @@ export interface components {
             server_type?: string;
             location?: string;
             idle_timeout_minutes?: number;
+            /** @description Days its snapshots are kept once it is asleep (default: SNAPSHOT_RETENTION_DAYS, 30) */
+            snapshot_retention_days?: number;
         };
         WorkspaceDetail: components["schemas"]["Workspace"] & {
             server_id: number | null;

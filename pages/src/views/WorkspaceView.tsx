@@ -59,8 +59,15 @@ export function WorkspaceView({ id }: { id: string }) {
         <h1 id="ws-heading">{ws.name}</h1>
         <StateBadge state={ws.state} />
       </div>
-      {ws.state_reason && <p className="muted">{ws.state_reason}</p>}
-      {ws.last_error && (ws.state === "failed" || ws.state === "asleep") && (
+      {ws.state_reason &&
+        (ws.state === "asleep" && ws.state_reason.startsWith("wake failed") ? (
+          <p className="error-box" role="alert" data-testid="wake-failed">
+            {ws.state_reason}
+          </p>
+        ) : (
+          <p className="muted">{ws.state_reason}</p>
+        ))}
+      {ws.last_error && ws.state === "failed" && (
         <p className="error-box" role="alert">
           {ws.last_error}
         </p>

@@ -39,6 +39,9 @@ export const createWorkspaceBody = z
       .regex(/^[a-z0-9-]{2,16}$/, "must be a Hetzner location such as fsn1")
       .optional(),
     idle_timeout_minutes: z.number().int().min(5).max(1440).optional(),
+    snapshot_retention_days: z.number().int().min(1).max(365).optional().openapi({
+      description: "Days its snapshots are kept once it is asleep (default: SNAPSHOT_RETENTION_DAYS, 30)",
+    }),
   })
   .strict()
   .openapi("CreateWorkspace");

@@ -210,12 +210,15 @@ export const workspaceRoutes = new OpenAPIHono<AuthedEnv>({ defaultHook: validat
   .openapi(get, async (c) => {
     const deps = lifecycleDeps(c.env);
     const ws = await loadOwned(deps, c.req.valid("param").id, c.get("user").id);
-    const progress = await deps.db
-      .select()
-      .from(workspaceEvents)
-      .where(and(eq(workspaceEvents.workspaceId, ws.id), eq(workspaceEvents.type, "progress")))
-      .orderBy(asc(workspaceEvents.id))
-      .limit(200);
+    // The newest lines, oldest first: after a wake, the restore's progress is what matters.
+    const progress = (
+      await deps.db
+        .select()
+        .from(workspaceEvents)
+        .where(and(eq(workspaceEvents.workspaceId, ws.id), eq(workspaceEvents.type, "progress")))
+        .orderBy(desc(workspaceEvents.id))
+        .limit(200)
+    ).reverse();
     const changed = await secretsChangedAt(deps.db, ws.ownerId);
     const stored = (await snapshotsByWorkspace(deps.db, [ws.id])).get(ws.id) ?? [];
     return c.json(workspaceDetail(ws, progress, deps.settings, deps.now(), changed, stored), 200);

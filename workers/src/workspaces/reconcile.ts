@@ -75,8 +75,8 @@ export async function reconcileWorkspace(
       ws = await verifyRunning(deps, ws, observed);
     if (ws.state === "stopping" || isTerminal(ws.state)) ws = await cleanUp(deps, ws, observed);
     if (ws.state === "asleep" && ownsSomething(observed)) ws = await cleanUp(deps, ws, observed);
-    if (ws.lastError && ws.state !== "asleep") await updateWorkspace(deps.db, ws.id, { lastError: null });
-    return ws.state === "asleep" ? ws : { ...ws, lastError: null };
+    if (ws.lastError) await updateWorkspace(deps.db, ws.id, { lastError: null });
+    return { ...ws, lastError: null };
   } catch (err) {
     return await recordFailure(deps, ws, err);
   }

@@ -18,6 +18,7 @@ export interface CreateWorkspaceInput {
   server_type?: string | undefined;
   location?: string | undefined;
   idle_timeout_minutes?: number | undefined;
+  snapshot_retention_days?: number | undefined;
 }
 
 function nameFromRepo(repoUrl: string): string {
@@ -146,6 +147,7 @@ export async function createWorkspace(
     },
     now,
   );
+  row.snapshotRetentionDays = input.snapshot_retention_days ?? null;
   try {
     // Insert and enforce both limits in one D1 batch (a transaction), so parallel creates cannot
     // all pass the count checks above: whichever lands past a limit removes itself.
@@ -196,7 +198,7 @@ export async function stopWorkspace(
   }
   if (!isStoppable(current.state)) return current;
   if (current.state === "ready") return (await transition(deps.db, current, "sleeping", reason)) ?? current;
-  if (isWaking(current)) return wakeFailed(deps, current, `${reason} before it was up`);
+  if (isWaking(current)) return wakeFailed(deps, current, `${reason} before it was up`, "cancelled");
   return (await transition(deps.db, current, "stopping", reason)) ?? current;
 }
 

@@ -1,6 +1,6 @@
 import { errorCodes } from "@berth/protocol";
 import { and, eq, isNotNull } from "drizzle-orm";
-import { type Snapshot, snapshots, type Workspace } from "../db/schema/index.ts";
+import { type Snapshot, snapshots, type Workspace, workspaceEvents } from "../db/schema/index.ts";
 import { ApiError } from "../http/errors.ts";
 import { formatBytes } from "../snapshots/format.ts";
 import { deleteSnapshots, latestVerified, loadSnapshot, verifiedSnapshots } from "../snapshots/store.ts";
@@ -158,6 +158,15 @@ export async function wakeWorkspace(deps: LifecycleDeps, ws: Workspace): Promise
       `the workspace is ${now?.state ?? "gone"}; only an asleep workspace wakes`,
     );
   }
+  // Nothing expires during the wake (a failed wake sets the expiry again). The earlier VMs' boot
+  // lines go, so the new VM's restore progress has the log to itself (progress lines are capped).
+  await deps.db
+    .update(snapshots)
+    .set({ expiresAt: null })
+    .where(and(eq(snapshots.workspaceId, ws.id), isNotNull(snapshots.expiresAt)));
+  await deps.db
+    .delete(workspaceEvents)
+    .where(and(eq(workspaceEvents.workspaceId, ws.id), eq(workspaceEvents.type, "progress")));
   return waking;
 }
 
@@ -165,23 +174,30 @@ export async function wakeWorkspace(deps: LifecycleDeps, ws: Workspace): Promise
  * A wake that cannot finish goes back to asleep with its reason; the snapshot stays (a retry, or a
  * person, may still get at it). The reconcile removes the new VM.
  */
-export async function wakeFailed(deps: LifecycleDeps, ws: Workspace, why: string): Promise<Workspace> {
+export async function wakeFailed(
+  deps: LifecycleDeps,
+  ws: Workspace,
+  why: string,
+  how: "failed" | "cancelled" = "failed",
+): Promise<Workspace> {
   if (!isWaking(ws) || !["waking", "provisioning", "booting"].includes(ws.state)) return ws;
-  const back = await transition(deps.db, ws, "asleep", `wake failed: ${why}; the snapshot is kept`, {
+  const back = await transition(deps.db, ws, "asleep", `wake ${how}: ${why}; the snapshot is kept`, {
     ...billingFold(ws, deps.now()),
     restoreSnapshotId: null,
-    lastError: `wake failed: ${why}`.slice(0, 2000),
   });
-  return back ?? (await loadWorkspace(deps.db, ws.id)) ?? ws;
-}
-
-/** The wake finished: its snapshots no longer expire (a ready workspace keeps them by count). */
-export async function wakeDone(deps: LifecycleDeps, ws: Workspace) {
-  if (!ws.asleepAt) return;
+  if (!back) return (await loadWorkspace(deps.db, ws.id)) ?? ws;
+  // Retention still counts from when it first fell asleep.
+  const expiresAt = new Date((ws.asleepAt?.getTime() ?? deps.now()) + retentionMs(deps, ws));
   await deps.db
     .update(snapshots)
-    .set({ expiresAt: null })
-    .where(and(eq(snapshots.workspaceId, ws.id), isNotNull(snapshots.expiresAt)));
+    .set({ expiresAt })
+    .where(and(eq(snapshots.workspaceId, ws.id), eq(snapshots.state, "verified")));
+  return back;
+}
+
+/** The wake finished (its snapshots stopped expiring when it began). */
+export async function wakeDone(deps: LifecycleDeps, ws: Workspace) {
+  if (!ws.asleepAt) return;
   await recordEvent(
     deps.db,
     ws.id,
