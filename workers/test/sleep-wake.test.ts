@@ -233,6 +233,26 @@ describe("wake: a new VM restores the snapshot", () => {
     await expectInvariants();
   });
 
+  it("a delete right after a wake began wins too: nothing is left behind", async () => {
+    const cookie = await signIn(freshLogin("race2"));
+    const { id, sid, oldToken } = await asleepWorkspace(cookie, randomBytes(4000));
+    // The old VM's token reads nothing of an asleep workspace.
+    expect((await vmRequest(`${id}/snapshots/${sid}`, oldToken)).status).toBe(404);
+    expect((await post(cookie, `/api/workspaces/${id}/wake`)).status).toBe(202);
+    expect((await api(`/api/workspaces/${id}`, { method: "DELETE", headers: { cookie } })).status).toBe(202);
+    await waitForState(id, "deleted");
+    await waitFor("the workspace to own nothing", async () => {
+      await reconcileWorkspace(depsAt(), await load(id), {
+        servers: await serversOf(id),
+        records: await recordsOf(id),
+      });
+      return (await serversOf(id)).length === 0 && (await recordsOf(id)).length === 0;
+    });
+    expect(await snapshotRow(sid)).toBeUndefined();
+    expect(await objectKeys(`ws/${id}/`)).toEqual([]);
+    await expectInvariants();
+  });
+
   it("a stop during a wake cancels it: back to asleep, snapshot kept", async () => {
     const cookie = await signIn(freshLogin("cancel"));
     const { id, sid } = await asleepWorkspace(cookie, randomBytes(1000));

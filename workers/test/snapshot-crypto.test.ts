@@ -43,5 +43,15 @@ describe("snapshot part encryption (AES-256-GCM, a per-workspace key)", () => {
     const body = new Response(randomBytes(5000)).body;
     await expect(readCapped(body, 4096)).rejects.toMatchObject({ status: 413 });
     expect((await readCapped(new Response(randomBytes(4096)).body, 4096)).length).toBe(4096);
+    await expect(readCapped(new Response(randomBytes(10)).body, 4096, 5000)).rejects.toMatchObject({
+      status: 413,
+    });
+    // A body longer than it said still stops at the limit; one shorter is what it is.
+    await expect(readCapped(new Response(randomBytes(5000)).body, 4096, 100)).rejects.toMatchObject({
+      status: 413,
+    });
+    const bytes = randomBytes(3000);
+    expect(await readCapped(new Response(bytes).body, 4096)).toEqual(bytes);
+    expect(await readCapped(new Response(bytes).body, 4096, 4000)).toEqual(bytes);
   });
 });

@@ -141,7 +141,9 @@ export const vmSnapshotRoutes = new OpenAPIHono<VmEnv>({ defaultHook: validation
   .openapi(putPartRoute, async (c) => {
     const deps = lifecycleDeps(c.env);
     const { sid, n } = c.req.valid("param");
-    const plain = await readCapped(c.req.raw.body, deps.settings.snapshots.partBytes);
+    const length = Number(c.req.header("content-length"));
+    const declared = Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+    const plain = await readCapped(c.req.raw.body, deps.settings.snapshots.partBytes, declared);
     return c.json(await putPart(deps, c.get("workspace"), sid, Number(n), plain), 200);
   })
   .openapi(complete, async (c) => {

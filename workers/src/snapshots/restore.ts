@@ -11,6 +11,8 @@ import { manifestOf } from "./upload.ts";
 const notFound = () => new ApiError(404, errorCodes.notFound, "snapshot not found");
 
 async function verifiedOf(deps: LifecycleDeps, ws: Workspace, snapshotId: string) {
+  // Only a VM that is up or coming up restores: the VM of an asleep or ended workspace reads nothing.
+  if (!["booting", "ready", "sleeping"].includes(ws.state)) throw notFound();
   // Scoped to the caller's own workspace: another workspace's snapshot id is simply not found.
   const row = await loadSnapshot(deps.db, ws.id, snapshotId);
   if (row?.state !== "verified") throw notFound();

@@ -61,37 +61,39 @@ async function uploading(deps: UploadDeps, ws: Workspace, snapshotId: string): P
   return row;
 }
 
-/** Reads a request body, refusing it (413) as soon as it passes `limit` bytes. */
+/**
+ * Reads a request body into one buffer, refusing it (413) as soon as it passes `limit` bytes. With
+ * a Content-Length the buffer is allocated once (no second copy of a part in memory).
+ */
 export async function readCapped(
   body: ReadableStream<Uint8Array> | null,
   limit: number,
+  declared?: number,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const chunks: Uint8Array[] = [];
+  const tooLarge = () =>
+    new ApiError(413, errorCodes.payloadTooLarge, `a part may be at most ${limit} bytes (part_size)`);
+  if (declared !== undefined && declared > limit) throw tooLarge();
+  let out = new Uint8Array(declared ?? Math.min(limit, 1024 * 1024));
   let total = 0;
   if (body) {
     const reader = body.getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      total += value.byteLength;
-      if (total > limit) {
+      if (total + value.byteLength > limit) {
         await reader.cancel();
-        throw new ApiError(
-          413,
-          errorCodes.payloadTooLarge,
-          `a part may be at most ${limit} bytes (part_size)`,
-        );
+        throw tooLarge();
       }
-      chunks.push(value);
+      if (total + value.byteLength > out.length) {
+        const grown = new Uint8Array(Math.min(limit, Math.max(out.length * 2, total + value.byteLength)));
+        grown.set(out.subarray(0, total));
+        out = grown;
+      }
+      out.set(value, total);
+      total += value.byteLength;
     }
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return total === out.length ? out : out.slice(0, total);
 }
 
 /**
