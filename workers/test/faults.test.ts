@@ -169,6 +169,32 @@ describe("faults while falling asleep", () => {
   });
 });
 
+describe("a wake while the old VM is still there", () => {
+  it("never adopts the VM the workspace slept on: it goes, and a new one boots", async () => {
+    const { cookie } = await signInWithId(freshLogin("oldvm"));
+    const { id, callbackToken } = await readyWorkspace(cookie);
+    const oldServer = (await load(id)).serverId;
+    const sid = await uploadSnapshot(id, callbackToken, "sleep", randomBytes(1000));
+    await hetzner.fault({ method: "DELETE", path: `/v1/servers/${oldServer}`, status: 500, times: 1 });
+    expect((await vmCall(id, "shutdown", callbackToken, { reason: "idle", snapshot_id: sid })).status).toBe(
+      202,
+    );
+    await waitFor("the delete to fail", async () => (await load(id)).lastError);
+    expect((await api(`/api/workspaces/${id}/wake`, { method: "POST", headers: { cookie } })).status).toBe(
+      202,
+    );
+    const booting = await waitForState(id, "booting");
+    expect(booting.serverId).not.toBe(oldServer);
+    await waitFor("only the new VM to remain", async () => {
+      const servers = await serversOf(id);
+      return servers.length === 1 && servers[0]?.id === booting.serverId;
+    });
+    await api(`/api/workspaces/${id}`, { method: "DELETE", headers: { cookie } });
+    await waitForState(id, "deleted");
+    await settleAndCheck();
+  });
+});
+
 async function stopAndSettle(deps: ReturnType<typeof depsAt>, id: string) {
   const ws = await load(id);
   const stopping = await transition(deps.db, ws, "stopping", "test cleanup");

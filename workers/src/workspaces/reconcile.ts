@@ -109,8 +109,13 @@ async function serversOf(deps: LifecycleDeps, ws: Workspace, observed?: Observed
 async function provision(deps: LifecycleDeps, start: Workspace, observed?: Observed): Promise<Workspace> {
   let ws = start;
   // Look the label up first: a create whose response was lost must not make a second VM.
-  let [server, ...extra] = await serversOf(deps, ws, observed);
-  for (const duplicate of extra) await deps.servers.deleteServer(duplicate.id);
+  const found = await serversOf(deps, ws, observed);
+  // A wake never adopts the VM the workspace slept on (its removal may still be pending): that one
+  // predates the sleep, and it goes like a duplicate.
+  const asleepAt = ws.asleepAt?.getTime();
+  const stale = asleepAt ? found.filter((s) => Date.parse(s.createdAt) < asleepAt) : [];
+  let [server, ...extra] = found.filter((s) => !stale.includes(s));
+  for (const duplicate of [...stale, ...extra]) await deps.servers.deleteServer(duplicate.id);
   if (!server) server = await createServer(deps, ws, observed?.firewallId);
   if (ws.serverId !== server.id || ws.ipv4 !== server.ipv4) {
     const changes = { serverId: server.id, ipv4: server.ipv4, serverCreatedAt: new Date(server.createdAt) };
