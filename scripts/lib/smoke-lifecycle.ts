@@ -100,21 +100,25 @@ export async function smokeLifecycle(deps: Deps): Promise<string[]> {
   await json(await vm("shutdown", token, { reason: "idle" }), "shutdown");
   log.push("VM callbacks: bootstrap, ready, heartbeat, shutdown");
 
-  await poll("the workspace to be deleted", async () => {
+  // Sent without a sleep snapshot: the workspace falls asleep (saying none exists), its VM goes.
+  await poll("the workspace to be asleep", async () => {
     const d = await json<{ state: string }>(await call(`/api/workspaces/${ws.id}`), "get");
-    return d.state === "deleted" ? d : null;
+    return d.state === "asleep" ? d : null;
   });
-  const after = await json<{ servers: Array<{ id: number }> }>(
-    await fetch(`${deps.hetznerControl}/__berth/state`),
-    "state",
-  );
-  const dnsAfter = await json<{ records: Array<{ comment: string }> }>(
-    await fetch(`${deps.cloudflareControl}/__berth/state`),
-    "dns state",
-  );
-  if (after.servers.some((s) => s.id === server.id)) throw new Error("the server outlived its workspace");
-  if (dnsAfter.records.some((r) => r.comment === dnsCommentOf(ws.id)))
-    throw new Error("DNS records outlived it");
-  log.push("workspace deleted; its server and DNS records are gone");
+  await poll("its server and DNS records to go", async () => {
+    const after = await json<{ servers: Array<{ id: number }> }>(
+      await fetch(`${deps.hetznerControl}/__berth/state`),
+      "state",
+    );
+    const dnsAfter = await json<{ records: Array<{ comment: string }> }>(
+      await fetch(`${deps.cloudflareControl}/__berth/state`),
+      "dns state",
+    );
+    const gone =
+      !after.servers.some((s) => s.id === server.id) &&
+      !dnsAfter.records.some((r) => r.comment === dnsCommentOf(ws.id));
+    return gone ? true : null;
+  });
+  log.push("workspace asleep; its server and DNS records are gone");
   return log;
 }
