@@ -91,6 +91,7 @@ describe("sleep: the VM goes only after a verified snapshot", () => {
     const { id, callbackToken } = await readyWorkspace(cookie);
     const older = await uploadSnapshot(id, callbackToken, "checkpoint", randomBytes(1000));
     const newest = await uploadSnapshot(id, callbackToken, "checkpoint", randomBytes(2000));
+    const { snapshot_id: pending } = await startSnapshot(id, callbackToken, "checkpoint");
     expect((await post(cookie, `/api/workspaces/${id}/stop`)).status).toBe(202);
     const [server] = await serversOf(id);
     await depsAt().servers.deleteServer(server?.id ?? 0);
@@ -101,6 +102,10 @@ describe("sleep: the VM goes only after a verified snapshot", () => {
     expect(ws.stateReason).toMatch(/server disappeared.*checkpoint snapshot of 2\.0 KiB, taken \d+ min ago/);
     expect((await snapshotRow(older))?.state).toBe("verified");
     expect(await recordsOf(id)).toEqual([]);
+    // Uploads are closed once it is asleep: a late part from the old VM is refused.
+    const late = await putPart(id, callbackToken, pending, 0, randomBytes(10));
+    expect(late.status).toBe(409);
+    expect(await late.json()).toMatchObject({ error: { code: "snapshot_wrong_state" } });
     await expectInvariants();
   });
 

@@ -154,7 +154,13 @@ export const vmSnapshotRoutes = new OpenAPIHono<VmEnv>({ defaultHook: validation
     if ("biggest" in body) return refuseTooLarge(deps, ws, sid, body);
     const verified = await completeSnapshot(deps, ws, sid, body);
     if (verified.kind === "checkpoint")
-      c.executionCtx.waitUntil(pruneCheckpoints(deps, ws).then(() => undefined));
+      c.executionCtx.waitUntil(
+        // A prune that fails leaves extra checkpoints until the next one; the sweep never loses data.
+        pruneCheckpoints(deps, ws).then(
+          () => undefined,
+          (err: unknown) => console.error("checkpoint prune failed", ws.id, String(err)),
+        ),
+      );
     return c.json(verified, 200);
   })
   .openapi(manifest, async (c) => {

@@ -56,6 +56,9 @@ export async function createSnapshot(
 async function uploading(deps: UploadDeps, ws: Workspace, snapshotId: string): Promise<Snapshot> {
   const row = await loadSnapshot(deps.db, ws.id, snapshotId);
   if (!row) throw new ApiError(404, errorCodes.notFound, "snapshot not found");
+  // Once the workspace fell asleep (or is being deleted) its old VM adds nothing more.
+  if (ws.state !== "ready" && ws.state !== "sleeping")
+    throw conflict(snapshotErrorCodes.wrongState, `the workspace is ${ws.state}: uploads are closed`);
   if (row.state !== "uploading")
     throw conflict(snapshotErrorCodes.wrongState, `snapshot ${snapshotId} is ${row.state}, not uploading`);
   return row;
