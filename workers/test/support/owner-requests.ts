@@ -117,8 +117,8 @@ export const ownerRequests: Record<string, (fx: MatrixFixture) => OwnerRequest> 
   vmCompleteSnapshot: (fx) => ({
     params: { id: fx.main.id, sid: fx.snapshots.uploading },
     body: { size: 0, sha256: emptySha256, parts: [{ n: 0, size: 0, sha256: emptySha256 }] },
+    // After the part upload above (document order), before vmShutdown puts the workspace to sleep.
     expect: 200,
-    destructive: true,
   }),
   signIn: () => ({ body: { provider: "github", callbackURL: "/" }, expect: 200 }),
   signOut: () => ({ body: {}, expect: 200, destructive: true, endsSession: true }),
