@@ -209,8 +209,7 @@ describe("wake: a new VM restores the snapshot", () => {
       (ws.asleepAt?.getTime() ?? 0) + 30 * 86_400_000,
     );
     expect(await snapshotObjects(id, sid)).toHaveLength(1);
-    await reconcileWorkspace(depsAt(), ws);
-    expect(await serversOf(id)).toEqual([]);
+    await waitFor("the new VM to go", async () => (await serversOf(id)).length === 0);
     expect(await recordsOf(id)).toEqual([]);
     await expectInvariants();
   });

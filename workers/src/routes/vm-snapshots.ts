@@ -18,7 +18,9 @@ import {
   refuseTooLarge,
 } from "../snapshots/upload.ts";
 import { lifecycleDeps } from "../workspaces/deps.ts";
+import { reconcileWorkspace } from "../workspaces/reconcile.ts";
 import { pruneCheckpoints } from "../workspaces/sleep.ts";
+import { loadWorkspace } from "../workspaces/store.ts";
 import { callbackAuth, type VmEnv } from "./vm-callbacks.ts";
 
 /**
@@ -171,7 +173,14 @@ export const vmSnapshotRoutes = new OpenAPIHono<VmEnv>({ defaultHook: validation
   .openapi(getPart, async (c) => {
     const deps = lifecycleDeps(c.env);
     const { sid, n } = c.req.valid("param");
-    const part = await readPart(deps, c.get("workspace"), sid, Number(n));
+    const ws = c.get("workspace");
+    const part = await readPart(deps, ws, sid, Number(n)).catch(async (err: unknown) => {
+      // A corrupted part ended the wake: remove the new VM now rather than at the next sweep.
+      const after = await loadWorkspace(deps.db, ws.id);
+      if (after?.state === "asleep")
+        c.executionCtx.waitUntil(reconcileWorkspace(deps, after).then(() => undefined));
+      throw err;
+    });
     return c.body(part.bytes, 200, {
       "content-type": "application/octet-stream",
       "x-berth-part-sha256": part.sha256,
