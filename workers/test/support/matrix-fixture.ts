@@ -160,7 +160,8 @@ export async function cleanUpFixture(fx: MatrixFixture) {
     for (const row of await ownerRows(user.id)) {
       await waitFor(`workspace ${row.id} to be provisioned`, async () => {
         const ws = await load(row.id);
-        return ws.state !== "creating" && ws.state !== "provisioning";
+        // A wake (the matrix wakes the asleep workspace) provisions a server just the same.
+        return ws.state !== "creating" && ws.state !== "provisioning" && ws.state !== "waking";
       });
     }
     await cleanUpUser(user);
