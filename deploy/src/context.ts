@@ -5,6 +5,8 @@ export const names = {
   database: "berth",
   bucket: "berth-agents",
   bucketBinding: "AGENTS",
+  /** Workspace snapshots (sleep and wake); wrangler.toml binds it as SNAPSHOTS. */
+  snapshotBucket: "berth-snapshots",
   /** What VMs download: the binaries compressed with xz (vm-agent: scripts/build.ts --compress). */
   agentFiles: { x64: "berth-agent-linux-x64.xz", arm64: "berth-agent-linux-arm64.xz" },
 } as const;

@@ -176,6 +176,7 @@ describe("setup:cloudflare", () => {
 
     expect(named(calls, "d1 create berth")).toHaveLength(1);
     expect(named(calls, "r2 bucket create berth-agents")).toHaveLength(1);
+    expect(named(calls, "r2 bucket create berth-snapshots")).toHaveLength(1);
     expect(named(calls, "d1 migrations apply berth --remote")).toHaveLength(1);
     expect(state.pendingMigrations).toBe(false);
 
@@ -262,7 +263,7 @@ describe("setup:cloudflare", () => {
       ...fake.state(),
       workerExists: true,
       d1: [{ name: "berth", uuid: "11111111-2222-3333-4444-555555555555" }],
-      buckets: ["berth-agents"],
+      buckets: ["berth-agents", "berth-snapshots"],
       secrets: { ENCRYPTION_KEY: "x", TERMINAL_SIGNING_KEY: "y", BETTER_AUTH_SECRET: "z" },
     });
     const run = setup([], baseEnv({ ...inputs, ...secretInputs }));

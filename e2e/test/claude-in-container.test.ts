@@ -182,10 +182,10 @@ describe("Claude Code in the devcontainer", () => {
     expect((await detail(id)).state).toBe("ready");
     await terminal.close();
 
-    // Then, with Claude stopped and nobody typing, it goes idle and is deleted.
+    // Then, with Claude stopped and nobody typing, it goes idle and falls asleep (its VM deleted).
     await page.getByTestId("idle-countdown").waitFor({ timeout: 120_000 });
-    await page.locator('[data-state="deleted"]').first().waitFor({ timeout: 180_000 });
-    await screenshot(page, "claude-workspace-deleted");
+    await page.locator('[data-state="asleep"]').first().waitFor({ timeout: 180_000 });
+    await screenshot(page, "claude-workspace-asleep");
   }, 900_000);
 
   it("a Claude killed mid-turn (no Stop) lets its lease lapse, and the workspace still dies", async () => {
@@ -206,7 +206,7 @@ describe("Claude Code in the devcontainer", () => {
     // No Stop hook: the agent counts Claude as working until the lease lapses, then idles out.
     await page.getByTestId("idle-countdown").waitFor({ timeout: (leaseSeconds + 120) * 1000 });
     expect((Date.now() - killed) / 1000).toBeGreaterThan(30);
-    await page.locator('[data-state="deleted"]').first().waitFor({ timeout: 180_000 });
-    console.log(`figure: killed Claude -> workspace deleted ${((Date.now() - killed) / 1000).toFixed(0)} s`);
+    await page.locator('[data-state="asleep"]').first().waitFor({ timeout: 180_000 });
+    console.log(`figure: killed Claude -> workspace asleep ${((Date.now() - killed) / 1000).toFixed(0)} s`);
   }, 900_000);
 });

@@ -86,13 +86,25 @@ describe("the whole loop on one machine", () => {
     await screenshot(terminal, "terminal-replayed");
     await terminal.close();
 
-    // Left alone: the warning, then the VM asks to be deleted.
+    // Left alone: the warning, then the VM asks to go to sleep (its VM is deleted, the workspace asleep).
     await page.getByTestId("idle-countdown").waitFor({ timeout: 90_000 });
     await screenshot(page, "idle-warning");
-    await page.locator('[data-state="deleted"]').first().waitFor({ timeout: 120_000 });
-    await screenshot(page, "deleted");
+    await page.locator('[data-state="asleep"]').first().waitFor({ timeout: 120_000 });
+    await screenshot(page, "asleep");
 
-    // The simulated VM's agent process is gone, and so are its server and DNS records.
+    // The simulated VM's agent process is gone, and so are its server and DNS records (the
+    // workspace is asleep the moment its shutdown lands; the VM goes in the reconcile right after).
+    await expect
+      .poll(
+        async () =>
+          (
+            await json<{ servers: Array<{ labels: Record<string, string> }> }>(
+              `${localCloud.hetzner}/__berth/state`,
+            )
+          ).servers.filter((s) => s.labels["berth.workspace"] === id).length,
+        { timeout: 60_000 },
+      )
+      .toBe(0);
     const vms = await json<Array<{ name: string; state: string; pid: number | null }>>(
       `${localCloud.hetzner}/__berth/vms`,
     );

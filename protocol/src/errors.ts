@@ -39,3 +39,15 @@ export const gitErrorCodes = {
   /** The installation was removed or suspended since the workspace started (403). */
   installationRevoked: "github_installation_revoked",
 } as const;
+
+/** Error codes of the snapshot callbacks (snapshots.ts). */
+export const snapshotErrorCodes = {
+  /** 422: the archive is over SNAPSHOT_MAX_BYTES; the message names the biggest folders. */
+  tooLarge: "snapshot_too_large",
+  /** 409: parts are missing or differ from what was stored; upload them again, then complete. */
+  incomplete: "snapshot_incomplete",
+  /** 422: the stored snapshot failed verification (AES-GCM or a hash): the upload is void. */
+  corrupt: "snapshot_corrupt",
+  /** 409: the snapshot is not in a state for this call (e.g. a part sent after complete). */
+  wrongState: "snapshot_wrong_state",
+} as const;

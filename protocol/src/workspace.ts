@@ -3,6 +3,12 @@ export const workspaceStates = [
   "provisioning",
   "booting",
   "ready",
+  /** The agent uploads its sleep snapshot; the VM goes only once the snapshot is verified. */
+  "sleeping",
+  /** No VM, no DNS records: the work waits in a verified snapshot (or says why there is none). */
+  "asleep",
+  /** A wake was asked for: a new VM is about to be created (then provisioning, booting, ready). */
+  "waking",
   "stopping",
   "deleted",
   "failed",

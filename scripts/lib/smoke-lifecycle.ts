@@ -2,6 +2,7 @@
 // play it: the bootstrap token is read from the server's user_data in the Hetzner stand-in.
 
 import { devDeploymentId } from "./local-env.ts";
+import { smokeSleepWake } from "./smoke-sleep.ts";
 
 /** The comment the local Worker puts on a workspace's DNS records (protocol's dnsComment). */
 const dnsCommentOf = (id: string) => `berth:${devDeploymentId}:workspace=${id}`;
@@ -97,24 +98,22 @@ export async function smokeLifecycle(deps: Deps): Promise<string[]> {
     }),
     "heartbeat",
   );
-  await json(await vm("shutdown", token, { reason: "idle" }), "shutdown");
-  log.push("VM callbacks: bootstrap, ready, heartbeat, shutdown");
-
-  await poll("the workspace to be deleted", async () => {
-    const d = await json<{ state: string }>(await call(`/api/workspaces/${ws.id}`), "get");
-    return d.state === "deleted" ? d : null;
-  });
-  const after = await json<{ servers: Array<{ id: number }> }>(
-    await fetch(`${deps.hetznerControl}/__berth/state`),
-    "state",
+  log.push("VM callbacks: bootstrap, ready, heartbeat");
+  log.push(
+    ...(await smokeSleepWake({
+      baseUrl: deps.baseUrl,
+      workspaceId: ws.id,
+      callbackToken: token,
+      call,
+      poll,
+      servers: async () =>
+        (
+          await json<{ servers: Array<{ id: number; user_data: string; labels: Record<string, string> }> }>(
+            await fetch(`${deps.hetznerControl}/__berth/state`),
+            "hetzner state",
+          )
+        ).servers,
+    })),
   );
-  const dnsAfter = await json<{ records: Array<{ comment: string }> }>(
-    await fetch(`${deps.cloudflareControl}/__berth/state`),
-    "dns state",
-  );
-  if (after.servers.some((s) => s.id === server.id)) throw new Error("the server outlived its workspace");
-  if (dnsAfter.records.some((r) => r.comment === dnsCommentOf(ws.id)))
-    throw new Error("DNS records outlived it");
-  log.push("workspace deleted; its server and DNS records are gone");
   return log;
 }

@@ -16,6 +16,7 @@ import { notInvitedRoutes } from "./routes/not-invited.ts";
 import { secretRoutes } from "./routes/secrets.ts";
 import { serverTypeRoutes } from "./routes/server-types.ts";
 import { vmCallbackRoutes } from "./routes/vm-callbacks.ts";
+import { vmSnapshotRoutes } from "./routes/vm-snapshots.ts";
 import { workspaceEnvironmentRoutes } from "./routes/workspace-environment.ts";
 import { workspacePortRoutes } from "./routes/workspace-ports.ts";
 import { workspaceRoutes } from "./routes/workspaces.ts";
@@ -24,19 +25,21 @@ import { requireSameOriginForCookies } from "./security/same-origin.ts";
 
 /** Largest JSON body any endpoint accepts; nothing Berth takes in comes close. */
 export const maxBodyBytes = 64 * 1024;
+const snapshotPartPath = /^\/api\/vm\/workspaces\/[^/]+\/snapshots\/[^/]+\/parts\/[^/]+$/;
 
 type Routes = OpenAPIHono<{ Bindings: Env }>;
 
 export function createApp() {
   const app = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });
 
-  app.use(
-    "/api/*",
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: (c) =>
-        c.json(errorBody(errorCodes.payloadTooLarge, `request body exceeds ${maxBodyBytes} bytes`), 413),
-    }),
+  const jsonLimit = bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: (c) =>
+      c.json(errorBody(errorCodes.payloadTooLarge, `request body exceeds ${maxBodyBytes} bytes`), 413),
+  });
+  // Snapshot parts are the one raw body: their route reads at most part_size (SNAPSHOT_PART_BYTES).
+  app.use("/api/*", (c, next) =>
+    c.req.method === "PUT" && snapshotPartPath.test(c.req.path) ? next() : jsonLimit(c, next),
   );
 
   app.use("/api/*", requirePlainBodies);
@@ -60,6 +63,7 @@ export function createApp() {
   mount("/api/workspaces", workspaceEnvironmentRoutes);
   mount("/api/server-types", serverTypeRoutes);
   mount("/api/vm/workspaces", vmCallbackRoutes);
+  mount("/api/vm/workspaces", vmSnapshotRoutes);
   app.route("/agent", agentDownloadRoutes);
 
   registerOpenApiDocument(app);

@@ -3,6 +3,8 @@ export interface Env {
   DB: D1Database;
   /** Published berth-agent binaries and their `.sha256` objects. */
   AGENTS?: R2Bucket;
+  /** Workspace snapshots (sleep and checkpoints), each part AES-256-GCM encrypted by the Worker. */
+  SNAPSHOTS?: R2Bucket;
   /** The dashboard's built files (Workers static assets). */
   ASSETS?: Fetcher;
   /** Public origin of the control plane, e.g. https://berth.example.com. */
@@ -74,4 +76,14 @@ export interface Env {
   IDLE_GRACE_MINUTES?: string;
   MAX_LIFETIME_HOURS?: string;
   HEARTBEAT_TIMEOUT_MINUTES?: string;
+  /** Largest snapshot archive (default 2 GiB); bigger fails with the biggest folders named. */
+  SNAPSHOT_MAX_BYTES?: string;
+  /** Largest snapshot part the agent may send (default 16 MiB; Workers bodies stop at 100 MB). */
+  SNAPSHOT_PART_BYTES?: string;
+  /** Days an asleep workspace's snapshots are kept (default 30). */
+  SNAPSHOT_RETENTION_DAYS?: string;
+  /** Newest checkpoints kept per workspace (default 3). */
+  SNAPSHOT_CHECKPOINTS_KEPT?: string;
+  /** How long a sleep may take before it falls back on the newest checkpoint (default 15). */
+  SLEEP_DEADLINE_MINUTES?: string;
 }

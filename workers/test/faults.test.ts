@@ -16,10 +16,12 @@ import {
   recordsOf,
   serversOf,
   sweep,
+  vmCall,
   waitFor,
   waitForState,
 } from "./support/lifecycle.ts";
 import { api, freshLogin, signInWithId } from "./support/session.ts";
+import { randomBytes, uploadSnapshot } from "./support/snapshots.ts";
 
 const later = 3 * 60_000; // past the sweep's in-flight grace
 
@@ -133,7 +135,7 @@ describe("faults while stopping", () => {
     const { id } = await readyWorkspace(cookie);
     const serverId = (await load(id)).serverId;
     await hetzner.fault({ method: "DELETE", path: `/v1/servers/${serverId}`, status: 500, times: 1 });
-    await api(`/api/workspaces/${id}/stop`, { method: "POST", headers: { cookie } });
+    await api(`/api/workspaces/${id}`, { method: "DELETE", headers: { cookie } });
     const stuck = await waitFor("the delete to fail", async () => {
       const ws = await load(id);
       return ws.lastError ? ws : null;
@@ -143,6 +145,52 @@ describe("faults while stopping", () => {
     await sweep(depsAt(later));
     expect((await load(id)).state).toBe("deleted");
     expect(await serversOf(id)).toHaveLength(0);
+    await settleAndCheck();
+  });
+});
+
+describe("faults while falling asleep", () => {
+  it("a server delete failing once leaves the workspace asleep with its VM; the sweep removes the VM", async () => {
+    const { cookie } = await signInWithId(freshLogin("sleepfail"));
+    const { id, callbackToken } = await readyWorkspace(cookie);
+    const serverId = (await load(id)).serverId;
+    const sid = await uploadSnapshot(id, callbackToken, "sleep", randomBytes(1000));
+    await hetzner.fault({ method: "DELETE", path: `/v1/servers/${serverId}`, status: 500, times: 1 });
+    expect((await vmCall(id, "shutdown", callbackToken, { reason: "idle", snapshot_id: sid })).status).toBe(
+      202,
+    );
+    await waitFor("the delete to fail", async () => (await load(id)).lastError);
+    expect((await load(id)).state).toBe("asleep");
+    expect(await serversOf(id)).toHaveLength(1);
+    await sweep(depsAt(later));
+    expect(await serversOf(id)).toHaveLength(0);
+    expect((await load(id)).state).toBe("asleep");
+    await settleAndCheck();
+  });
+});
+
+describe("a wake while the old VM is still there", () => {
+  it("never adopts the VM the workspace slept on: it goes, and a new one boots", async () => {
+    const { cookie } = await signInWithId(freshLogin("oldvm"));
+    const { id, callbackToken } = await readyWorkspace(cookie);
+    const oldServer = (await load(id)).serverId;
+    const sid = await uploadSnapshot(id, callbackToken, "sleep", randomBytes(1000));
+    await hetzner.fault({ method: "DELETE", path: `/v1/servers/${oldServer}`, status: 500, times: 1 });
+    expect((await vmCall(id, "shutdown", callbackToken, { reason: "idle", snapshot_id: sid })).status).toBe(
+      202,
+    );
+    await waitFor("the delete to fail", async () => (await load(id)).lastError);
+    expect((await api(`/api/workspaces/${id}/wake`, { method: "POST", headers: { cookie } })).status).toBe(
+      202,
+    );
+    const booting = await waitForState(id, "booting");
+    expect(booting.serverId).not.toBe(oldServer);
+    await waitFor("only the new VM to remain", async () => {
+      const servers = await serversOf(id);
+      return servers.length === 1 && servers[0]?.id === booting.serverId;
+    });
+    await api(`/api/workspaces/${id}`, { method: "DELETE", headers: { cookie } });
+    await waitForState(id, "deleted");
     await settleAndCheck();
   });
 });

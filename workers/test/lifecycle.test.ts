@@ -19,7 +19,7 @@ import { api, freshLogin, signIn } from "./support/session.ts";
 const claudeKey = "sk-ant-api03-test-key-0123456789abcdefghij";
 
 describe("a workspace's life, driven by the API and the VM's callbacks", () => {
-  it("boots a server with DNS, hands secrets over once, and leaves nothing behind when the VM asks to stop", async () => {
+  it("boots a server with DNS, hands secrets over once, and leaves no VM behind when the VM asks to stop", async () => {
     const cookie = await signIn(freshLogin("life"));
     await api("/api/credentials/claude", {
       method: "PUT",
@@ -107,12 +107,15 @@ describe("a workspace's life, driven by the API and the VM's callbacks", () => {
       expect.arrayContaining(["state", "bootstrap", "bootstrap_refused", "progress"]),
     );
 
+    // An agent that sends no sleep snapshot: asleep on the newest checkpoint, here none, said plainly.
     const shutdown = await vmCall(body.id, "shutdown", token, { reason: "idle" });
     expect(shutdown.status).toBe(202);
-    const deleted = await waitForState(body.id, "deleted");
-    expect(deleted.stateReason).toContain("server and DNS records removed");
-    expect(await serversOf(body.id)).toHaveLength(0);
-    expect(await recordsOf(body.id)).toHaveLength(0);
+    const asleep = await waitForState(body.id, "asleep");
+    expect(asleep.stateReason).toContain("without a sleep snapshot");
+    expect(asleep.stateReason).toContain("the work since the workspace started is lost");
+    await waitFor("its server and DNS records to go", async () =>
+      (await serversOf(body.id)).length === 0 && (await recordsOf(body.id)).length === 0 ? true : null,
+    );
     await expectInvariants();
   });
 

@@ -24,7 +24,8 @@ function withSettings(changes: Partial<LifecycleDeps["settings"]>): LifecycleDep
 
 async function liveEverywhere(): Promise<number> {
   const row = await env.DB.prepare(
-    "select count(*) as n from workspaces where state not in ('deleted', 'failed')",
+    // Asleep workspaces hold no VM and count against no limit.
+    "select count(*) as n from workspaces where state not in ('deleted', 'failed', 'asleep')",
   ).first<{ n: number }>();
   return row?.n ?? 0;
 }

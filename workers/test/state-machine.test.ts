@@ -17,6 +17,17 @@ const legal: Array<[WorkspaceState, WorkspaceState]> = [
   ["booting", "failed"],
   ["ready", "stopping"],
   ["ready", "failed"],
+  ["ready", "sleeping"],
+  ["sleeping", "asleep"],
+  ["sleeping", "stopping"],
+  ["asleep", "waking"],
+  ["asleep", "stopping"],
+  ["waking", "provisioning"],
+  ["waking", "stopping"],
+  ["waking", "asleep"],
+  // A wake that cannot finish goes back to asleep, keeping its snapshot.
+  ["provisioning", "asleep"],
+  ["booting", "asleep"],
   ["stopping", "deleted"],
 ];
 
@@ -28,6 +39,13 @@ describe("workspace state machine", () => {
         expect(canTransition(from, to), `${from} -> ${to}`).toBe(expected);
         if (!expected) expect(() => assertTransition(from, to)).toThrow(IllegalTransitionError);
       }
+    }
+  });
+
+  it("deletes from every live state: a delete wins over a sleep and a wake", () => {
+    for (const from of workspaceStates) {
+      if (from === "deleted" || from === "failed" || from === "stopping") continue;
+      expect(canTransition(from, "stopping"), from).toBe(true);
     }
   });
 
@@ -51,6 +69,10 @@ function ws(state: WorkspaceState, overrides: Partial<Workspace> = {}): Workspac
     readyAt: state === "ready" ? new Date(t0) : null,
     lastHeartbeatAt: null,
     hourlyPrice: 0.0096,
+    priorBilledHours: 0,
+    priorCostEur: 0,
+    asleepAt: null,
+    snapshotRetentionDays: null,
     serverCreatedAt: new Date(t0),
     endedAt: null,
     ...overrides,
@@ -66,18 +88,47 @@ describe("time policy", () => {
     }
   });
 
-  it("stops a ready workspace after five minutes without a heartbeat, counted from the last one", () => {
+  it("sends a ready workspace to sleep after five minutes without a heartbeat, counted from the last one", () => {
     expect(timedDecision(ws("ready"), t0 + 4 * minute, settings)).toBeNull();
-    expect(timedDecision(ws("ready"), t0 + 6 * minute, settings)).toMatchObject({ to: "stopping" });
+    expect(timedDecision(ws("ready"), t0 + 6 * minute, settings)).toMatchObject({ to: "sleeping" });
     const beating = ws("ready", { lastHeartbeatAt: new Date(t0 + 5 * minute) });
     expect(timedDecision(beating, t0 + 9 * minute, settings)).toBeNull();
   });
 
-  it("stops at the maximum lifetime even with fresh heartbeats", () => {
+  it("sleeps at the maximum lifetime even with fresh heartbeats", () => {
     const at = t0 + 12 * 60 * minute + 1;
     const decision = timedDecision(ws("ready", { lastHeartbeatAt: new Date(at) }), at, settings);
-    expect(decision?.to).toBe("stopping");
+    expect(decision?.to).toBe("sleeping");
     expect(decision?.reason).toContain("maximum lifetime");
+  });
+
+  it("falls asleep on a checkpoint when a sleep overruns its deadline or the VM goes silent", () => {
+    const sleeping = ws("sleeping", { lastHeartbeatAt: new Date(t0) });
+    expect(timedDecision(sleeping, t0 + 4 * minute, settings)).toBeNull();
+    expect(timedDecision(sleeping, t0 + 6 * minute, settings)).toMatchObject({ to: "asleep" });
+    const beating = (at: number) => ws("sleeping", { lastHeartbeatAt: new Date(at) });
+    expect(timedDecision(beating(t0 + 14 * minute), t0 + 14 * minute, settings)).toBeNull();
+    const late = timedDecision(beating(t0 + 16 * minute), t0 + 16 * minute, settings);
+    expect(late?.to).toBe("asleep");
+    expect(late?.reason).toContain("did not arrive within 15 min");
+  });
+
+  it("sends a failing wake back to asleep instead of failing the workspace", () => {
+    const asleepAt = new Date(t0 - 60 * minute);
+    for (const state of ["waking", "provisioning", "booting"] as const) {
+      const deadline = settings.deadlinesMs[state];
+      expect(timedDecision(ws(state, { asleepAt }), t0 + deadline + 1, settings)).toMatchObject({
+        to: "asleep",
+      });
+    }
+  });
+
+  it("deletes an asleep workspace once its retention is over (per workspace when set)", () => {
+    const asleep = ws("asleep", { asleepAt: new Date(t0) });
+    expect(timedDecision(asleep, t0 + 29 * 24 * 60 * minute, settings)).toBeNull();
+    expect(timedDecision(asleep, t0 + 31 * 24 * 60 * minute, settings)).toMatchObject({ to: "stopping" });
+    const short = ws("asleep", { asleepAt: new Date(t0), snapshotRetentionDays: 2 });
+    expect(timedDecision(short, t0 + 3 * 24 * 60 * minute, settings)?.reason).toContain("2 days");
   });
 
   it("bills every started hour, stops counting when the workspace ended, and says nothing before a server", () => {

@@ -84,20 +84,22 @@ describe("orphans", () => {
 });
 
 describe("deadlines", () => {
-  it("stops a ready workspace whose agent stopped heartbeating", async () => {
+  it("puts a ready workspace whose agent stopped heartbeating to sleep, and deletes its VM", async () => {
     const cookie = await signIn(freshLogin("silent"));
     const { id } = await readyWorkspace(cookie);
     await sweep(depsAt(minutes(2)));
     expect((await load(id)).state).toBe("ready");
     await sweep(depsAt(minutes(6)));
+    expect((await load(id)).state).toBe("sleeping");
+    await sweep(depsAt(minutes(12)));
     const ws = await load(id);
-    expect(ws.state).toBe("deleted");
-    expect(ws.stateReason).toBe("server and DNS records removed");
+    expect(ws.state).toBe("asleep");
+    expect(ws.stateReason).toContain("no snapshot exists");
     expect(await serversOf(id)).toHaveLength(0);
     expect(await recordsOf(id)).toHaveLength(0);
   });
 
-  it("stops a workspace at its maximum lifetime even while it heartbeats", async () => {
+  it("puts a workspace to sleep at its maximum lifetime even while it heartbeats", async () => {
     const cookie = await signIn(freshLogin("old"));
     const { id } = await readyWorkspace(cookie);
     const deps = depsAt(minutes(12 * 60 + 1));
@@ -106,7 +108,7 @@ describe("deadlines", () => {
       .set({ lastHeartbeatAt: new Date(deps.now()) })
       .where(eq(workspaces.id, id));
     await reconcileWorkspace(deps, await load(id));
-    expect((await load(id)).state).toBe("deleted");
+    expect((await load(id)).state).toBe("sleeping");
     const events = await env.DB.prepare(
       "select message from workspace_events where workspace_id = ? and type = 'state'",
     )
@@ -138,14 +140,16 @@ describe("isolation", () => {
     const b = await readyWorkspace(cookie);
     const serverA = (await load(a.id)).serverId;
     await hetzner.fault({ method: "DELETE", path: `/v1/servers/${serverA}`, status: 500, times: 0 });
-    const report = await sweep(depsAt(minutes(6))); // both missed their heartbeats
+    await sweep(depsAt(minutes(6))); // both missed their heartbeats: sleeping
+    const report = await sweep(depsAt(minutes(12))); // and silent since: asleep, VMs deleted
     expect(report.errors.some((e) => e.includes(a.id))).toBe(true);
-    expect((await load(a.id)).state).toBe("stopping");
-    expect((await load(b.id)).state).toBe("deleted");
+    expect((await load(a.id)).state).toBe("asleep");
+    expect(await serversOf(a.id)).toHaveLength(1);
+    expect((await load(b.id)).state).toBe("asleep");
     expect(await serversOf(b.id)).toHaveLength(0);
     await hetzner.clearFaults();
-    await sweep(depsAt(minutes(7)));
-    expect((await load(a.id)).state).toBe("deleted");
+    await sweep(depsAt(minutes(13)));
+    expect(await serversOf(a.id)).toHaveLength(0);
     await expectInvariants();
   });
 

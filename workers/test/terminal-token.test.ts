@@ -104,12 +104,16 @@ describe("terminal tokens", () => {
     await waitForState(b.id, "deleted");
   });
 
-  it("no token once the workspace is stopping or gone", async () => {
+  it("no token once the workspace is going to sleep, stopping or gone", async () => {
     const b = await readyWorkspace(alice.cookie);
     expect((await askToken(alice.cookie, b.id)).status).toBe(200);
     expect(
       (await api(`/api/workspaces/${b.id}/stop`, { method: "POST", headers: { cookie: alice.cookie } }))
         .status,
+    ).toBe(202);
+    await expectError(await askToken(alice.cookie, b.id), 409, "conflict");
+    expect(
+      (await api(`/api/workspaces/${b.id}`, { method: "DELETE", headers: { cookie: alice.cookie } })).status,
     ).toBe(202);
     await expectError(await askToken(alice.cookie, b.id), 409, "conflict");
     await waitForState(b.id, "deleted");

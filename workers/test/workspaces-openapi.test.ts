@@ -79,8 +79,17 @@ describe("the OpenAPI document covers the workspace and credential routes", () =
     expect(schema?.properties?.idle_timeout_minutes).toMatchObject({ minimum: 5, maximum: 1440 });
     expect(schema?.properties?.repo_url).toMatchObject({ maxLength: 2048 });
     expect(schema?.properties?.name).toMatchObject({ maxLength: 64 });
+    expect(schema?.properties?.snapshot_retention_days).toMatchObject({ minimum: 1, maximum: 365 });
     expect(Object.keys(schema?.properties ?? {}).sort()).toEqual(
-      ["branch", "idle_timeout_minutes", "location", "name", "repo_url", "server_type"].sort(),
+      [
+        "branch",
+        "idle_timeout_minutes",
+        "location",
+        "name",
+        "repo_url",
+        "server_type",
+        "snapshot_retention_days",
+      ].sort(),
     );
     expect(create?.parameters?.find((p) => p.name === "idempotency-key")).toMatchObject({ in: "header" });
     expect(Object.keys(create?.responses ?? {})).toEqual(

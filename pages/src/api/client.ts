@@ -98,6 +98,7 @@ export function createClient(options: ClientOptions = {}) {
     workspaceEvents: (id: string) =>
       request<{ events: WorkspaceEvent[] }>("GET", `/api/workspaces/${enc(id)}/events`),
     stopWorkspace: (id: string) => request<Workspace>("POST", `/api/workspaces/${enc(id)}/stop`),
+    wakeWorkspace: (id: string) => request<Workspace>("POST", `/api/workspaces/${enc(id)}/wake`),
     deleteWorkspace: (id: string) => request<Workspace>("DELETE", `/api/workspaces/${enc(id)}`),
     terminalToken: (id: string) =>
       request<TerminalToken>("POST", `/api/workspaces/${enc(id)}/terminal-token`),

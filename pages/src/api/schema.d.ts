@@ -192,7 +192,7 @@ export interface paths {
         get: operations["getWorkspace"];
         put?: never;
         post?: never;
-        /** Delete: stop it and remove it from your list */
+        /** Delete: remove its VM, DNS records and every snapshot (the work is gone), and remove it from your list */
         delete: operations["deleteWorkspace"];
         options?: never;
         head?: never;
@@ -208,8 +208,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Stop: delete its VM and DNS records (it stays in your list) */
+        /** Stop: a ready workspace goes to sleep (snapshot verified, then its VM and DNS records are deleted); one still starting is stopped */
         post: operations["stopWorkspace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspaces/{id}/wake": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Wake an asleep workspace: a new VM restores its snapshot before the terminal opens */
+        post: operations["wakeWorkspace"];
         delete?: never;
         options?: never;
         head?: never;
@@ -420,6 +437,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/vm/workspaces/{id}/snapshots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a snapshot upload (sleep, or a checkpoint while ready) */
+        post: operations["vmCreateSnapshot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/vm/workspaces/{id}/snapshots/{sid}/parts/{n}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One part, decrypted (a corrupted part ends the wake: the workspace goes back to asleep) */
+        get: operations["vmGetSnapshotPart"];
+        /** Store one part (raw bytes, at most part_size); sending a part again replaces it */
+        put: operations["vmPutSnapshotPart"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/vm/workspaces/{id}/snapshots/{sid}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify the stored parts (sizes, hashes, the whole archive's SHA-256) and mark the snapshot usable; or report it over the cap */
+        post: operations["vmCompleteSnapshot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/vm/workspaces/{id}/snapshots/{sid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The manifest of a verified snapshot of this workspace */
+        get: operations["vmGetSnapshot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/sign-in/social": {
         parameters: {
             query?: never;
@@ -529,7 +615,7 @@ export interface components {
             id: string;
             name: string;
             /** @enum {string} */
-            state: "creating" | "provisioning" | "booting" | "ready" | "stopping" | "deleted" | "failed";
+            state: "creating" | "provisioning" | "booting" | "ready" | "sleeping" | "asleep" | "waking" | "stopping" | "deleted" | "failed";
             state_reason: string | null;
             repo_url: string;
             branch: string | null;
@@ -547,7 +633,24 @@ export interface components {
                 total_eur: number;
                 billed_hours: number;
             };
+            sleep: components["schemas"]["WorkspaceSleep"];
         };
+        /** @description While asleep: what is kept, what storing it costs, and when it expires */
+        WorkspaceSleep: {
+            asleep_at: string;
+            /** @description What a wake restores; null: no snapshot exists, the work since boot was lost */
+            snapshot: {
+                id: string;
+                kind: string;
+                size_bytes: number;
+                created_at: string;
+            } | null;
+            stored_bytes: number;
+            monthly_storage_eur: number;
+            expires_at: string;
+            expires_soon: boolean;
+            retention_days: number;
+        } | null;
         CreateWorkspace: {
             /** @example https://github.com/octocat/Hello-World.git */
             repo_url: string;
@@ -556,6 +659,8 @@ export interface components {
             server_type?: string;
             location?: string;
             idle_timeout_minutes?: number;
+            /** @description Days its snapshots are kept once it is asleep (default: SNAPSHOT_RETENTION_DAYS, 30) */
+            snapshot_retention_days?: number;
         };
         WorkspaceDetail: components["schemas"]["Workspace"] & {
             server_id: number | null;
@@ -1636,6 +1741,66 @@ export interface operations {
             };
         };
     };
+    wakeWorkspace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Waking */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workspace"];
+                };
+            };
+            /** @description not_invited (no longer on the allow-lists), or forbidden: a cookie-authenticated write from another origin than the dashboard */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not asleep, or a limit (live workspaces, monthly budget) is reached */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listWorkspaceEvents: {
         parameters: {
             query?: never;
@@ -2016,6 +2181,17 @@ export interface operations {
                         restore?: {
                             snapshot_id: string;
                         } | null;
+                        task?: {
+                            id: string;
+                            prompt: string;
+                            branch: string;
+                            base_branch: string | null;
+                            max_minutes: number;
+                            /** @enum {string} */
+                            permission_mode: "default" | "acceptEdits" | "plan" | "dontAsk" | "bypassPermissions";
+                            commit_and_push: boolean;
+                            last_turn?: number | null;
+                        } | null;
                     };
                 };
             };
@@ -2147,7 +2323,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        state: "creating" | "provisioning" | "booting" | "ready" | "stopping" | "deleted" | "failed";
+                        state: "creating" | "provisioning" | "booting" | "ready" | "sleeping" | "asleep" | "waking" | "stopping" | "deleted" | "failed";
                     };
                 };
             };
@@ -2235,7 +2411,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        state: "creating" | "provisioning" | "booting" | "ready" | "stopping" | "deleted" | "failed";
+                        state: "creating" | "provisioning" | "booting" | "ready" | "sleeping" | "asleep" | "waking" | "stopping" | "deleted" | "failed";
                         public_ports: number[];
                         /** @description Fetch the secrets again (GET …/secrets) when this differs from what you applied */
                         secrets_generation: number;
@@ -2357,7 +2533,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        state: "creating" | "provisioning" | "booting" | "ready" | "stopping" | "deleted" | "failed";
+                        state: "creating" | "provisioning" | "booting" | "ready" | "sleeping" | "asleep" | "waking" | "stopping" | "deleted" | "failed";
                     };
                 };
             };
@@ -2372,6 +2548,394 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    vmCreateSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "sleep" | "checkpoint";
+                };
+            };
+        };
+        responses: {
+            /** @description Upload its parts, then complete it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        snapshot_id: string;
+                        part_size: number;
+                        max_bytes: number;
+                    };
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not possible in this state, or parts missing */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    vmGetSnapshotPart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                sid: string;
+                n: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The part's plain bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description snapshot_corrupt: the wake failed, the snapshot is kept */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    vmPutSnapshotPart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                sid: string;
+                n: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Stored: its size and SHA-256 as the control plane computed them */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        n: number;
+                        size: number;
+                        sha256: string;
+                    };
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not possible in this state, or parts missing */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Larger than part_size */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The snapshot passed SNAPSHOT_MAX_BYTES */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    vmCompleteSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                sid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    size: number;
+                    sha256: string;
+                    parts: {
+                        n: number;
+                        size: number;
+                        sha256: string;
+                    }[];
+                } | {
+                    size: number;
+                    max_bytes: number;
+                    biggest: {
+                        path: string;
+                        bytes: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Verified */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        size: number;
+                        sha256: string;
+                        parts: {
+                            n: number;
+                            size: number;
+                            sha256: string;
+                        }[];
+                        snapshot_id: string;
+                        /** @enum {string} */
+                        kind: "sleep" | "checkpoint";
+                        /** Format: date-time */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not possible in this state, or parts missing */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description snapshot_too_large (the message names the biggest folders) or snapshot_corrupt: the upload is void */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    vmGetSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                sid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its parts, sizes and hashes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        size: number;
+                        sha256: string;
+                        parts: {
+                            n: number;
+                            size: number;
+                            sha256: string;
+                        }[];
+                        snapshot_id: string;
+                        /** @enum {string} */
+                        kind: "sleep" | "checkpoint";
+                        /** Format: date-time */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

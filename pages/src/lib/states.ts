@@ -1,13 +1,17 @@
 import type { WorkspaceState } from "../api/types.ts";
 
-const starting: readonly WorkspaceState[] = ["creating", "provisioning", "booting"];
+const starting: readonly WorkspaceState[] = ["creating", "provisioning", "booting", "waking"];
 const ended: readonly WorkspaceState[] = ["deleted", "failed"];
 
 export const isStarting = (s: WorkspaceState) => starting.includes(s);
 export const isEnded = (s: WorkspaceState) => ended.includes(s);
-/** Starting or stopping: something is about to change, so poll fast. */
-export const isChanging = (s: WorkspaceState) => isStarting(s) || s === "stopping";
-export const canStop = (s: WorkspaceState) => !isEnded(s) && s !== "stopping";
+/** Starting, going to sleep or stopping: something is about to change, so poll fast. */
+export const isChanging = (s: WorkspaceState) => isStarting(s) || s === "stopping" || s === "sleeping";
+/** A ready workspace's stop is a sleep; one still starting is stopped (a wake goes back to asleep). */
+export const canStop = (s: WorkspaceState) => s === "ready" || isStarting(s);
+export const canWake = (s: WorkspaceState) => s === "asleep";
+/** Delete wins from every state but the end. */
+export const canDelete = (s: WorkspaceState) => !isEnded(s) && s !== "stopping";
 
 export const fastPollMs = 3_000;
 export const slowPollMs = 15_000;
@@ -22,6 +26,9 @@ export const stateLabels: Record<WorkspaceState, string> = {
   provisioning: "Provisioning",
   booting: "Booting",
   ready: "Ready",
+  sleeping: "Going to sleep",
+  asleep: "Asleep",
+  waking: "Waking",
   stopping: "Stopping",
   deleted: "Deleted",
   failed: "Failed",

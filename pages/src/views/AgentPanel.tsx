@@ -31,8 +31,8 @@ export function AgentPanel({ ws }: { ws: WorkspaceDetail }) {
     }
     if (agent.idle_warning && !seen.current.warning) {
       notify(
-        `${ws.name} will stop soon`,
-        "It has been idle. Type in its terminal to keep it.",
+        `${ws.name} is going to sleep soon`,
+        "It has been idle. Its work is saved, then its VM is switched off. Type in its terminal to keep it up.",
         `idle-${ws.id}`,
       );
     }
@@ -56,20 +56,20 @@ export function AgentPanel({ ws }: { ws: WorkspaceDetail }) {
       {agent.idle_warning && (
         <div className="warning" role="alert">
           <p>
-            <strong>Idle: this workspace stops soon.</strong>{" "}
+            <strong>Idle: this workspace is going to sleep.</strong>{" "}
             {left !== null ? (
               <>
-                It will be deleted in{" "}
+                Its work is saved and its VM switched off in{" "}
                 <span role="timer" aria-live="off" data-testid="idle-countdown">
                   {formatCountdown(left)}
                 </span>
                 .
               </>
             ) : (
-              "It will be deleted in a moment."
+              "Its work is saved and its VM switched off in a moment."
             )}
           </p>
-          <p>Type in its terminal to keep it.</p>
+          <p>Type in its terminal to keep it up. Wake it any time later.</p>
         </div>
       )}
       <p className="small muted">

@@ -3,9 +3,10 @@ import { describeError } from "../api/errors.ts";
 import { api } from "../api/instance.ts";
 import type { WorkspaceDetail } from "../api/types.ts";
 import { ConfirmDialog } from "../components/ConfirmDialog.tsx";
-import { canStop } from "../lib/states.ts";
+import { whatDeleteLoses } from "../lib/sleep.ts";
+import { canDelete, canStop, canWake } from "../lib/states.ts";
 
-type Pending = "terminal" | "stop" | "delete" | null;
+type Pending = "terminal" | "stop" | "wake" | "delete" | null;
 
 export function WorkspaceActions({ ws, onChanged }: { ws: WorkspaceDetail; onChanged: () => void }) {
   const [pending, setPending] = useState<Pending>(null);
@@ -37,11 +38,15 @@ export function WorkspaceActions({ ws, onChanged }: { ws: WorkspaceDetail; onCha
     }
   }
 
-  async function run(action: "stop" | "delete") {
+  // A ready workspace's stop is a sleep: its work is saved first, and a wake brings it back.
+  const sleeps = ws.state === "ready";
+
+  async function run(action: "stop" | "wake" | "delete") {
     setPending(action);
     setError(null);
     try {
       if (action === "stop") await api.stopWorkspace(ws.id);
+      else if (action === "wake") await api.wakeWorkspace(ws.id);
       else await api.deleteWorkspace(ws.id);
       setConfirm(null);
       onChanged();
@@ -65,25 +70,33 @@ export function WorkspaceActions({ ws, onChanged }: { ws: WorkspaceDetail; onCha
         >
           Open terminal
         </button>
-        <button
-          type="button"
-          onClick={() => setConfirm("stop")}
-          disabled={!canStop(ws.state) || pending !== null}
-        >
-          Stop
-        </button>
+        {canWake(ws.state) ? (
+          <button type="button" className="primary" onClick={() => run("wake")} disabled={pending !== null}>
+            {pending === "wake" ? "Waking…" : "Wake"}
+          </button>
+        ) : (
+          <button
+            type="button"
+            onClick={() => setConfirm("stop")}
+            disabled={!canStop(ws.state) || pending !== null}
+          >
+            {sleeps || !canStop(ws.state) ? "Sleep" : "Stop"}
+          </button>
+        )}
         <button
           type="button"
           className="danger"
           onClick={() => setConfirm("delete")}
-          disabled={pending !== null}
+          disabled={!canDelete(ws.state) || pending !== null}
         >
           Delete
         </button>
       </div>
       {!ready && (
         <p id="terminal-why" className="small muted">
-          The terminal opens once the workspace is ready.
+          {ws.state === "asleep"
+            ? "The terminal opens once the workspace is awake again."
+            : "The terminal opens once the workspace is ready."}
         </p>
       )}
       {pending === "terminal" && <p role="status">Opening the terminal…</p>}
@@ -101,7 +114,22 @@ export function WorkspaceActions({ ws, onChanged }: { ws: WorkspaceDetail; onCha
           {error}
         </p>
       )}
-      {confirm === "stop" && (
+      {confirm === "stop" && sleeps && (
+        <ConfirmDialog
+          title="Put this workspace to sleep?"
+          confirmLabel="Sleep"
+          busy={pending === "stop"}
+          onConfirm={() => run("stop")}
+          onCancel={() => setConfirm(null)}
+        >
+          <p>
+            Its work (uncommitted changes, unpushed commits, stashes, Claude's conversation, shell history) is
+            saved in an encrypted snapshot, then its VM is deleted. Wake it any time; while asleep it costs
+            only storage (about €0.014 per GB a month).
+          </p>
+        </ConfirmDialog>
+      )}
+      {confirm === "stop" && !sleeps && (
         <ConfirmDialog
           title="Stop this workspace?"
           confirmLabel="Stop"
@@ -109,7 +137,10 @@ export function WorkspaceActions({ ws, onChanged }: { ws: WorkspaceDetail; onCha
           onConfirm={() => run("stop")}
           onCancel={() => setConfirm(null)}
         >
-          <p>Its VM and hostname are deleted; anything not pushed is lost. It stays in your list as ended.</p>
+          <p>
+            It is still starting: its VM and hostname are deleted (a wake goes back to sleep, its snapshot
+            kept).
+          </p>
         </ConfirmDialog>
       )}
       {confirm === "delete" && (
@@ -120,9 +151,8 @@ export function WorkspaceActions({ ws, onChanged }: { ws: WorkspaceDetail; onCha
           onConfirm={() => run("delete")}
           onCancel={() => setConfirm(null)}
         >
-          <p>
-            Its VM and hostname are deleted, anything not pushed is lost, and it disappears from your list.
-          </p>
+          <p data-testid="delete-loses">{whatDeleteLoses(ws)}</p>
+          <p>This cannot be undone.</p>
         </ConfirmDialog>
       )}
     </div>

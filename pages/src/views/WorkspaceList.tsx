@@ -3,8 +3,9 @@ import { api } from "../api/instance.ts";
 import type { Workspace, WorkspacePage } from "../api/types.ts";
 import { StateBadge } from "../components/StateBadge.tsx";
 import { Empty, ErrorMessage, Loading } from "../components/Status.tsx";
-import { formatAgo, formatEur, formatHourly } from "../lib/format.ts";
+import { formatAgo, formatDateTime, formatEur, formatHourly } from "../lib/format.ts";
 import { useNow, usePolled } from "../lib/hooks.ts";
+import { formatBytes, formatMonthlyStorage } from "../lib/sleep.ts";
 import { pollInterval } from "../lib/states.ts";
 
 const pageSize = 20;
@@ -76,6 +77,16 @@ export function WorkspaceList() {
                 Cost so far <strong>{formatEur(ws.cost.total_eur)}</strong> (
                 {formatHourly(ws.cost.hourly_eur)}) · created {formatAgo(ws.created_at, now)}
               </p>
+              {ws.sleep && (
+                <p className="small" data-testid="sleep-summary">
+                  {ws.sleep.snapshot
+                    ? `Snapshot ${formatBytes(ws.sleep.snapshot.size_bytes)}, taken ${formatAgo(ws.sleep.snapshot.created_at, now)}`
+                    : "No snapshot"}{" "}
+                  · {formatMonthlyStorage(ws.sleep.monthly_storage_eur)} · expires{" "}
+                  {formatDateTime(ws.sleep.expires_at)}
+                  {ws.sleep.expires_soon && <strong className="error"> (soon: wake it to keep it)</strong>}
+                </p>
+              )}
               {ws.state_reason && <p className="small muted">{ws.state_reason}</p>}
             </li>
           ))}

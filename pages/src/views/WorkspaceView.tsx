@@ -10,6 +10,7 @@ import { fastPollMs, isChanging, isEnded } from "../lib/states.ts";
 import { AgentPanel } from "./AgentPanel.tsx";
 import { EnvironmentNotice } from "./EnvironmentNotice.tsx";
 import { PortsPanel } from "./PortsPanel.tsx";
+import { SleepPanel } from "./SleepPanel.tsx";
 import { WorkspaceActions } from "./WorkspaceActions.tsx";
 import { WorkspaceFacts } from "./WorkspaceFacts.tsx";
 
@@ -60,7 +61,14 @@ export function WorkspaceView({ id }: { id: string }) {
         <h1 id="ws-heading">{ws.name}</h1>
         <StateBadge state={ws.state} />
       </div>
-      {ws.state_reason && <p className="muted">{ws.state_reason}</p>}
+      {ws.state_reason &&
+        (ws.state === "asleep" && ws.state_reason.startsWith("wake failed") ? (
+          <p className="error-box" role="alert" data-testid="wake-failed">
+            {ws.state_reason}
+          </p>
+        ) : (
+          <p className="muted">{ws.state_reason}</p>
+        ))}
       {ws.last_error && ws.state === "failed" && (
         <p className="error-box" role="alert">
           {ws.last_error}
@@ -71,6 +79,7 @@ export function WorkspaceView({ id }: { id: string }) {
       <EnvironmentNotice ws={ws} onChanged={res.reload} />
       {ws.state === "ready" && <AgentPanel ws={ws} />}
       {ws.state === "ready" && <PortsPanel id={ws.id} />}
+      <SleepPanel ws={ws} />
       <WorkspaceFacts ws={ws} />
       <BootBar ws={ws} />
       <BootProgress ws={ws} />

@@ -260,6 +260,11 @@ const optional: Optional[] = [
   { name: "IDLE_GRACE_MINUTES", validate: positiveNumber },
   { name: "MAX_LIFETIME_HOURS", validate: positiveNumber },
   { name: "HEARTBEAT_TIMEOUT_MINUTES", validate: positiveNumber },
+  { name: "SNAPSHOT_MAX_BYTES", validate: positiveNumber },
+  { name: "SNAPSHOT_PART_BYTES", validate: positiveNumber },
+  { name: "SNAPSHOT_RETENTION_DAYS", validate: positiveNumber },
+  { name: "SNAPSHOT_CHECKPOINTS_KEPT", validate: positiveNumber },
+  { name: "SLEEP_DEADLINE_MINUTES", validate: positiveNumber },
   { name: "AGENT_URL_X64", validate: (value) => (httpUrl(value) ? null : "must be an absolute http(s) URL") },
   {
     name: "AGENT_URL_ARM64",
@@ -393,6 +398,13 @@ export function configWarnings(env: Env): ConfigProblem[] {
     warnings.push({
       setting: "WORKSPACE_DOMAIN",
       problem: `shares the registrable domain ${dashboardSite} with BERTH_PUBLIC_URL: workspaces run arbitrary code and would be same-site with the dashboard; put them under a separate registrable domain (e.g. berth-workspaces.dev)`,
+    });
+  }
+  if (!env.SNAPSHOTS) {
+    warnings.push({
+      setting: "SNAPSHOTS",
+      problem:
+        "the R2 binding SNAPSHOTS (bucket berth-snapshots) is missing: workspaces cannot sleep with their work and fall asleep without a snapshot; check [[r2_buckets]] in wrangler.toml",
     });
   }
   return warnings;

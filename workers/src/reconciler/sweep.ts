@@ -2,6 +2,7 @@ import { dnsCommentPrefixFor, serverLabels } from "@berth/protocol";
 import { inArray } from "drizzle-orm";
 import { type Workspace, workspaces } from "../db/schema/index.ts";
 import type { DnsRecord } from "../providers/types.ts";
+import { type SnapshotSweepReport, sweepSnapshots } from "../snapshots/sweep.ts";
 import { type LifecycleDeps, type Observed, reconcileWorkspace } from "../workspaces/reconcile.ts";
 import { isLive, isStarting } from "../workspaces/state-machine.ts";
 import { loadWorkspacesInStates } from "../workspaces/store.ts";
@@ -14,6 +15,8 @@ export interface SweepReport {
   orphanRecordsDeleted: string[];
   /** Servers the deployment's firewall was missing from, and was put back on. */
   firewallAppliedTo: number[];
+  /** Snapshot housekeeping: abandoned uploads, expired snapshots, orphan R2 objects. */
+  snapshots?: SnapshotSweepReport;
   /** One line per step that failed; the sweep carried on past each. */
   errors: string[];
 }
@@ -82,7 +85,16 @@ export async function sweep(baseDeps: LifecycleDeps): Promise<SweepReport> {
   const recordsByWorkspace = groupBy(records ?? [], workspaceOfRecord(deps.deployment));
   const live =
     (await step("load workspaces", () =>
-      loadWorkspacesInStates(deps.db, ["creating", "provisioning", "booting", "ready", "stopping"]),
+      loadWorkspacesInStates(deps.db, [
+        "creating",
+        "provisioning",
+        "booting",
+        "ready",
+        "sleeping",
+        "asleep",
+        "waking",
+        "stopping",
+      ]),
     )) ?? [];
   const owners = new Set([...serversByWorkspace.keys(), ...recordsByWorkspace.keys()]);
   const known = await loadByIds(deps, [...owners]);
@@ -106,6 +118,9 @@ export async function sweep(baseDeps: LifecycleDeps): Promise<SweepReport> {
     if (after.lastError) report.errors.push(`workspace ${ws.id}: ${after.lastError}`);
     report.reconciled++;
   }
+
+  // After the reconciles: workspaces deleted in this pass have let go of their snapshots.
+  report.snapshots = await step("snapshots", () => sweepSnapshots(deps));
 
   const cutoff = deps.now() - deps.settings.orphanGraceMs;
   for (const server of servers ?? []) {

@@ -37,18 +37,18 @@ import { reconcileWorkspace } from "../workspaces/reconcile.ts";
 import { idParam } from "./workspace-schemas.ts";
 
 /** VM -> control plane. Authenticated by the bootstrap token (once) or the callback token. */
-type VmEnv = { Bindings: Env; Variables: { workspace: Workspace } };
+export type VmEnv = { Bindings: Env; Variables: { workspace: Workspace } };
 const tags = ["vm callbacks"];
 const stateSchema = z.object({ state: z.enum(workspaceStates) });
 
-function bearer(c: Context): string {
+export function bearer(c: Context): string {
   const match = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
   if (!match?.[1]) throw new ApiError(401, errorCodes.unauthorized, "missing bearer token");
   return match[1];
 }
 
 /** Runs before input validation: a caller without this workspace's token learns nothing more. */
-const callbackAuth = createMiddleware<VmEnv>(async (c, next) => {
+export const callbackAuth = createMiddleware<VmEnv>(async (c, next) => {
   const id = c.req.param("id") ?? "";
   c.set("workspace", await authenticateCallback(lifecycleDeps(c.env), id, bearer(c)));
   await next();

@@ -39,9 +39,29 @@ export const createWorkspaceBody = z
       .regex(/^[a-z0-9-]{2,16}$/, "must be a Hetzner location such as fsn1")
       .optional(),
     idle_timeout_minutes: z.number().int().min(5).max(1440).optional(),
+    snapshot_retention_days: z.number().int().min(1).max(365).optional().openapi({
+      description: "Days its snapshots are kept once it is asleep (default: SNAPSHOT_RETENTION_DAYS, 30)",
+    }),
   })
   .strict()
   .openapi("CreateWorkspace");
+
+const sleepSchema = z
+  .object({
+    asleep_at: z.string(),
+    snapshot: z
+      .object({ id: z.string(), kind: z.string(), size_bytes: z.number(), created_at: z.string() })
+      .nullable()
+      .openapi({
+        description: "What a wake restores; null: no snapshot exists, the work since boot was lost",
+      }),
+    stored_bytes: z.number(),
+    monthly_storage_eur: z.number(),
+    expires_at: z.string(),
+    expires_soon: z.boolean(),
+    retention_days: z.number(),
+  })
+  .openapi("WorkspaceSleep");
 
 export const workspaceSchema = z
   .object({
@@ -61,6 +81,9 @@ export const workspaceSchema = z
     ended_at: z.string().nullable(),
     last_activity_at: z.string().nullable(),
     cost: z.object({ hourly_eur: z.number().nullable(), total_eur: z.number(), billed_hours: z.number() }),
+    sleep: sleepSchema.nullable().openapi({
+      description: "While asleep: what is kept, what storing it costs, and when it expires",
+    }),
   })
   .openapi("Workspace");
 

@@ -11,7 +11,8 @@ import { validationHook } from "../http/validation.ts";
 import { parseSigningJwk, signTerminalToken } from "../security/terminal-tokens.ts";
 import { lifecycleDeps } from "../workspaces/deps.ts";
 import { type LifecycleDeps, reconcileWorkspace } from "../workspaces/reconcile.ts";
-import { createWorkspace, stopWorkspace } from "../workspaces/service.ts";
+import { createWorkspace, stopWorkspace, wake } from "../workspaces/service.ts";
+import { snapshotsByWorkspace } from "../workspaces/sleep-view.ts";
 import { eventView, workspaceDetail, workspaceSummary, workspaceUrl } from "../workspaces/view.ts";
 import {
   createWorkspaceBody,
@@ -36,6 +37,12 @@ export async function loadOwned(deps: LifecycleDeps, id: string, ownerId: string
     .where(and(eq(workspaces.id, id), eq(workspaces.ownerId, ownerId)));
   if (!row) throw notFound("workspace");
   return row;
+}
+
+async function summaryOf(deps: LifecycleDeps, ws: Workspace) {
+  const stored =
+    ws.state === "asleep" ? ((await snapshotsByWorkspace(deps.db, [ws.id])).get(ws.id) ?? []) : [];
+  return workspaceSummary(ws, deps.settings, deps.now(), stored);
 }
 
 /** Reconcile right after the request (the cron sweep catches whatever this misses). */
@@ -97,7 +104,8 @@ const stop = createRoute({
   operationId: "stopWorkspace",
   method: "post",
   path: "/{id}/stop",
-  summary: "Stop: delete its VM and DNS records (it stays in your list)",
+  summary:
+    "Stop: a ready workspace goes to sleep (snapshot verified, then its VM and DNS records are deleted); one still starting is stopped",
   request: { params: idParam },
   responses: { 202: jsonResponse(workspaceSchema, "Stopping"), 404: errorResponses[404] },
 });
@@ -107,9 +115,27 @@ const remove = createRoute({
   operationId: "deleteWorkspace",
   method: "delete",
   path: "/{id}",
-  summary: "Delete: stop it and remove it from your list",
+  summary:
+    "Delete: remove its VM, DNS records and every snapshot (the work is gone), and remove it from your list",
   request: { params: idParam },
   responses: { 202: jsonResponse(workspaceSchema, "Deleting"), 404: errorResponses[404] },
+});
+
+const wakeRoute = createRoute({
+  ...common,
+  operationId: "wakeWorkspace",
+  method: "post",
+  path: "/{id}/wake",
+  summary: "Wake an asleep workspace: a new VM restores its snapshot before the terminal opens",
+  request: { params: idParam },
+  responses: {
+    202: jsonResponse(workspaceSchema, "Waking"),
+    404: errorResponses[404],
+    409: {
+      description: "Not asleep, or a limit (live workspaces, monthly budget) is reached",
+      content: errorResponses[404].content,
+    },
+  },
 });
 
 const events = createRoute({
@@ -170,22 +196,32 @@ export const workspaceRoutes = new OpenAPIHono<AuthedEnv>({ defaultHook: validat
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     const next = rows.length > limit && last ? `${last.createdAt.getTime()}_${last.id}` : null;
+    const asleep = page.filter((w) => w.state === "asleep").map((w) => w.id);
+    const stored = await snapshotsByWorkspace(deps.db, asleep);
+    const now = deps.now();
     return c.json(
-      { workspaces: page.map((w) => workspaceSummary(w, deps.settings)), next_cursor: next },
+      {
+        workspaces: page.map((w) => workspaceSummary(w, deps.settings, now, stored.get(w.id) ?? [])),
+        next_cursor: next,
+      },
       200,
     );
   })
   .openapi(get, async (c) => {
     const deps = lifecycleDeps(c.env);
     const ws = await loadOwned(deps, c.req.valid("param").id, c.get("user").id);
-    const progress = await deps.db
-      .select()
-      .from(workspaceEvents)
-      .where(and(eq(workspaceEvents.workspaceId, ws.id), eq(workspaceEvents.type, "progress")))
-      .orderBy(asc(workspaceEvents.id))
-      .limit(200);
+    // The newest lines, oldest first: after a wake, the restore's progress is what matters.
+    const progress = (
+      await deps.db
+        .select()
+        .from(workspaceEvents)
+        .where(and(eq(workspaceEvents.workspaceId, ws.id), eq(workspaceEvents.type, "progress")))
+        .orderBy(desc(workspaceEvents.id))
+        .limit(200)
+    ).reverse();
     const changed = await secretsChangedAt(deps.db, ws.ownerId);
-    return c.json(workspaceDetail(ws, progress, deps.settings, deps.now(), changed), 200);
+    const stored = (await snapshotsByWorkspace(deps.db, [ws.id])).get(ws.id) ?? [];
+    return c.json(workspaceDetail(ws, progress, deps.settings, deps.now(), changed, stored), 200);
   })
   .openapi(stop, async (c) => {
     const deps = lifecycleDeps(c.env);
@@ -195,7 +231,7 @@ export const workspaceRoutes = new OpenAPIHono<AuthedEnv>({ defaultHook: validat
       "stopped by its owner",
     );
     reconcileSoon(c, deps, ws);
-    return c.json(workspaceSummary(ws, deps.settings), 202);
+    return c.json(await summaryOf(deps, ws), 202);
   })
   .openapi(remove, async (c) => {
     const deps = lifecycleDeps(c.env);
@@ -203,6 +239,12 @@ export const workspaceRoutes = new OpenAPIHono<AuthedEnv>({ defaultHook: validat
     const ws = await stopWorkspace(deps, owned, "deleted by its owner", { hide: true });
     reconcileSoon(c, deps, ws);
     return c.json(workspaceSummary(ws, deps.settings), 202);
+  })
+  .openapi(wakeRoute, async (c) => {
+    const deps = lifecycleDeps(c.env);
+    const ws = await wake(deps, await loadOwned(deps, c.req.valid("param").id, c.get("user").id));
+    reconcileSoon(c, deps, ws);
+    return c.json(await summaryOf(deps, ws), 202);
   })
   .openapi(events, async (c) => {
     const deps = lifecycleDeps(c.env);

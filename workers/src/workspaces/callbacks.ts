@@ -10,6 +10,7 @@ import { randomToken, sha256Hex } from "../security/tokens.ts";
 import { publicPorts, syncReportedPorts } from "./ports.ts";
 import type { LifecycleDeps } from "./reconcile.ts";
 import { stopWorkspace } from "./service.ts";
+import { fallAsleepOnCheckpoint, isWaking, sleepOnSnapshot, wakeDone, wakeFailed } from "./sleep.ts";
 import { isTerminal } from "./state-machine.ts";
 import { loadWorkspace, recordEvent, transition, updateWorkspace } from "./store.ts";
 
@@ -39,7 +40,8 @@ export async function redeemBootstrap(deps: LifecycleDeps, box: SecretBox, id: s
     );
   };
   if (ws.bootstrapRedeemedAt) return refuse("token already used", 409);
-  if (isTerminal(ws.state) || ws.state === "stopping") return refuse(`workspace is ${ws.state}`, 409);
+  if (isTerminal(ws.state) || ["stopping", "sleeping", "asleep"].includes(ws.state))
+    return refuse(`workspace is ${ws.state}`, 409);
   if (!ws.bootstrapExpiresAt || ws.bootstrapExpiresAt.getTime() < deps.now())
     return refuse("token expired", 401);
 
@@ -66,6 +68,8 @@ export async function redeemBootstrap(deps: LifecycleDeps, box: SecretBox, id: s
     callback_token: callbackToken,
     claude_api_key: await readClaudeKey(deps.db, box, ws.ownerId),
     user_secrets: await secretsForWorkspace(deps.db, box, ws.ownerId, ws.repoUrl),
+    // A wake: the agent restores this snapshot before the terminal opens.
+    restore: ws.restoreSnapshotId ? { snapshot_id: ws.restoreSnapshotId } : null,
   };
 }
 
@@ -111,12 +115,18 @@ export async function markReady(deps: LifecycleDeps, ws: Workspace, runtime: str
     readyAt: now,
     runtime,
     lastHeartbeatAt: now,
+    // A wake is over: nothing expires while the workspace is up.
+    asleepAt: null,
+    sleepSnapshotId: null,
+    restoreSnapshotId: null,
   });
+  if (ready) await wakeDone(deps, ws);
   return ready ?? (await loadWorkspace(deps.db, ws.id)) ?? ws;
 }
 
 export async function recordHeartbeat(deps: LifecycleDeps, ws: Workspace, beat: HeartbeatRequest) {
-  if (isTerminal(ws.state) || ws.state === "stopping") {
+  // "sleeping" in the answer tells the agent to upload its sleep snapshot, then call shutdown.
+  if (isTerminal(ws.state) || ws.state === "stopping" || ws.state === "asleep") {
     return { state: ws.state, public_ports: [], secrets_generation: ws.secretsGeneration };
   }
   // Past events (last input) cannot be in the future; the shutdown deadline is, but within a day.
@@ -152,8 +162,11 @@ export async function requestShutdown(deps: LifecycleDeps, ws: Workspace, reques
     "shutdown_requested",
     `the agent asked to shut down (${request.reason})${detail}`,
   );
-  // A workspace that never came up failed; its VM goes all the same (the reconciler cleans up).
+  // A workspace that never came up failed; its VM goes all the same (the reconciler cleans up). A
+  // wake that could not restore goes back to asleep: its snapshot is kept.
   if (request.reason === "boot_failed" && ws.state === "booting") {
+    if (isWaking(ws))
+      return wakeFailed(deps, ws, request.detail?.slice(0, 500) ?? "the VM could not restore it");
     return (await transition(deps.db, ws, "failed", `boot failed${detail}`)) ?? ws;
   }
   const reasons: Record<ShutdownRequest["reason"], string> = {
@@ -162,5 +175,12 @@ export async function requestShutdown(deps: LifecycleDeps, ws: Workspace, reques
     user: "requested on the VM",
     boot_failed: "boot failed",
   };
-  return stopWorkspace(deps, ws, `agent: ${reasons[request.reason]}${detail}`);
+  const why = `agent: ${reasons[request.reason]}${detail}`;
+  if (ws.state === "ready" || ws.state === "sleeping") {
+    // The VM goes only after a verified snapshot: with one named, at once; without one (an agent
+    // that could not make it), on the newest checkpoint, saying how old it is or that none exists.
+    if (request.snapshot_id) return sleepOnSnapshot(deps, ws, request.snapshot_id, why);
+    return fallAsleepOnCheckpoint(deps, ws, `${why}, without a sleep snapshot`);
+  }
+  return stopWorkspace(deps, ws, why);
 }

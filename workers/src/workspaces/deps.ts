@@ -4,6 +4,7 @@ import type { Env } from "../env.ts";
 import { type CatalogStore, withCachedCatalog } from "../providers/catalog-cache.ts";
 import { createCloudflareDnsProvider } from "../providers/cloudflare-dns/index.ts";
 import { createHetznerProvider } from "../providers/hetzner/index.ts";
+import { SecretBox } from "../security/secret-box.ts";
 import { parseSigningJwk, publicJwk } from "../security/terminal-tokens.ts";
 import { settingsFrom } from "../settings.ts";
 import type { LifecycleDeps } from "./reconcile.ts";
@@ -45,6 +46,8 @@ export function lifecycleDeps(env: Env): LifecycleDeps {
       agentFor: (architecture) => agentDownload(env, architecture),
       settings,
     },
+    snapshotBucket: env.SNAPSHOTS ?? null,
+    box: new SecretBox(env.ENCRYPTION_KEY),
     now: () => Date.now(),
   };
 }

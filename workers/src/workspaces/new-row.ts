@@ -46,6 +46,13 @@ export function newWorkspaceRow(fields: NewWorkspaceFields, now: Date): Workspac
     secretsGeneration: 0,
     secretsAppliedGeneration: 0,
     secretsFetchedAt: null,
+    snapshotKeyCiphertext: null,
+    restoreSnapshotId: null,
+    asleepAt: null,
+    sleepSnapshotId: null,
+    snapshotRetentionDays: null,
+    priorBilledHours: 0,
+    priorCostEur: 0,
     createdAt: now,
     updatedAt: now,
   };

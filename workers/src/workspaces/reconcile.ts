@@ -11,13 +11,15 @@ import {
 import { ensureFirewall } from "../reconciler/firewall.ts";
 import { randomToken, sha256Hex } from "../security/tokens.ts";
 import type { Settings } from "../settings.ts";
+import { deleteAllSnapshotsOf, type SnapshotDeps } from "../snapshots/store.ts";
 import { timedDecision } from "./policy.ts";
 import type { ProvisioningConfig } from "./provisioning.ts";
 import { chooseBootImage, renderUserData } from "./provisioning.ts";
+import { fallAsleepOnCheckpoint, isWaking, wakeFailed } from "./sleep.ts";
 import { isTerminal } from "./state-machine.ts";
 import { loadWorkspace, recordEvent, transition, updateWorkspace } from "./store.ts";
 
-export interface LifecycleDeps {
+export interface LifecycleDeps extends SnapshotDeps {
   db: Database;
   servers: ServerProvider;
   dns: DnsProvider;
@@ -60,24 +62,37 @@ export async function reconcileWorkspace(
   // sweep still passes such a workspace with what it observed when something of it reappears.
   if (isTerminal(ws.state) && ws.cleanedUpAt && !observed) return ws;
   try {
-    const decision = timedDecision(ws, deps.now(), deps.settings);
-    if (decision)
-      ws = (await transition(deps.db, ws, decision.to, decision.reason)) ?? (await reload(deps, ws));
-
-    if (ws.state === "creating") {
-      ws = (await transition(deps.db, ws, "provisioning", "requesting a server")) ?? (await reload(deps, ws));
+    ws = await applyTimedDecision(deps, ws);
+    for (const from of ["creating", "waking"] as const) {
+      if (ws.state === from)
+        ws =
+          (await transition(deps.db, ws, "provisioning", "requesting a server")) ?? (await reload(deps, ws));
     }
     const provisioning = ws.state === "provisioning";
     if (provisioning) ws = await provision(deps, ws, observed);
     // A server made in this pass is newer than the sweep's listing: checking it there would miss it.
-    if (!provisioning && (ws.state === "booting" || ws.state === "ready"))
+    if (!provisioning && (ws.state === "booting" || ws.state === "ready" || ws.state === "sleeping"))
       ws = await verifyRunning(deps, ws, observed);
     if (ws.state === "stopping" || isTerminal(ws.state)) ws = await cleanUp(deps, ws, observed);
+    if (ws.state === "asleep" && ownsSomething(observed)) ws = await cleanUp(deps, ws, observed);
     if (ws.lastError) await updateWorkspace(deps.db, ws.id, { lastError: null });
     return { ...ws, lastError: null };
   } catch (err) {
     return await recordFailure(deps, ws, err);
   }
+}
+
+/** Without a listing the reconcile asks the providers itself; with one, only when something is left. */
+const ownsSomething = (observed?: Observed) =>
+  !observed || observed.servers.length > 0 || (observed.records?.length ?? 0) > 0;
+
+async function applyTimedDecision(deps: LifecycleDeps, ws: Workspace): Promise<Workspace> {
+  const decision = timedDecision(ws, deps.now(), deps.settings);
+  if (!decision) return ws;
+  if (decision.to === "asleep" && ws.state === "sleeping")
+    return fallAsleepOnCheckpoint(deps, ws, decision.reason);
+  if (decision.to === "asleep") return wakeFailed(deps, ws, decision.reason);
+  return (await transition(deps.db, ws, decision.to, decision.reason)) ?? (await reload(deps, ws));
 }
 
 async function reload(deps: LifecycleDeps, ws: Workspace): Promise<Workspace> {
@@ -94,8 +109,13 @@ async function serversOf(deps: LifecycleDeps, ws: Workspace, observed?: Observed
 async function provision(deps: LifecycleDeps, start: Workspace, observed?: Observed): Promise<Workspace> {
   let ws = start;
   // Look the label up first: a create whose response was lost must not make a second VM.
-  let [server, ...extra] = await serversOf(deps, ws, observed);
-  for (const duplicate of extra) await deps.servers.deleteServer(duplicate.id);
+  const found = await serversOf(deps, ws, observed);
+  // A wake never adopts the VM the workspace slept on (its removal may still be pending): that one
+  // predates the sleep, and it goes like a duplicate.
+  const asleepAt = ws.asleepAt?.getTime();
+  const stale = asleepAt ? found.filter((s) => Date.parse(s.createdAt) < asleepAt) : [];
+  let [server, ...extra] = found.filter((s) => !stale.includes(s));
+  for (const duplicate of [...stale, ...extra]) await deps.servers.deleteServer(duplicate.id);
   if (!server) server = await createServer(deps, ws, observed?.firewallId);
   if (ws.serverId !== server.id || ws.ipv4 !== server.ipv4) {
     const changes = { serverId: server.id, ipv4: server.ipv4, serverCreatedAt: new Date(server.createdAt) };
@@ -154,9 +174,7 @@ async function createServer(
 async function verifyRunning(deps: LifecycleDeps, ws: Workspace, observed?: Observed): Promise<Workspace> {
   const servers = await serversOf(deps, ws, observed);
   const server = servers.find((s) => s.id === ws.serverId) ?? null;
-  if (!server) {
-    return (await transition(deps.db, ws, "failed", "its server disappeared")) ?? reload(deps, ws);
-  }
+  if (!server) return serverGone(deps, ws);
   const wanted = workspaceDnsNames(ws);
   const records = observed?.records;
   const recordsOk =
@@ -165,6 +183,14 @@ async function verifyRunning(deps: LifecycleDeps, ws: Workspace, observed?: Obse
     wanted.every((name) => records.some((r) => r.name === name && r.content === server.ipv4));
   if (!recordsOk && server.ipv4) await deps.dns.ensureWorkspaceRecords(ws.id, wanted, server.ipv4);
   return ws;
+}
+
+/** A ready or sleeping workspace whose VM vanished sleeps on its newest checkpoint; a boot fails. */
+async function serverGone(deps: LifecycleDeps, ws: Workspace): Promise<Workspace> {
+  const why = "its server disappeared";
+  if (ws.state === "ready" || ws.state === "sleeping") return fallAsleepOnCheckpoint(deps, ws, why);
+  if (isWaking(ws)) return wakeFailed(deps, ws, why);
+  return (await transition(deps.db, ws, "failed", why)) ?? reload(deps, ws);
 }
 
 async function cleanUp(deps: LifecycleDeps, start: Workspace, observed?: Observed): Promise<Workspace> {
@@ -180,6 +206,15 @@ async function cleanUp(deps: LifecycleDeps, start: Workspace, observed?: Observe
     for (const id of ids) await deps.servers.deleteServer(id);
     if (ids.size > 0) await recordEvent(deps.db, ws.id, "server", `server ${[...ids].join(", ")} deleted`);
   }
+  if (ws.state === "asleep") {
+    if (ws.serverId !== null || ws.ipv4 !== null) {
+      await updateWorkspace(deps.db, ws.id, { serverId: null, ipv4: null });
+      ws = { ...ws, serverId: null, ipv4: null };
+    }
+    return ws;
+  }
+  // A deleted or failed workspace keeps nothing: every snapshot row and object goes too.
+  await deleteAllSnapshotsOf(deps, ws.id);
   const cleanedUpAt = new Date(deps.now());
   if (ws.state === "stopping") {
     ws =
@@ -197,6 +232,10 @@ async function recordFailure(deps: LifecycleDeps, ws: Workspace, err: unknown): 
   await updateWorkspace(deps.db, ws.id, { lastError: message });
   await recordEvent(deps.db, ws.id, "error", message);
   const refused = err instanceof ProviderError && !err.retryable && err.status !== 401 && err.status !== 403;
+  if (refused && isWaking(ws) && ws.state === "provisioning") {
+    const back = await wakeFailed(deps, ws, `the cloud provider refused: ${message}`);
+    return await cleanUp(deps, back).catch(() => back);
+  }
   if (refused && (ws.state === "provisioning" || ws.state === "creating")) {
     const failed = await transition(deps.db, ws, "failed", `the cloud provider refused: ${message}`);
     if (failed) return await cleanUp(deps, failed).catch(() => failed);

@@ -6,7 +6,8 @@ import { ProviderError } from "../providers/types.ts";
 import { randomWorkspaceId } from "../security/tokens.ts";
 import { newWorkspaceRow } from "./new-row.ts";
 import type { LifecycleDeps } from "./reconcile.ts";
-import { isStoppable } from "./state-machine.ts";
+import { isWaking, wakeFailed, wakeWorkspace } from "./sleep.ts";
+import { isDeletable, isStoppable } from "./state-machine.ts";
 import { recordEvent, transition, updateWorkspace } from "./store.ts";
 import { monthlyUsage } from "./usage.ts";
 
@@ -17,6 +18,7 @@ export interface CreateWorkspaceInput {
   server_type?: string | undefined;
   location?: string | undefined;
   idle_timeout_minutes?: number | undefined;
+  snapshot_retention_days?: number | undefined;
 }
 
 function nameFromRepo(repoUrl: string): string {
@@ -62,7 +64,8 @@ async function findByIdempotencyKey(deps: LifecycleDeps, ownerId: string, key: s
   return row ?? null;
 }
 
-const live = notInArray(workspaces.state, ["deleted", "failed"]);
+// Asleep workspaces hold no VM: they cost storage only and do not count against the limits.
+const live = notInArray(workspaces.state, ["deleted", "failed", "asleep"]);
 
 /** Live workspaces of one owner, or of everyone when ownerId is null. */
 function liveCountQuery(deps: LifecycleDeps, ownerId: string | null) {
@@ -72,7 +75,7 @@ function liveCountQuery(deps: LifecycleDeps, ownerId: string | null) {
     .where(ownerId === null ? live : and(eq(workspaces.ownerId, ownerId), live));
 }
 
-async function liveCount(deps: LifecycleDeps, ownerId: string | null): Promise<number> {
+export async function liveCount(deps: LifecycleDeps, ownerId: string | null): Promise<number> {
   const [row] = await liveCountQuery(deps, ownerId);
   return row?.n ?? 0;
 }
@@ -144,6 +147,7 @@ export async function createWorkspace(
     },
     now,
   );
+  row.snapshotRetentionDays = input.snapshot_retention_days ?? null;
   try {
     // Insert and enforce both limits in one D1 batch (a transaction), so parallel creates cannot
     // all pass the count checks above: whichever lands past a limit removes itself.
@@ -171,7 +175,12 @@ export async function createWorkspace(
   return { workspace: row, created: true };
 }
 
-/** Stop (keep it listed) or delete (hide it): both remove the server and DNS records. */
+/**
+ * Stop (keep it listed) or delete (hide it). A stop of a ready workspace is a sleep (the agent
+ * uploads its snapshot, then the VM goes); a stop of a wake still starting cancels the wake (back to
+ * asleep); any other stop removes the server and DNS records. A delete always wins, from any live
+ * state, and removes the snapshots too.
+ */
 export async function stopWorkspace(
   deps: LifecycleDeps,
   ws: Workspace,
@@ -183,6 +192,24 @@ export async function stopWorkspace(
     await updateWorkspace(deps.db, ws.id, { hidden: true });
     current = { ...current, hidden: true };
   }
+  if (opts.hide) {
+    if (!isDeletable(current.state)) return current;
+    return (await transition(deps.db, current, "stopping", reason)) ?? current;
+  }
   if (!isStoppable(current.state)) return current;
+  if (current.state === "ready") return (await transition(deps.db, current, "sleeping", reason)) ?? current;
+  if (isWaking(current)) return wakeFailed(deps, current, `${reason} before it was up`, "cancelled");
   return (await transition(deps.db, current, "stopping", reason)) ?? current;
+}
+
+/** Wake an asleep workspace, within the same limits as a create (it will hold a VM again). */
+export async function wake(deps: LifecycleDeps, ws: Workspace): Promise<Workspace> {
+  if (ws.state === "asleep") {
+    const limit = deps.settings.maxLiveWorkspacesPerUser;
+    const globalLimit = deps.settings.maxLiveWorkspaces;
+    if ((await liveCount(deps, ws.ownerId)) >= limit) throw userLimitReached(limit);
+    if ((await liveCount(deps, null)) >= globalLimit) throw globalLimitReached(globalLimit);
+    await assertWithinBudget(deps, ws.ownerId);
+  }
+  return wakeWorkspace(deps, ws);
 }

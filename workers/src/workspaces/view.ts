@@ -1,7 +1,8 @@
-import type { Workspace, WorkspaceEvent } from "../db/schema/index.ts";
+import type { Snapshot, Workspace, WorkspaceEvent } from "../db/schema/index.ts";
 import { restartState } from "../environment/restart.ts";
 import type { Settings } from "../settings.ts";
 import { costSoFar } from "./policy.ts";
+import { sleepView } from "./sleep-view.ts";
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -10,7 +11,12 @@ export function workspaceUrl(ws: Pick<Workspace, "hostname">, settings: Settings
 }
 
 /** The API's view of a workspace: never a token hash, never a secret. */
-export function workspaceSummary(ws: Workspace, settings: Settings, now = Date.now()) {
+export function workspaceSummary(
+  ws: Workspace,
+  settings: Settings,
+  now = Date.now(),
+  stored: Snapshot[] = [],
+) {
   const cost = costSoFar(ws, now);
   return {
     id: ws.id,
@@ -33,6 +39,7 @@ export function workspaceSummary(ws: Workspace, settings: Settings, now = Date.n
       total_eur: cost?.eur ?? 0,
       billed_hours: cost?.hours ?? 0,
     },
+    sleep: sleepView(ws, stored, settings, now),
   };
 }
 
@@ -47,11 +54,12 @@ export function workspaceDetail(
   settings: Settings,
   now = Date.now(),
   secretsChangedAt: Date | null = null,
+  stored: Snapshot[] = [],
 ) {
   // The secrets the VM has were read at bootstrap, or at the last fetch after a restart.
   const loaded = ws.secretsFetchedAt ?? ws.bootstrapRedeemedAt;
   return {
-    ...workspaceSummary(ws, settings, now),
+    ...workspaceSummary(ws, settings, now, stored),
     server_id: ws.serverId,
     ipv4: ws.ipv4,
     runtime: ws.runtime,

@@ -131,8 +131,9 @@ export async function expectNothingLeft(id: string) {
 export async function cleanUpUser(user: TestUser) {
   for (const row of await ownerRows(user.id)) {
     if (row.state === "deleted" || row.state === "failed") continue;
-    const res = await api(`/api/workspaces/${row.id}/stop`, {
-      method: "POST",
+    // A delete, not a stop: a stop of a ready workspace is a sleep, which keeps it (asleep).
+    const res = await api(`/api/workspaces/${row.id}`, {
+      method: "DELETE",
       headers: { cookie: user.cookie },
     });
     expect(res.status).toBe(202);

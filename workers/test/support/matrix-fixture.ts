@@ -3,6 +3,7 @@ import { expect } from "vitest";
 import { cleanUpUser, newUser, ownerRows, type TestUser } from "./api-cases.ts";
 import { bootstrapTokenOf, createWorkspace, load, vmCall, waitFor, waitForState } from "./lifecycle.ts";
 import { api } from "./session.ts";
+import { asleepWorkspace, putPart, startSnapshot, uploadSnapshot } from "./snapshots.ts";
 
 export interface Key {
   id: string;
@@ -33,6 +34,10 @@ export interface MatrixFixture {
   otherVm: { id: string; callbackToken: string };
   /** Workspaces the owner creates during the run (createWorkspace), for deleteWorkspace. */
   created: string[];
+  /** Snapshots of the main workspace: one verified, one still uploading (its part 0 stored). */
+  snapshots: { verified: string; uploading: string };
+  /** The owner's workspace that is asleep on a verified snapshot, for wakeWorkspace. */
+  asleep: { id: string };
 }
 
 export async function createKey(cookie: string, name: string): Promise<Key> {
@@ -83,6 +88,11 @@ export async function buildFixture(): Promise<MatrixFixture> {
   });
   expect(revoke.status).toBe(204);
 
+  const main = await readyWorkspace(owner.cookie, repoUrl);
+  const verified = await uploadSnapshot(main.id, main.callbackToken, "checkpoint", new Uint8Array(100));
+  const { snapshot_id: uploading } = await startSnapshot(main.id, main.callbackToken, "checkpoint");
+  expect((await putPart(main.id, main.callbackToken, uploading, 0, new Uint8Array(0))).status).toBe(200);
+  const asleep = await asleepWorkspace(owner.cookie, new Uint8Array(100));
   return {
     owner,
     other,
@@ -93,10 +103,12 @@ export async function buildFixture(): Promise<MatrixFixture> {
     revokedKey,
     repoUrl,
     claudeKey,
-    main: await readyWorkspace(owner.cookie, repoUrl),
+    main,
     fresh: await bootingWorkspace(owner.cookie, repoUrl),
     otherVm: await readyWorkspace(other.cookie, "https://github.com/octocat/Hello-World.git"),
     created: [],
+    snapshots: { verified, uploading },
+    asleep: { id: asleep.id },
   };
 }
 
@@ -148,7 +160,8 @@ export async function cleanUpFixture(fx: MatrixFixture) {
     for (const row of await ownerRows(user.id)) {
       await waitFor(`workspace ${row.id} to be provisioned`, async () => {
         const ws = await load(row.id);
-        return ws.state !== "creating" && ws.state !== "provisioning";
+        // A wake (the matrix wakes the asleep workspace) provisions a server just the same.
+        return ws.state !== "creating" && ws.state !== "provisioning" && ws.state !== "waking";
       });
     }
     await cleanUpUser(user);

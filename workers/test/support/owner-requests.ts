@@ -34,6 +34,14 @@ const rememberWorkspace = async (fx: MatrixFixture, json: unknown) => {
   await waitForState(id, "booting");
 };
 
+/** A stopped or deleted workspace no longer counts against the owner's live-workspace limit. */
+const forget = async (_fx: MatrixFixture, json: unknown) => {
+  const { id, state } = json as { id: string; state: string };
+  if (state === "stopping") await waitForState(id, "deleted");
+};
+
+const emptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
 const heartbeat = {
   last_human_input_at: null,
   claude: { state: "idle" },
@@ -74,8 +82,15 @@ export const ownerRequests: Record<string, (fx: MatrixFixture) => OwnerRequest> 
   createWorkspace: (fx) => ({ body: { repo_url: fx.repoUrl }, expect: 201, after: rememberWorkspace }),
   listWorkspaces: () => ({ query: { include_ended: "true" }, expect: 200 }),
   getWorkspace: (fx) => ({ params: { id: fx.main.id }, expect: 200 }),
-  deleteWorkspace: (fx) => ({ params: { id: fx.created[0] ?? "" }, expect: 202, destructive: true }),
-  stopWorkspace: (fx) => ({ params: { id: fx.fresh.id }, expect: 202, destructive: true }),
+  deleteWorkspace: (fx) => ({
+    params: { id: fx.created[0] ?? "" },
+    expect: 202,
+    destructive: true,
+    after: forget,
+  }),
+  stopWorkspace: (fx) => ({ params: { id: fx.fresh.id }, expect: 202, destructive: true, after: forget }),
+  // After the two above (document order): the owner is below the live-workspace limit again.
+  wakeWorkspace: (fx) => ({ params: { id: fx.asleep.id }, expect: 202, destructive: true }),
   listWorkspaceEvents: (fx) => ({ params: { id: fx.main.id }, expect: 200 }),
   createTerminalToken: (fx) => ({ params: { id: fx.main.id }, expect: 200 }),
   listServerTypes: () => ({ expect: 200 }),
@@ -89,6 +104,23 @@ export const ownerRequests: Record<string, (fx: MatrixFixture) => OwnerRequest> 
     body: { reason: "idle" },
     expect: 202,
     destructive: true,
+  }),
+  vmCreateSnapshot: (fx) => ({ params: { id: fx.main.id }, body: { kind: "checkpoint" }, expect: 201 }),
+  // An empty part 0 (the fixture stored the same), so the complete below stays valid.
+  vmPutSnapshotPart: (fx) => ({
+    params: { id: fx.main.id, sid: fx.snapshots.uploading, n: "0" },
+    expect: 200,
+  }),
+  vmGetSnapshotPart: (fx) => ({
+    params: { id: fx.main.id, sid: fx.snapshots.verified, n: "0" },
+    expect: 200,
+  }),
+  vmGetSnapshot: (fx) => ({ params: { id: fx.main.id, sid: fx.snapshots.verified }, expect: 200 }),
+  vmCompleteSnapshot: (fx) => ({
+    params: { id: fx.main.id, sid: fx.snapshots.uploading },
+    body: { size: 0, sha256: emptySha256, parts: [{ n: 0, size: 0, sha256: emptySha256 }] },
+    // After the part upload above (document order), before vmShutdown puts the workspace to sleep.
+    expect: 200,
   }),
   signIn: () => ({ body: { provider: "github", callbackURL: "/" }, expect: 200 }),
   signOut: () => ({ body: {}, expect: 200, destructive: true, endsSession: true }),

@@ -1,3 +1,4 @@
 export * from "./auth.ts";
 export * from "./environment.ts";
+export * from "./snapshots.ts";
 export * from "./workspaces.ts";

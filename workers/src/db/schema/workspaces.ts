@@ -55,6 +55,19 @@ export const workspaces = sqliteTable(
     secretsAppliedGeneration: integer("secrets_applied_generation").notNull().default(0),
     /** When the agent last read the secrets after a restart of the environment (null: only at bootstrap). */
     secretsFetchedAt: ms("secrets_fetched_at"),
+    /** The per-workspace snapshot key (32 random bytes), sealed under ENCRYPTION_KEY. Only the
+     * control plane ever holds it: the VM uploads and restores plain bytes over TLS. */
+    snapshotKeyCiphertext: text("snapshot_key_ciphertext"),
+    /** During a wake: the verified snapshot the new VM restores (the bootstrap names it). */
+    restoreSnapshotId: text("restore_snapshot_id"),
+    /** While asleep: when it fell asleep, and the snapshot it sleeps on (null: none exists). */
+    asleepAt: ms("asleep_at"),
+    sleepSnapshotId: text("sleep_snapshot_id"),
+    /** Days its snapshots are kept once asleep; null = SNAPSHOT_RETENTION_DAYS. */
+    snapshotRetentionDays: integer("snapshot_retention_days"),
+    /** What earlier VMs of this workspace (before a sleep) were billed. */
+    priorBilledHours: integer("prior_billed_hours").notNull().default(0),
+    priorCostEur: real("prior_cost_eur").notNull().default(0),
     createdAt: ms("created_at").notNull(),
     updatedAt: ms("updated_at").notNull(),
   },
