@@ -137,9 +137,9 @@ describe("restart of a workspace's environment", () => {
     await expectError(await restart(bob.cookie, body.id), 409, "conflict");
     expect((await detail(bob.cookie, body.id)).environment.secrets_generation).toBe(0);
 
+    // Delete, not stop: a stop on a ready workspace now sleeps (and waits for its snapshot).
     expect(
-      (await api(`/api/workspaces/${ws.id}/stop`, { method: "POST", headers: { cookie: alice.cookie } }))
-        .status,
+      (await api(`/api/workspaces/${ws.id}`, { method: "DELETE", headers: { cookie: alice.cookie } })).status,
     ).toBe(202);
     await waitForState(ws.id, "deleted");
     await expectError(await restart(alice.cookie, ws.id), 409, "conflict");
