@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { generateEncryptionKey, generateSigningJwk } from "./keys.ts";
+import { generateEncryptionKey, generateGithubAppKey, generateSigningJwk } from "./keys.ts";
 
 export const devPorts = {
   worker: 8787,
@@ -28,6 +28,9 @@ const tunable = [
   "ALLOWED_GITHUB_LOGINS",
   "ALLOWED_GITHUB_ORGS",
 ];
+
+/** The GitHub App local mode's Worker is configured as (the stand-in must know it: id and key). */
+export const localGithubApp = { id: "4242", slug: "berth-local" } as const;
 
 /** The GitHub stand-in's sign-in page lists these users; local mode invites all of them. */
 export const localGithubLogins = "alice,bob,carol";
@@ -57,6 +60,13 @@ export function writeDevVars(root: string): Record<string, string> {
     GITHUB_CLIENT_SECRET: "local-github-secret",
     GITHUB_OAUTH_URL: github,
     GITHUB_API_URL: github,
+    // Repositories live at the stand-in (its smart-HTTP git server), reached through its App.
+    GITHUB_WEB_URL: github,
+    GITHUB_APP_ID: localGithubApp.id,
+    GITHUB_APP_SLUG: localGithubApp.slug,
+    // One line in .dev.vars: the Worker reads the "\n" escapes back as newlines.
+    GITHUB_APP_PRIVATE_KEY:
+      previous.GITHUB_APP_PRIVATE_KEY ?? generateGithubAppKey().trim().replace(/\n/g, "\\n"),
     HETZNER_API_URL: `http://127.0.0.1:${devPorts.hetzner}/v1`,
     HETZNER_TOKEN: "local-hetzner-token",
     CLOUDFLARE_API_URL: `http://127.0.0.1:${devPorts.cloudflare}/client/v4`,
