@@ -22,7 +22,9 @@ export default defineConfig(async () => {
             TERMINAL_SIGNING_KEY: generateSigningJwk(),
             GITHUB_APP_PRIVATE_KEY: process.env[testGithubAppKeyEnv],
             // For tests that verify the App's JWTs the way GitHub does: with the public key.
-            TEST_GITHUB_APP_PUBLIC_KEY: createPublicKey(process.env[testGithubAppKeyEnv])
+            TEST_GITHUB_APP_PUBLIC_KEY: createPublicKey(
+              (process.env[testGithubAppKeyEnv] ?? "").replace(/\\n/g, "\n"),
+            )
               .export({ format: "pem", type: "spki" })
               .toString(),
             TEST_MIGRATIONS: migrations,

@@ -1,5 +1,5 @@
-// Generates the Worker's own secrets for local mode and tests: the AES-256-GCM key for user secrets
-// and the P-256 key pair that signs terminal tokens; and a GitHub App private key for the stand-in App.
+// Generates the Worker's own secrets for local mode and tests: the AES-256-GCM key for user secrets,
+// the P-256 key pair that signs terminal tokens, and the GitHub App's RSA key (for the stand-in).
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 
 export function generateEncryptionKey(): string {
@@ -11,8 +11,11 @@ export function generateSigningJwk(): string {
   return JSON.stringify(privateKey.export({ format: "jwk" }));
 }
 
-/** An RSA key in the form GitHub hands App keys out: PKCS#1 PEM ("BEGIN RSA PRIVATE KEY"). */
+/**
+ * A GitHub App private key as GitHub hands it out (PKCS#1 PEM), with its newlines escaped as "\\n"
+ * so it fits on one line of .dev.vars; the stand-in and the Worker both accept that form.
+ */
 export function generateGithubAppKey(): string {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  return privateKey.export({ format: "pem", type: "pkcs1" }).toString();
+  return privateKey.export({ type: "pkcs1", format: "pem" }).toString().trim().replace(/\n/g, "\\n");
 }

@@ -29,7 +29,7 @@ const tunable = [
   "ALLOWED_GITHUB_ORGS",
 ];
 
-/** The GitHub App local mode's Worker is configured as (the stand-in must know it: id and key). */
+/** The GitHub stand-in's App (local-cloud's defaults); its private key is generated into .dev.vars. */
 export const localGithubApp = { id: "4242", slug: "berth-local" } as const;
 
 /** The GitHub stand-in's sign-in page lists these users; local mode invites all of them. */
@@ -60,13 +60,12 @@ export function writeDevVars(root: string): Record<string, string> {
     GITHUB_CLIENT_SECRET: "local-github-secret",
     GITHUB_OAUTH_URL: github,
     GITHUB_API_URL: github,
-    // Repositories live at the stand-in (its smart-HTTP git server), reached through its App.
+    // The stand-in serves git (smart HTTP) on the same origin as its API and OAuth pages.
     GITHUB_WEB_URL: github,
     GITHUB_APP_ID: localGithubApp.id,
     GITHUB_APP_SLUG: localGithubApp.slug,
-    // One line in .dev.vars: the Worker reads the "\n" escapes back as newlines.
-    GITHUB_APP_PRIVATE_KEY:
-      previous.GITHUB_APP_PRIVATE_KEY ?? generateGithubAppKey().trim().replace(/\n/g, "\\n"),
+    // scripts/dev.ts starts the stand-in with this same key (one line, "\n" escaped).
+    GITHUB_APP_PRIVATE_KEY: previous.GITHUB_APP_PRIVATE_KEY ?? generateGithubAppKey(),
     HETZNER_API_URL: `http://127.0.0.1:${devPorts.hetzner}/v1`,
     HETZNER_TOKEN: "local-hetzner-token",
     CLOUDFLARE_API_URL: `http://127.0.0.1:${devPorts.cloudflare}/client/v4`,

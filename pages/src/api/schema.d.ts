@@ -284,6 +284,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workspaces/{id}/pull-request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open a pull request from the workspace's current branch to the default branch
+         * @description Uses the branch the agent last reported. The branch must be pushed: GitHub opens the PR from what it has.
+         */
+        post: operations["createPullRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/repositories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Repositories you can reach through the GitHub App's installations
+         * @description As GitHub answers for your own GitHub authorization: the installations of Berth's App you can see, and their repositories. Install the App on more repositories to see them here.
+         */
+        get: operations["listRepositories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/server-types": {
         parameters: {
             query?: never;
@@ -380,6 +420,26 @@ export interface paths {
         put?: never;
         /** The VM asks to be destroyed */
         post: operations["vmShutdown"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/vm/workspaces/{id}/git-credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A fresh GitHub installation token for this workspace's repository (git credential helper)
+         * @description Scoped to the workspace's one repository with contents and pull requests write, valid for at most an hour. Never stored by the control plane; the agent asks again when it expires.
+         */
+        post: operations["vmGitCredentials"];
         delete?: never;
         options?: never;
         head?: never;
@@ -508,6 +568,8 @@ export interface components {
             ready_at: string | null;
             ended_at: string | null;
             last_activity_at: string | null;
+            /** @description owner/name when the repository is reached through the GitHub App (push, pull requests); null for a public clone */
+            github_repository: string | null;
             cost: {
                 hourly_eur: number | null;
                 total_eur: number;
@@ -541,8 +603,23 @@ export interface components {
                 at: string;
                 message: string;
             }[];
+            git: components["schemas"]["WorkspaceGit"];
             /** @description You set or deleted a secret after this workspace received its secrets: its terminals still have the values it started with; a new workspace gets the new ones */
             secrets_changed_since_start: boolean;
+        };
+        WorkspaceGit: {
+            branch: string | null;
+            /** @description Commits on the branch that the default branch lacks */
+            ahead: number | null;
+            /** @description GitHub has the branch at exactly the workspace's HEAD */
+            pushed: boolean | null;
+            reported_at: string | null;
+            /** @description The GitHub App lost access to the repository: git push and pull requests fail until it is reinstalled */
+            access_revoked: boolean;
+            pull_request: {
+                url: string;
+                number: number;
+            } | null;
         };
         WorkspaceEvent: {
             id: number;
@@ -566,6 +643,21 @@ export interface components {
         SetPortVisibility: {
             /** @enum {string} */
             visibility: "private" | "public";
+        };
+        CreatePullRequest: {
+            title: string;
+            body?: string;
+        };
+        Repository: {
+            /** @example octocat/hello-world */
+            full_name: string;
+            owner: string;
+            name: string;
+            private: boolean;
+            default_branch: string;
+            /** @description Create a workspace with this repo_url */
+            repo_url: string;
+            installation_id: number;
         };
         ServerType: {
             name: string;
@@ -1822,6 +1914,158 @@ export interface operations {
             };
         };
     };
+    createPullRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePullRequest"];
+            };
+        };
+        responses: {
+            /** @description Opened */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        url: string;
+                        number: number;
+                    };
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description github_installation_revoked: the App lost access to the repository */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The branch is not on GitHub yet (push first), a PR from it is already open, no branch is known, or the repository is not reached through the GitHub App */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; nothing to compare (no commits the default branch lacks); on the default branch */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listRepositories: {
+        parameters: {
+            query?: {
+                /** @description Only repositories whose owner/name contains this (any case) */
+                q?: string;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of repositories */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        repositories: components["schemas"]["Repository"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth holds no valid GitHub authorization for you: sign in again */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listServerTypes: {
         parameters: {
             query?: never;
@@ -1899,6 +2143,17 @@ export interface operations {
                         user_secrets: {
                             [key: string]: string;
                         };
+                        git?: {
+                            repository: string;
+                            /** Format: uri */
+                            origin: string;
+                            user_name: string;
+                            /** Format: email */
+                            user_email: string;
+                        } | null;
+                        restore?: {
+                            snapshot_id: string;
+                        } | null;
                     };
                 };
             };
@@ -2100,6 +2355,11 @@ export interface operations {
                         /** Format: date-time */
                         first_seen_at: string;
                     }[];
+                    git?: {
+                        branch: string | null;
+                        ahead: number;
+                        pushed: boolean;
+                    };
                 };
             };
         };
@@ -2163,6 +2423,7 @@ export interface operations {
                     /** @enum {string} */
                     reason: "idle" | "max_lifetime" | "user" | "boot_failed";
                     detail?: string;
+                    snapshot_id?: string;
                 };
             };
         };
@@ -2202,6 +2463,84 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    vmGitCredentials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Credentials for git (username x-access-token) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        username: "x-access-token";
+                        password: string;
+                        /** Format: date-time */
+                        expires_at: string;
+                        repository: string;
+                        /** Format: uri */
+                        origin: string;
+                    };
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description github_installation_revoked: the App lost access to the repository */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The workspace is stopping or over, or its repository is not reached through the GitHub App */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description GitHub or the App's settings fail */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -60,6 +60,12 @@ export const workspaceSchema = z
     ready_at: z.string().nullable(),
     ended_at: z.string().nullable(),
     last_activity_at: z.string().nullable(),
+    github_repository: z
+      .string()
+      .nullable()
+      .describe(
+        "owner/name when the repository is reached through the GitHub App (push, pull requests); null for a public clone",
+      ),
     cost: z.object({ hourly_eur: z.number().nullable(), total_eur: z.number(), billed_hours: z.number() }),
   })
   .openapi("Workspace");
@@ -80,6 +86,20 @@ export const workspaceDetailSchema = workspaceSchema
       idle_shutdown_at: z.string().nullable(),
     }),
     progress: z.array(z.object({ at: z.string(), message: z.string() })),
+    git: z
+      .object({
+        branch: z.string().nullable(),
+        ahead: z.number().int().nullable().describe("Commits on the branch that the default branch lacks"),
+        pushed: z.boolean().nullable().describe("GitHub has the branch at exactly the workspace's HEAD"),
+        reported_at: z.string().nullable(),
+        access_revoked: z
+          .boolean()
+          .describe(
+            "The GitHub App lost access to the repository: git push and pull requests fail until it is reinstalled",
+          ),
+        pull_request: z.object({ url: z.string(), number: z.number().int() }).nullable(),
+      })
+      .openapi("WorkspaceGit"),
     secrets_changed_since_start: z.boolean().openapi({
       description:
         "You set or deleted a secret after this workspace received its secrets: its terminals still have the values it started with; a new workspace gets the new ones",

@@ -27,6 +27,7 @@ export function workspaceSummary(ws: Workspace, settings: Settings, now = Date.n
     ready_at: iso(ws.readyAt),
     ended_at: iso(ws.endedAt),
     last_activity_at: iso(lastActivity(ws)),
+    github_repository: ws.githubRepository,
     cost: {
       hourly_eur: ws.hourlyPrice,
       total_eur: cost?.eur ?? 0,
@@ -64,6 +65,7 @@ export function workspaceDetail(
       idle_shutdown_at: iso(ws.idleShutdownAt),
     },
     progress: progress.map((e) => ({ at: e.at.toISOString(), message: e.message })),
+    git: gitView(ws),
     secrets_changed_since_start:
       started !== null && secretsChangedAt !== null && secretsChangedAt.getTime() > started.getTime(),
   };
@@ -71,4 +73,20 @@ export function workspaceDetail(
 
 export function eventView(e: WorkspaceEvent) {
   return { id: e.id, at: e.at.toISOString(), type: e.type, message: e.message };
+}
+
+/** The repository's git status as the agent last reported it, and the App's access to it. */
+export function gitView(ws: Workspace) {
+  return {
+    branch: ws.gitBranch,
+    ahead: ws.gitAhead,
+    pushed: ws.gitPushed,
+    reported_at: iso(ws.gitReportedAt),
+    /** The App lost access to the repository (uninstalled or suspended) since the workspace started. */
+    access_revoked: ws.githubRevokedAt !== null,
+    pull_request:
+      ws.pullRequestUrl && ws.pullRequestNumber !== null
+        ? { url: ws.pullRequestUrl, number: ws.pullRequestNumber }
+        : null,
+  };
 }

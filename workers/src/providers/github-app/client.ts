@@ -72,6 +72,15 @@ async function githubError(res: Response): Promise<GitHubError> {
   );
 }
 
+const unexpected = (c: Pick<Call, "method" | "path">) =>
+  new GitHubError(502, `GitHub answered ${c.method} ${c.path} with something other than its documented JSON`);
+
+/** Guards the fields the code reads: a stand-in or proxy answering off-contract fails clearly. */
+function expectArray<T>(value: unknown, c: Pick<Call, "method" | "path">): T[] {
+  if (!Array.isArray(value)) throw unexpected(c);
+  return value as T[];
+}
+
 export function createGitHubApp(opts: GitHubAppOptions): GitHubApp {
   const base = opts.apiUrl.replace(/\/+$/, "");
   const doFetch = opts.fetch ?? fetch;
@@ -105,7 +114,9 @@ export function createGitHubApp(opts: GitHubAppOptions): GitHubApp {
       throw new GitHubError(0, `GitHub did not answer ${c.method} ${c.path}`);
     }
     if (!res.ok) throw await githubError(res);
-    return (await res.json()) as T;
+    const value = (await res.json().catch(() => null)) as T | null;
+    if (value === null || typeof value !== "object") throw unexpected(c);
+    return value;
   }
 
   const notFoundIsNull = async <T>(p: Promise<T>): Promise<T | null> => {
@@ -128,6 +139,8 @@ export function createGitHubApp(opts: GitHubAppOptions): GitHubApp {
           auth: "app",
         }),
       );
+      if (found && typeof found.id !== "number")
+        throw unexpected({ method: "GET", path: "/repos/{o}/{r}/installation" });
       return found?.id ?? null;
     },
     async installationToken(installationId, repo): Promise<InstallationToken> {
@@ -137,16 +150,24 @@ export function createGitHubApp(opts: GitHubAppOptions): GitHubApp {
         auth: "app",
         body: { repositories: [repo], permissions: workspaceTokenPermissions },
       });
-      return { token: res.token, expiresAt: new Date(res.expires_at).toISOString() };
+      const expires = Date.parse(res.expires_at);
+      if (typeof res.token !== "string" || !res.token || !Number.isFinite(expires)) {
+        throw unexpected({ method: "POST", path: "/app/installations/{id}/access_tokens" });
+      }
+      return { token: res.token, expiresAt: new Date(expires).toISOString() };
     },
     async userInstallations(userToken, page, perPage): Promise<Page<GitHubInstallation>> {
       const res = await call<{
         total_count: number;
         installations: Array<{ id: number; account: { login: string } | null }>;
       }>({ method: "GET", path: "/user/installations", auth: userToken, query: pageQuery(page, perPage) });
+      const list = expectArray<{ id: number; account: { login: string } | null }>(res.installations, {
+        method: "GET",
+        path: "/user/installations",
+      });
       return {
-        totalCount: res.total_count,
-        items: res.installations.map((i) => ({ id: i.id, account: i.account?.login ?? "" })),
+        totalCount: Number(res.total_count) || list.length,
+        items: list.map((i) => ({ id: i.id, account: i.account?.login ?? "" })),
       };
     },
     async installationRepositories(
@@ -161,7 +182,11 @@ export function createGitHubApp(opts: GitHubAppOptions): GitHubApp {
         auth: userToken,
         query: pageQuery(page, perPage),
       });
-      return { totalCount: res.total_count, items: res.repositories.map(toRepo) };
+      const list = expectArray<WireRepo>(res.repositories, {
+        method: "GET",
+        path: "/user/installations/{id}/repositories",
+      });
+      return { totalCount: Number(res.total_count) || list.length, items: list.map(toRepo) };
     },
     async userEmails(userToken): Promise<GitHubEmail[]> {
       const res = await call<Array<{ email: string; verified: boolean; primary: boolean }>>({
@@ -170,7 +195,11 @@ export function createGitHubApp(opts: GitHubAppOptions): GitHubApp {
         auth: userToken,
         query: { per_page: "100" },
       });
-      return res.map((e) => ({ email: e.email, verified: e.verified, primary: e.primary }));
+      return expectArray<GitHubEmail>(res, { method: "GET", path: "/user/emails" }).map((e) => ({
+        email: e.email,
+        verified: e.verified,
+        primary: e.primary,
+      }));
     },
     async repository(token, owner, repo) {
       return toRepo(
