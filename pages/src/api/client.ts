@@ -2,9 +2,12 @@ import { ApiError, errorFromResponse, NetworkError } from "./errors.ts";
 import type {
   ApiKey,
   CreatedApiKey,
+  CreatePullRequestInput,
   CreateWorkspaceInput,
   CredentialStatus,
   Me,
+  PullRequest,
+  RepositoryPage,
   Secret,
   ServerTypeCatalog,
   SetSecretInput,
@@ -100,6 +103,20 @@ export function createClient(options: ClientOptions = {}) {
     deleteWorkspace: (id: string) => request<Workspace>("DELETE", `/api/workspaces/${enc(id)}`),
     terminalToken: (id: string) =>
       request<TerminalToken>("POST", `/api/workspaces/${enc(id)}/terminal-token`),
+
+    createPullRequest: (id: string, input: CreatePullRequestInput) =>
+      request<PullRequest>("POST", `/api/workspaces/${enc(id)}/pull-request`, { body: input }),
+    listRepositories: (query: { q?: string; cursor?: string | null } = {}, signal?: AbortSignal) => {
+      const params = new URLSearchParams();
+      if (query.q) params.set("q", query.q);
+      if (query.cursor) params.set("cursor", query.cursor);
+      const qs = params.toString();
+      return request<RepositoryPage>(
+        "GET",
+        `/api/repositories${qs ? `?${qs}` : ""}`,
+        signal ? { signal } : {},
+      );
+    },
 
     serverTypes: () => request<ServerTypeCatalog>("GET", "/api/server-types"),
     credentials: () => request<CredentialStatus>("GET", "/api/credentials"),

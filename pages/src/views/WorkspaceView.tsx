@@ -7,6 +7,7 @@ import { BootProgress, Timeline } from "../components/Timeline.tsx";
 import { usePolled } from "../lib/hooks.ts";
 import { fastPollMs, isChanging, isEnded } from "../lib/states.ts";
 import { AgentPanel } from "./AgentPanel.tsx";
+import { GitPanel } from "./GitPanel.tsx";
 import { PortsPanel } from "./PortsPanel.tsx";
 import { WorkspaceActions } from "./WorkspaceActions.tsx";
 import { WorkspaceFacts } from "./WorkspaceFacts.tsx";
@@ -74,6 +75,7 @@ export function WorkspaceView({ id }: { id: string }) {
       )}
       {ws.state === "ready" && <AgentPanel ws={ws} />}
       {ws.state === "ready" && <PortsPanel id={ws.id} />}
+      <GitPanel ws={ws} onOpened={res.reload} />
       <WorkspaceFacts ws={ws} />
       <BootProgress ws={ws} />
       <Timeline events={events} />
