@@ -41,6 +41,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/git-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Choose the email your workspace commits are authored with
+         * @description Applies to workspaces started afterwards (the bootstrap hands the identity to the VM).
+         */
+        put: operations["setGitEmail"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/usage": {
         parameters: {
             query?: never;
@@ -491,7 +511,17 @@ export interface components {
             image: string | null;
             /** @enum {string} */
             authenticated_via: "session" | "api_key";
+            git_identity: components["schemas"]["GitIdentity"];
         };
+        GitIdentity: {
+            name: string;
+            /** @description What commits in your workspaces are authored with */
+            email: string;
+            /** @description Your GitHub noreply address: the default */
+            noreply_email: string | null;
+            /** @description A verified email you chose instead, or null */
+            chosen_email: string | null;
+        } | null;
         Error: {
             error: {
                 code: string;
@@ -501,6 +531,13 @@ export interface components {
                     message: string;
                 }[];
             };
+        };
+        SetGitEmail: {
+            /**
+             * Format: email
+             * @description One of your verified GitHub emails, or null for your noreply address
+             */
+            email: string | null;
         };
         Usage: {
             /** @description The calendar month (UTC), e.g. 2026-11 */
@@ -767,6 +804,68 @@ export interface operations {
             };
             /** @description not_invited: this GitHub account is no longer on ALLOWED_GITHUB_LOGINS / ALLOWED_GITHUB_ORGS */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setGitEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetGitEmail"];
+            };
+        };
+        responses: {
+            /** @description The user, with the new identity */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth holds no valid GitHub authorization for you */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

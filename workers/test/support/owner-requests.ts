@@ -52,6 +52,7 @@ export const ownerRequests: Record<string, (fx: MatrixFixture) => OwnerRequest> 
   getHealth: () => ({ expect: 200 }),
   getMe: () => ({ expect: 200 }),
   getUsage: () => ({ expect: 200 }),
+  setGitEmail: () => ({ body: { email: null }, expect: 200 }),
   createApiKey: () => ({ body: { name: "matrix" }, expect: 201 }),
   listApiKeys: () => ({ expect: 200 }),
   revokeApiKey: (fx) => ({ params: { id: fx.spareKey.id }, expect: 204, destructive: true }),
