@@ -3,9 +3,9 @@
  * (local-cloud, branch ghstand): create (422 without the App), bootstrap, git credentials scoped to
  * one repository, a revoked installation, the repository picker's listing and pull requests.
  *
- * TODO(merge with branch ghstand): remove the skipIf. Until the stand-in on this branch serves the
- * App endpoints, the same behaviour is covered against an in-test fake (github-workspaces,
- * github-pull-requests); this file runs wherever the stand-in answers GET /__berth/app.
+ * TODO(merge with branch ghstand): remove the skipIf (support/github-standin.ts). Until the stand-in
+ * serves the App endpoints, the same behaviour is covered against an in-test fake
+ * (github-workspaces, github-pull-requests); this file runs wherever the stand-in has them.
  */
 import { env } from "cloudflare:workers";
 import { gitCredentialsResponseSchema } from "@berth/protocol";
@@ -18,6 +18,7 @@ import {
   ownerServers,
   type TestUser,
 } from "./support/api-cases.ts";
+import { standInServesApps } from "./support/github-standin.ts";
 import { bootstrapTokenOf, load, vmCall, waitForState } from "./support/lifecycle.ts";
 import { api } from "./support/session.ts";
 
@@ -31,11 +32,6 @@ const control = async (path: string, method: string, body?: unknown) => {
   if (!res.ok) throw new Error(`github control ${method} ${path}: ${res.status} ${await res.text()}`);
   return res.json() as Promise<Record<string, unknown>>;
 };
-
-const standInServesApps = await fetch(`${web}/__berth/app`).then(
-  (r) => r.ok,
-  () => false,
-);
 
 async function createOn(user: TestUser, repoUrl: string) {
   return api("/api/workspaces", {
