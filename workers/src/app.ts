@@ -10,6 +10,7 @@ import { agentDownloadRoutes } from "./routes/agent-download.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { authRoutes } from "./routes/auth-passthrough.ts";
 import { credentialRoutes } from "./routes/credentials.ts";
+import { gitIdentityRoutes } from "./routes/git-identity.ts";
 import { healthRoutes, requireHealthyConfig } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
 import { notInvitedRoutes } from "./routes/not-invited.ts";
@@ -52,6 +53,7 @@ export function createApp() {
   mount("/api/health", healthRoutes);
   mount("/api/auth", authRoutes);
   mount("/api/not-invited", notInvitedRoutes);
+  mount("/api/me/git-identity", gitIdentityRoutes);
   mount("/api/me", meRoutes);
   mount("/api/keys", apiKeyRoutes);
   mount("/api/credentials", credentialRoutes);

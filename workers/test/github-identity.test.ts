@@ -9,13 +9,17 @@ import { expectError, newUser, type TestUser } from "./support/api-cases.ts";
 import { depsAt } from "./support/lifecycle.ts";
 import { api, githubControl } from "./support/session.ts";
 
-interface MeJson {
-  git_identity: { name: string; email: string; noreply_email: string | null; chosen_email: string | null };
+interface IdentityJson {
+  name: string;
+  email: string;
+  noreply_email: string | null;
+  chosen_email: string | null;
 }
 
-const me = async (cookie: string) => (await (await api("/api/me", { headers: { cookie } })).json()) as MeJson;
+const identity = async (cookie: string) =>
+  (await (await api("/api/me/git-identity", { headers: { cookie } })).json()) as IdentityJson;
 const setEmail = (cookie: string, email: string | null) =>
-  api("/api/me/git-email", { method: "PUT", headers: { cookie }, body: JSON.stringify({ email }) });
+  api("/api/me/git-identity", { method: "PUT", headers: { cookie }, body: JSON.stringify({ email }) });
 
 describe("the commit identity", () => {
   let user: TestUser;
@@ -34,9 +38,8 @@ describe("the commit identity", () => {
   });
 
   it("defaults to the person's GitHub noreply address", async () => {
-    const { git_identity } = await me(user.cookie);
     const noreply = `${githubId}+${user.login}@users.noreply.github.com`;
-    expect(git_identity).toEqual({
+    expect(await identity(user.cookie)).toEqual({
       name: user.login,
       email: noreply,
       noreply_email: noreply,
@@ -51,7 +54,7 @@ describe("the commit identity", () => {
     await githubControl(`users/${user.login}/email`, "PUT", { email: chosen, verified: true });
     const res = await setEmail(user.cookie, chosen);
     expect(res.status, await res.clone().text()).toBe(200);
-    expect(((await res.json()) as MeJson).git_identity.email).toBe(chosen);
+    expect(((await res.json()) as IdentityJson).email).toBe(chosen);
     const git = await workspaceGit(depsAt(), { ownerId: user.id, githubRepository: "acme/api" });
     expect(git?.user_email).toBe(chosen);
   });
@@ -65,6 +68,6 @@ describe("the commit identity", () => {
     await expectError(await setEmail(user.cookie, "someone-else@example.com"), 422, "validation_failed");
     const back = await setEmail(user.cookie, null);
     expect(back.status).toBe(200);
-    expect(((await back.json()) as MeJson).git_identity.chosen_email).toBeNull();
+    expect(((await back.json()) as IdentityJson).chosen_email).toBeNull();
   });
 });

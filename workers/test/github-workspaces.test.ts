@@ -216,6 +216,19 @@ describe("git credentials for a workspace", () => {
     expect((await load(a.id)).githubRevokedAt).toBeNull();
   });
 
+  it("follows an App uninstalled and installed again (a new installation id); gone entirely is revoked", async () => {
+    const old = fake.installations.find((i) => i.id === 601);
+    if (!old) throw new Error("no installation");
+    fake.installations = fake.installations.filter((i) => i !== old);
+    const err = await apiError(gitCredentials(deps, await load(a.id)));
+    expect(err.code).toBe("github_installation_revoked");
+    fake.installations.push({ ...old, id: 602 });
+    const creds = await gitCredentials(deps, await load(a.id));
+    expect(fake.minted.get(creds.password)).toEqual({ installation: 602, repos: ["alpha"] });
+    expect((await load(a.id)).githubInstallationId).toBe(602);
+    expect((await load(a.id)).githubRevokedAt).toBeNull();
+  });
+
   it("stores the heartbeat's git status and shows it on the workspace", async () => {
     const beat = {
       last_human_input_at: null,

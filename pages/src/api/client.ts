@@ -5,6 +5,7 @@ import type {
   CreatePullRequestInput,
   CreateWorkspaceInput,
   CredentialStatus,
+  GitIdentity,
   Me,
   PullRequest,
   RepositoryPage,
@@ -77,6 +78,9 @@ export function createClient(options: ClientOptions = {}) {
     request,
     me: (signal?: AbortSignal) => request<Me>("GET", "/api/me", { signal }),
     usage: () => request<Usage>("GET", "/api/me/usage"),
+    gitIdentity: () => request<GitIdentity>("GET", "/api/me/git-identity"),
+    setGitIdentity: (email: string | null) =>
+      request<GitIdentity>("PUT", "/api/me/git-identity", { body: { email } }),
     signIn: (callbackURL: string) =>
       request<SignInResponse>("POST", "/api/auth/sign-in/social", {
         body: { provider: "github", callbackURL },

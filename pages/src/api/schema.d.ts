@@ -24,6 +24,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/git-identity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who commits in your workspaces: your name and email */
+        get: operations["getGitIdentity"];
+        /**
+         * Choose the email your workspace commits are authored with
+         * @description Applies to workspaces started afterwards (the bootstrap hands the identity to the VM).
+         */
+        put: operations["setGitIdentity"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me": {
         parameters: {
             query?: never;
@@ -34,26 +55,6 @@ export interface paths {
         /** The signed-in user */
         get: operations["getMe"];
         put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/me/git-email": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /**
-         * Choose the email your workspace commits are authored with
-         * @description Applies to workspaces started afterwards (the bootstrap hands the identity to the VM).
-         */
-        put: operations["setGitEmail"];
         post?: never;
         delete?: never;
         options?: never;
@@ -504,15 +505,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        User: {
-            id: string;
-            name: string;
-            email: string;
-            image: string | null;
-            /** @enum {string} */
-            authenticated_via: "session" | "api_key";
-            git_identity: components["schemas"]["GitIdentity"];
-        };
         GitIdentity: {
             name: string;
             /** @description What commits in your workspaces are authored with */
@@ -521,7 +513,7 @@ export interface components {
             noreply_email: string | null;
             /** @description A verified email you chose instead, or null */
             chosen_email: string | null;
-        } | null;
+        };
         Error: {
             error: {
                 code: string;
@@ -532,12 +524,20 @@ export interface components {
                 }[];
             };
         };
-        SetGitEmail: {
+        SetGitIdentity: {
             /**
              * Format: email
              * @description One of your verified GitHub emails, or null for your noreply address
              */
             email: string | null;
+        };
+        User: {
+            id: string;
+            name: string;
+            email: string;
+            image: string | null;
+            /** @enum {string} */
+            authenticated_via: "session" | "api_key";
         };
         Usage: {
             /** @description The calendar month (UTC), e.g. 2026-11 */
@@ -775,7 +775,7 @@ export interface operations {
             };
         };
     };
-    getMe: {
+    getGitIdentity: {
         parameters: {
             query?: never;
             header?: never;
@@ -784,13 +784,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The user */
+            /** @description The commit identity */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["GitIdentity"];
                 };
             };
             /** @description Not authenticated */
@@ -824,7 +824,7 @@ export interface operations {
             };
         };
     };
-    setGitEmail: {
+    setGitIdentity: {
         parameters: {
             query?: never;
             header?: never;
@@ -833,11 +833,69 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SetGitEmail"];
+                "application/json": components["schemas"]["SetGitIdentity"];
             };
         };
         responses: {
-            /** @description The user, with the new identity */
+            /** @description The new commit identity */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitIdentity"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth holds no valid GitHub authorization for you: sign in again */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -855,17 +913,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Berth holds no valid GitHub authorization for you */
+            /** @description not_invited: this GitHub account is no longer on ALLOWED_GITHUB_LOGINS / ALLOWED_GITHUB_ORGS */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Invalid input */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };

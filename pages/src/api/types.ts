@@ -44,3 +44,5 @@ export type Repository = Schemas["Repository"];
 export type RepositoryPage = JsonOf<"listRepositories", 200>;
 export type CreatePullRequestInput = Schemas["CreatePullRequest"];
 export type PullRequest = JsonOf<"createPullRequest", 201>;
+/** GET /api/me/git-identity: who commits in the person's workspaces. */
+export type GitIdentity = Schemas["GitIdentity"];

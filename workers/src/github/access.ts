@@ -122,6 +122,30 @@ async function clearRevocation(db: Database, ws: Workspace, now: number) {
 }
 
 /**
+ * An uninstalled App that is installed again gets a new installation id: on a 404 for the stored
+ * one, the repository's current installation (if any) is looked up, stored, and used once.
+ */
+async function mintOrFollowReinstall(
+  deps: { db: Database; github: GitHubDeps },
+  ws: Workspace,
+  ref: RepoRef,
+  installationId: number,
+) {
+  try {
+    return await deps.github.app.installationToken(installationId, ref.repo);
+  } catch (err) {
+    if (!(err instanceof GitHubError && err.status === 404)) throw err;
+    const current = await deps.github.app.repoInstallation(ref.owner, ref.repo);
+    if (current === null || current === installationId) throw err;
+    await deps.db
+      .update(workspaces)
+      .set({ githubInstallationId: current, updatedAt: new Date() })
+      .where(eq(workspaces.id, ws.id));
+    return deps.github.app.installationToken(current, ref.repo);
+  }
+}
+
+/**
  * A fresh installation token for the workspace's own repository, and only it: the repository comes
  * from the workspace row, never from the caller.
  */
@@ -138,7 +162,7 @@ export async function installationTokenFor(
     );
   }
   try {
-    const minted = await deps.github.app.installationToken(ws.githubInstallationId, ref.repo);
+    const minted = await mintOrFollowReinstall(deps, ws, ref, ws.githubInstallationId);
     await clearRevocation(deps.db, ws, deps.now());
     return { ref, token: minted.token, expiresAt: minted.expiresAt };
   } catch (err) {
