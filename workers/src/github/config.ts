@@ -21,13 +21,21 @@ export function installUrl(settings: GitHubAppSettings): string {
   return `${settings.webUrl}/apps/${encodeURIComponent(settings.slug)}/installations/new`;
 }
 
+/** One client per Worker environment, so the private key is imported once per isolate, not per request. */
+const clients = new WeakMap<Env, GitHubApp>();
+
 /** The App client for this Worker's settings (the private key is imported on first use). */
 export function githubAppFrom(env: Env): GitHubApp {
-  return createGitHubApp({
-    apiUrl: env.GITHUB_API_URL,
-    appId: env.GITHUB_APP_ID,
-    privateKeyPem: env.GITHUB_APP_PRIVATE_KEY,
-  });
+  let app = clients.get(env);
+  if (!app) {
+    app = createGitHubApp({
+      apiUrl: env.GITHUB_API_URL,
+      appId: env.GITHUB_APP_ID,
+      privateKeyPem: env.GITHUB_APP_PRIVATE_KEY,
+    });
+    clients.set(env, app);
+  }
+  return app;
 }
 
 export interface RepoRef {

@@ -81,14 +81,17 @@ function expectArray<T>(value: unknown, c: Pick<Call, "method" | "path">): T[] {
   return value as T[];
 }
 
-export function createGitHubApp(opts: GitHubAppOptions): GitHubApp {
+type Requester = <T>(c: Call) => Promise<T>;
+
+/** One call to GitHub's REST API: App JWT or a token as bearer, bounded in time, errors as GitHubError. */
+function createRequester(opts: GitHubAppOptions): Requester {
   const base = opts.apiUrl.replace(/\/+$/, "");
   const doFetch = opts.fetch ?? fetch;
   const now = opts.now ?? Date.now;
   const timeoutMs = opts.timeoutMs ?? 15_000;
   let key: Promise<CryptoKey> | null = null;
 
-  async function call<T>(c: Call): Promise<T> {
+  return async function call<T>(c: Call): Promise<T> {
     const url = new URL(`${base}${c.path}`);
     for (const [k, v] of Object.entries(c.query ?? {})) url.searchParams.set(k, v);
     if (c.auth === "app") key ??= importAppKey(opts.privateKeyPem);
@@ -117,19 +120,22 @@ export function createGitHubApp(opts: GitHubAppOptions): GitHubApp {
     const value = (await res.json().catch(() => null)) as T | null;
     if (value === null || typeof value !== "object") throw unexpected(c);
     return value;
-  }
-
-  const notFoundIsNull = async <T>(p: Promise<T>): Promise<T | null> => {
-    try {
-      return await p;
-    } catch (err) {
-      if (err instanceof GitHubError && err.status === 404) return null;
-      throw err;
-    }
   };
+}
 
-  const pageQuery = (page: number, perPage: number) => ({ page: String(page), per_page: String(perPage) });
+const notFoundIsNull = async <T>(p: Promise<T>): Promise<T | null> => {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof GitHubError && err.status === 404) return null;
+    throw err;
+  }
+};
 
+const pageQuery = (page: number, perPage: number) => ({ page: String(page), per_page: String(perPage) });
+
+/** As the App (JWT): the installation of a repository, installation tokens. */
+function appEndpoints(call: Requester): Pick<GitHubApp, "repoInstallation" | "installationToken"> {
   return {
     async repoInstallation(owner, repo) {
       const found = await notFoundIsNull(
@@ -156,6 +162,14 @@ export function createGitHubApp(opts: GitHubAppOptions): GitHubApp {
       }
       return { token: res.token, expiresAt: new Date(expires).toISOString() };
     },
+  };
+}
+
+/** With the person's user token: what they reach through the App, their emails. */
+function userEndpoints(
+  call: Requester,
+): Pick<GitHubApp, "userInstallations" | "installationRepositories" | "userEmails"> {
+  return {
     async userInstallations(userToken, page, perPage): Promise<Page<GitHubInstallation>> {
       const res = await call<{
         total_count: number;
@@ -201,6 +215,12 @@ export function createGitHubApp(opts: GitHubAppOptions): GitHubApp {
         primary: e.primary,
       }));
     },
+  };
+}
+
+/** With an installation token: one repository, its branches and pull requests. */
+function repoEndpoints(call: Requester): Pick<GitHubApp, "repository" | "branchHead" | "createPullRequest"> {
+  return {
     async repository(token, owner, repo) {
       return toRepo(
         await call<WireRepo>({
@@ -237,4 +257,9 @@ export function createGitHubApp(opts: GitHubAppOptions): GitHubApp {
       return { url: res.html_url, number: res.number };
     },
   };
+}
+
+export function createGitHubApp(opts: GitHubAppOptions): GitHubApp {
+  const call = createRequester(opts);
+  return { ...appEndpoints(call), ...userEndpoints(call), ...repoEndpoints(call) };
 }
