@@ -1655,7 +1655,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input, or a server_type outside ALLOWED_SERVER_TYPES */
+            /** @description Invalid input, a server_type outside ALLOWED_SERVER_TYPES, or github_app_not_installed: a repository under GITHUB_WEB_URL the GitHub App is not installed on (the message and details carry the install link); no VM is made */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1669,6 +1669,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description GitHub failed while checking the App's access */
+            502: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2212,6 +2221,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description GitHub failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listServerTypes: {
@@ -2686,7 +2704,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description GitHub or the App's settings fail */
+            /** @description GitHub failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The App's settings are wrong, or GitHub's rate limit is reached */
             503: {
                 headers: {
                     [name: string]: unknown;

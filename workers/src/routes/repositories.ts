@@ -46,6 +46,7 @@ const list = createRoute({
       content: errorResponses[401].content,
     },
     422: errorResponses[422],
+    502: { description: "GitHub failed", content: errorResponses[401].content },
   },
 });
 

@@ -118,7 +118,11 @@ const credentials = createRoute({
         "The workspace is stopping or over, or its repository is not reached through the GitHub App",
       content: errorResponses[401].content,
     },
-    503: { description: "GitHub or the App's settings fail", content: errorResponses[401].content },
+    502: { description: "GitHub failed", content: errorResponses[401].content },
+    503: {
+      description: "The App's settings are wrong, or GitHub's rate limit is reached",
+      content: errorResponses[401].content,
+    },
   },
 });
 
