@@ -13,4 +13,5 @@ ALTER TABLE `workspaces` ADD `git_ahead` integer;--> statement-breakpoint
 ALTER TABLE `workspaces` ADD `git_pushed` integer;--> statement-breakpoint
 ALTER TABLE `workspaces` ADD `git_reported_at` integer;--> statement-breakpoint
 ALTER TABLE `workspaces` ADD `pull_request_url` text;--> statement-breakpoint
-ALTER TABLE `workspaces` ADD `pull_request_number` integer;
+ALTER TABLE `workspaces` ADD `pull_request_number` integer;--> statement-breakpoint
+ALTER TABLE `workspaces` ADD `pull_request_branch` text;

@@ -54,6 +54,15 @@ describe("the workspace page's git panel", () => {
     expect(el.querySelector("[data-testid=pull-request-link]")?.getAttribute("href")).toBe(
       "https://github.com/acme/api/pull/9",
     );
+    // Opened for this branch: no second one is offered.
+    expect(buttonNamed(el, "Open pull request")).toBeUndefined();
+  });
+
+  it("offers a new pull request on another branch than the last one's", () => {
+    const last = { url: "https://github.com/acme/api/pull/3", number: 3, branch: "older" };
+    expect(buttonNamed(render(git({ pull_request: last })), "Open pull request")).toBeDefined();
+    const same = { ...last, branch: "feature/x" };
+    expect(buttonNamed(render(git({ pull_request: same })), "Open pull request")).toBeUndefined();
   });
 
   it("says push first when the commits are not on GitHub, and offers no button", () => {

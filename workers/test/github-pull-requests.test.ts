@@ -105,7 +105,7 @@ describe("POST /api/workspaces/{id}/pull-request", () => {
     ).json()) as {
       git: { pull_request: unknown };
     };
-    expect(view.git.pull_request).toEqual(pr);
+    expect(view.git.pull_request).toEqual({ ...pr, branch: "feature/checkout" });
     const again = await caught(open());
     expect(again).toMatchObject({ status: 409, code: "conflict" });
     expect(again.message).toMatch(/already open/);

@@ -653,9 +653,11 @@ export interface components {
             reported_at: string | null;
             /** @description The GitHub App lost access to the repository: git push and pull requests fail until it is reinstalled */
             access_revoked: boolean;
+            /** @description The newest pull request opened through Berth, and the branch it is from */
             pull_request: {
                 url: string;
                 number: number;
+                branch: string | null;
             } | null;
         };
         WorkspaceEvent: {

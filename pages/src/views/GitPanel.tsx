@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from "react";
 import { api } from "../api/instance.ts";
-import type { PullRequest, WorkspaceDetail } from "../api/types.ts";
+import type { PullRequest, WorkspaceDetail, WorkspaceGit } from "../api/types.ts";
 import { Field } from "../components/Field.tsx";
 import { ErrorMessage } from "../components/Status.tsx";
 
@@ -24,12 +24,14 @@ export function GitPanel({
   const [body, setBody] = useState("");
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<unknown>(null);
-  const [opened, setOpened] = useState<PullRequest | null>(null);
+  const [opened, setOpened] = useState<WorkspaceGit["pull_request"]>(null);
 
   if (!ws.github_repository) return null;
   const { git } = ws;
   const ahead = git.ahead ?? 0;
   const pr = opened ?? git.pull_request;
+  // One pull request per branch from here: a new branch (or new commits) needs no second one.
+  const prForThisBranch = pr !== null && pr.branch === git.branch;
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -41,7 +43,7 @@ export function GitPanel({
         title: title.trim() || (git.branch ?? ""),
         ...(body.trim() ? { body } : {}),
       });
-      setOpened(made);
+      setOpened({ ...made, branch: git.branch });
       setFormOpen(false);
       onOpened?.();
     } catch (err) {
@@ -95,7 +97,7 @@ export function GitPanel({
           <code>git push -u origin {git.branch ?? "HEAD"}</code>), then open a pull request.
         </p>
       )}
-      {ahead > 0 && git.pushed === true && !formOpen && (
+      {ahead > 0 && git.pushed === true && !formOpen && !prForThisBranch && (
         <div className="actions">
           <button type="button" className="primary" onClick={() => setFormOpen(true)}>
             Open pull request

@@ -78,7 +78,11 @@ export async function openPullRequest(
     if (err instanceof GitHubError && err.status === 422) throw pullError(err, branch, base);
     throw upstreamError(err, `open a pull request on ${ref.owner}/${ref.repo}`);
   }
-  await updateWorkspace(deps.db, ws.id, { pullRequestUrl: pr.url, pullRequestNumber: pr.number });
+  await updateWorkspace(deps.db, ws.id, {
+    pullRequestUrl: pr.url,
+    pullRequestNumber: pr.number,
+    pullRequestBranch: branch,
+  });
   await recordEvent(
     deps.db,
     ws.id,

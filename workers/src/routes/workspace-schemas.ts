@@ -97,7 +97,10 @@ export const workspaceDetailSchema = workspaceSchema
           .describe(
             "The GitHub App lost access to the repository: git push and pull requests fail until it is reinstalled",
           ),
-        pull_request: z.object({ url: z.string(), number: z.number().int() }).nullable(),
+        pull_request: z
+          .object({ url: z.string(), number: z.number().int(), branch: z.string().nullable() })
+          .nullable()
+          .describe("The newest pull request opened through Berth, and the branch it is from"),
       })
       .openapi("WorkspaceGit"),
     secrets_changed_since_start: z.boolean().openapi({

@@ -53,6 +53,7 @@ export function newWorkspaceRow(fields: NewWorkspaceFields, now: Date): Workspac
     gitReportedAt: null,
     pullRequestUrl: null,
     pullRequestNumber: null,
+    pullRequestBranch: null,
     createdAt: now,
     updatedAt: now,
   };

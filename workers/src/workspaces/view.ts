@@ -86,7 +86,7 @@ export function gitView(ws: Workspace) {
     access_revoked: ws.githubRevokedAt !== null,
     pull_request:
       ws.pullRequestUrl && ws.pullRequestNumber !== null
-        ? { url: ws.pullRequestUrl, number: ws.pullRequestNumber }
+        ? { url: ws.pullRequestUrl, number: ws.pullRequestNumber, branch: ws.pullRequestBranch }
         : null,
   };
 }

@@ -61,6 +61,8 @@ export const workspaces = sqliteTable(
     /** The newest pull request opened from the dashboard or API. */
     pullRequestUrl: text("pull_request_url"),
     pullRequestNumber: integer("pull_request_number"),
+    /** The branch it was opened from: the dashboard offers no second one for it. */
+    pullRequestBranch: text("pull_request_branch"),
     createdAt: ms("created_at").notNull(),
     updatedAt: ms("updated_at").notNull(),
   },
