@@ -1,14 +1,16 @@
+import { createPublicKey } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { generateEncryptionKey, generateSigningJwk } from "../scripts/lib/keys.ts";
-import { testPortBase, testVarsFor } from "./test/support/test-env.ts";
+import { generateEncryptionKey, generateGithubAppKey, generateSigningJwk } from "../scripts/lib/keys.ts";
+import { testGithubAppKeyEnv, testPortBase, testVarsFor } from "./test/support/test-env.ts";
 
 export default defineConfig(async () => {
   // wrangler.toml serves the dashboard's build as static assets; the API tests need only the folder.
   mkdirSync(path.join(import.meta.dirname, "../pages/dist"), { recursive: true });
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "../migrations"));
+  process.env[testGithubAppKeyEnv] ??= generateGithubAppKey();
   return {
     plugins: [
       cloudflareTest({
@@ -18,6 +20,13 @@ export default defineConfig(async () => {
             ...testVarsFor(testPortBase(process.env)),
             ENCRYPTION_KEY: generateEncryptionKey(),
             TERMINAL_SIGNING_KEY: generateSigningJwk(),
+            GITHUB_APP_PRIVATE_KEY: process.env[testGithubAppKeyEnv],
+            // For tests that verify the App's JWTs the way GitHub does: with the public key.
+            TEST_GITHUB_APP_PUBLIC_KEY: createPublicKey(
+              (process.env[testGithubAppKeyEnv] ?? "").replace(/\\n/g, "\n"),
+            )
+              .export({ format: "pem", type: "spki" })
+              .toString(),
             TEST_MIGRATIONS: migrations,
           },
           // Lower than production (wrangler.toml) so a test can reach each limit quickly; every

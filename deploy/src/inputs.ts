@@ -5,6 +5,7 @@
  * but only for secrets the Worker does not have yet: re-running never rotates them.
  */
 import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { Writable } from "node:stream";
 import { getVar } from "./toml.ts";
@@ -65,8 +66,21 @@ export const varInputs: VarInput[] = [
   {
     name: "GITHUB_CLIENT_ID",
     flag: "github-client-id",
-    question: "GitHub OAuth app Client ID",
+    question: "GitHub App Client ID",
     validate: (v) => (/^\S+$/.test(v) ? null : "must not contain spaces"),
+  },
+  {
+    name: "GITHUB_APP_ID",
+    flag: "github-app-id",
+    question: "GitHub App ID (the App's settings page, About)",
+    validate: (v) => (/^\d{1,20}$/.test(v) ? null : "must be the App's numeric id"),
+  },
+  {
+    name: "GITHUB_APP_SLUG",
+    flag: "github-app-slug",
+    question: "GitHub App URL name (https://github.com/apps/<slug>)",
+    validate: (v) =>
+      /^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$/i.test(v) ? null : "must be letters, digits and hyphens",
   },
 ];
 
@@ -75,13 +89,24 @@ export interface SecretInput {
   /** Environment variables read, in order. */
   envNames: string[];
   question: string;
+  /**
+   * A multi-line secret (a PEM) comes from a file: $<fileEnvName>, or a path typed at the prompt
+   * (a path is not secret, so it is shown). The file's content is the secret.
+   */
+  fileEnvName?: string;
 }
 
 export const promptedSecrets: SecretInput[] = [
   {
     name: "GITHUB_CLIENT_SECRET",
     envNames: ["GITHUB_CLIENT_SECRET"],
-    question: "GitHub OAuth app client secret",
+    question: "GitHub App client secret",
+  },
+  {
+    name: "GITHUB_APP_PRIVATE_KEY",
+    envNames: ["GITHUB_APP_PRIVATE_KEY"],
+    fileEnvName: "GITHUB_APP_PRIVATE_KEY_FILE",
+    question: "Path to the GitHub App's private key (the .pem GitHub downloaded)",
   },
   { name: "HETZNER_TOKEN", envNames: ["HETZNER_TOKEN"], question: "Hetzner Cloud API token (Read & Write)" },
   {
@@ -103,6 +128,22 @@ export const generatedSecrets: Record<string, () => string> = {
 };
 
 export const allSecrets = [...Object.keys(generatedSecrets), ...promptedSecrets.map((s) => s.name)];
+
+/** A PEM file's content; the Worker takes GitHub's PKCS#1 file as it is. Never quotes the content. */
+function readPem(file: string, name: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    throw new Error(`${name}: cannot read ${file}`);
+  }
+  if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(text)) {
+    throw new Error(
+      `${name}: ${file} is not a private key PEM ("BEGIN RSA PRIVATE KEY" or "BEGIN PRIVATE KEY")`,
+    );
+  }
+  return text.trim();
+}
 
 export interface Prompter {
   ask: (question: string, options: { hidden: boolean }) => Promise<string>;
@@ -208,14 +249,27 @@ export async function resolveInputs(options: {
       }
       continue;
     }
+    const file = input.fileEnvName ? env[input.fileEnvName]?.trim() : undefined;
+    if (file) {
+      secrets.set(input.name, {
+        value: readPem(file, input.name),
+        label: `(from the file in $${input.fileEnvName})`,
+      });
+      continue;
+    }
     if (prompter) {
-      const answer = await prompter.ask(input.question, { hidden: true });
+      const answer = await prompter.ask(input.question, { hidden: !input.fileEnvName });
       if (answer) {
-        secrets.set(input.name, { value: answer, label: "(entered at the prompt)" });
+        const value = input.fileEnvName ? readPem(answer, input.name) : answer;
+        secrets.set(input.name, {
+          value,
+          label: input.fileEnvName ? "(from the file given at the prompt)" : "(entered at the prompt)",
+        });
         continue;
       }
     }
-    missing.push(`${input.name}: set $${input.envNames.join(" or $")} (it is not set on the Worker yet)`);
+    const how = [...input.envNames, ...(input.fileEnvName ? [input.fileEnvName] : [])].join(" or $");
+    missing.push(`${input.name}: set $${how} (it is not set on the Worker yet)`);
   }
   return { vars, secrets, missing, notes };
 }

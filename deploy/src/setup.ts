@@ -43,14 +43,17 @@ the Worker's secrets, publishes the agent binaries, builds the dashboard and dep
   --workspace-domain HOST   WORKSPACE_DOMAIN        (or $WORKSPACE_DOMAIN)
   --deployment-id NAME      DEPLOYMENT_ID           (or $DEPLOYMENT_ID; default prod)
   --zone-id ID              CLOUDFLARE_ZONE_ID      (or $CLOUDFLARE_ZONE_ID)
-  --github-client-id ID     GITHUB_CLIENT_ID        (or $GITHUB_CLIENT_ID)
+  --github-client-id ID     GITHUB_CLIENT_ID        (or $GITHUB_CLIENT_ID): the GitHub App's client id
+  --github-app-id ID        GITHUB_APP_ID           (or $GITHUB_APP_ID)
+  --github-app-slug NAME    GITHUB_APP_SLUG         (or $GITHUB_APP_SLUG)
   --non-interactive         never prompt; fail if an input is missing (default when stdin is not a TTY)
   --config PATH             wrangler.toml to use and update (default: the repository's)
   --skip-build              use the agent binaries in --agent-dir and pages/dist as they are
   --agent-dir DIR           where the agent binaries are (default vm-agent/dist)
 
 Secrets it cannot generate come from the environment or a hidden prompt: GITHUB_CLIENT_SECRET,
-HETZNER_TOKEN, BERTH_CLOUDFLARE_API_TOKEN (or CLOUDFLARE_API_TOKEN). ENCRYPTION_KEY,
+HETZNER_TOKEN, BERTH_CLOUDFLARE_API_TOKEN (or CLOUDFLARE_API_TOKEN); GITHUB_APP_PRIVATE_KEY from
+$GITHUB_APP_PRIVATE_KEY_FILE (or the path asked for; GitHub's .pem as it is). ENCRYPTION_KEY,
 TERMINAL_SIGNING_KEY and BETTER_AUTH_SECRET are generated once and never rotated by a re-run.`;
 
 /** Names of the secrets the Worker already has; none when the Worker does not exist yet. */

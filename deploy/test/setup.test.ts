@@ -15,8 +15,13 @@ const inputs = {
   WORKSPACE_DOMAIN: "ws.mine.dev",
   CLOUDFLARE_ZONE_ID: "0123456789abcdef0123456789abcdef",
   GITHUB_CLIENT_ID: "Iv1.0123456789abcdef",
+  GITHUB_APP_ID: "123456",
+  GITHUB_APP_SLUG: "berth-mine",
 };
+/** GitHub's App key file: PKCS#1 PEM (content made up; the setup only passes it on). */
+const appKeyPem = `-----BEGIN RSA PRIVATE KEY-----\n${"S0VZLVNIT1VMRC1ORVZFUi1CRS1QUklOVEVE".repeat(4)}\n-----END RSA PRIVATE KEY-----`;
 const secretInputs = {
+  GITHUB_APP_PRIVATE_KEY: appKeyPem,
   GITHUB_CLIENT_SECRET: "gh-secret-0f9a8b7c6d5e4f3a2b1c",
   HETZNER_TOKEN: "hz-token-SHOULD-NEVER-BE-PRINTED-123456",
   BERTH_CLOUDFLARE_API_TOKEN: "cf-token-SHOULD-NEVER-BE-PRINTED-654321",
@@ -48,6 +53,7 @@ function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   for (const name of [
     ...Object.keys(inputs),
     ...Object.keys(secretInputs),
+    "GITHUB_APP_PRIVATE_KEY_FILE",
     "CLOUDFLARE_API_TOKEN",
     "CLOUDFLARE_ACCOUNT_ID",
   ]) {
@@ -118,6 +124,7 @@ describe("setup:cloudflare --dry-run", () => {
       "ENCRYPTION_KEY",
       "TERMINAL_SIGNING_KEY",
       "BETTER_AUTH_SECRET",
+      "GITHUB_APP_PRIVATE_KEY",
       "GITHUB_CLIENT_SECRET",
       "HETZNER_TOKEN",
       "CLOUDFLARE_API_TOKEN",
@@ -180,13 +187,14 @@ describe("setup:cloudflare", () => {
     expect(named(calls, "d1 migrations apply berth --remote")).toHaveLength(1);
     expect(state.pendingMigrations).toBe(false);
 
-    // Six secrets, each value on stdin only: not in argv, not in the output.
+    // Seven secrets, each value on stdin only: not in argv, not in the output.
     const puts = named(calls, "secret put");
     expect(puts.map((c) => c.argv[2]).sort()).toEqual(
       [
         "BETTER_AUTH_SECRET",
         "CLOUDFLARE_API_TOKEN",
         "ENCRYPTION_KEY",
+        "GITHUB_APP_PRIVATE_KEY",
         "GITHUB_CLIENT_SECRET",
         "HETZNER_TOKEN",
         "TERMINAL_SIGNING_KEY",
@@ -275,7 +283,7 @@ describe("setup:cloudflare", () => {
       named(calls, "secret put")
         .map((c) => c.argv[2])
         .sort(),
-    ).toEqual(["CLOUDFLARE_API_TOKEN", "GITHUB_CLIENT_SECRET", "HETZNER_TOKEN"]);
+    ).toEqual(["CLOUDFLARE_API_TOKEN", "GITHUB_APP_PRIVATE_KEY", "GITHUB_CLIENT_SECRET", "HETZNER_TOKEN"]);
     expect(fake.state().secrets.ENCRYPTION_KEY).toBe("x");
     expect(readFileSync(toml, "utf8")).toContain('database_id = "11111111-2222-3333-4444-555555555555"');
   });
@@ -302,12 +310,17 @@ describe("setup:cloudflare", () => {
   });
 
   it("asks for what it does not have when interactive (answers never printed)", async () => {
+    const appKeyFile = path.join(dir, "berth.private-key.pem");
+    writeFileSync(appKeyFile, `${appKeyPem}\n`);
     const answers: Record<string, string> = {
       "Public URL": "https://berth.abc123.workers.dev",
       "Domain workspaces": "ws.mine.dev",
       "Cloudflare Zone ID": inputs.CLOUDFLARE_ZONE_ID,
-      "GitHub OAuth app Client ID": inputs.GITHUB_CLIENT_ID,
-      "GitHub OAuth app client secret": secretInputs.GITHUB_CLIENT_SECRET,
+      "GitHub App Client ID": inputs.GITHUB_CLIENT_ID,
+      "GitHub App ID": inputs.GITHUB_APP_ID,
+      "GitHub App URL name": inputs.GITHUB_APP_SLUG,
+      "GitHub App client secret": secretInputs.GITHUB_CLIENT_SECRET,
+      "Path to the GitHub App's private key": appKeyFile,
       "Hetzner Cloud API token": secretInputs.HETZNER_TOKEN,
       "Cloudflare API token": secretInputs.BERTH_CLOUDFLARE_API_TOKEN,
     };
@@ -327,11 +340,14 @@ describe("setup:cloudflare", () => {
       log: (line) => lines.push(line),
     });
     expect(code).toBe(0);
-    expect(asked).toHaveLength(7);
+    expect(asked).toHaveLength(10);
+    // The key's path is shown as typed; the secrets themselves are not.
     expect(asked.filter((a) => a.hidden)).toHaveLength(3);
     const output = lines.join("\n");
     for (const value of Object.values(secretInputs)) expect(output).not.toContain(value);
-    expect(named(fake.calls(), "secret put")).toHaveLength(6);
+    expect(named(fake.calls(), "secret put")).toHaveLength(7);
+    const keyPut = named(fake.calls(), "secret put GITHUB_APP_PRIVATE_KEY")[0];
+    expect(keyPut?.stdin).toBe(appKeyPem);
     // A workers.dev URL needs no custom domain route.
     expect(readFileSync(toml, "utf8")).not.toContain("routes =");
   });

@@ -136,4 +136,28 @@ describe("create workspace form", () => {
     const body = JSON.parse(String(thirdInit?.body));
     expect(body).toEqual({ repo_url: "https://github.com/o/s.git", server_type: "cx23", location: "fsn1" });
   });
+
+  it("shows the install link when the GitHub App is not installed on the repository", async () => {
+    const link = "https://github.com/apps/berth/installations/new";
+    fetchMock.mockResolvedValue(
+      json(422, {
+        error: {
+          code: "github_app_not_installed",
+          message: `the GitHub App berth is not installed on acme/secret: install it at ${link} (and give it acme/secret), then create the workspace again`,
+          details: [{ path: "repo_url", message: `install the GitHub App: ${link}` }],
+        },
+      }),
+    );
+    type(byLabel("Repository URL"), "https://github.com/acme/secret.git");
+    await submit();
+    const box = container.querySelector("[data-testid=app-not-installed]");
+    expect(box?.getAttribute("role")).toBe("alert");
+    expect(box?.textContent).toContain("not installed on acme/secret");
+    const anchor = box?.querySelector("a");
+    expect(anchor?.textContent).toBe("Install the GitHub App");
+    expect(anchor?.getAttribute("href")).toBe(link);
+    // Not a field error: the URL is fine, the App is missing.
+    expect(errorFor(byLabel("Repository URL"))).toBeNull();
+    expect(onCreated).not.toHaveBeenCalled();
+  });
 });

@@ -12,8 +12,20 @@ export interface Env {
   /** Extra origins allowed to call the API with cookies (the dashboard), comma-separated. */
   BERTH_TRUSTED_ORIGINS?: string;
   BETTER_AUTH_SECRET: string;
+  /** Client ID and secret of the GitHub App (its user authorization signs people in). */
   GITHUB_CLIENT_ID: string;
   GITHUB_CLIENT_SECRET: string;
+  /** The GitHub App's numeric id (the `iss` of its JWTs). */
+  GITHUB_APP_ID: string;
+  /** The App's URL name: https://github.com/apps/<slug>. */
+  GITHUB_APP_SLUG: string;
+  /**
+   * The App's private key (PEM, a Worker secret). GitHub hands out PKCS#1 ("BEGIN RSA PRIVATE
+   * KEY"); PKCS#8 ("BEGIN PRIVATE KEY") is accepted as well.
+   */
+  GITHUB_APP_PRIVATE_KEY: string;
+  /** Where repositories live and git talks to: https://github.com (default); the stand-in locally. */
+  GITHUB_WEB_URL?: string;
   /** https://github.com in production; the local stand-in otherwise. */
   GITHUB_OAUTH_URL: string;
   /** https://api.github.com in production; the local stand-in otherwise. */

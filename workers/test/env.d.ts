@@ -5,6 +5,8 @@ declare global {
   namespace Cloudflare {
     interface Env extends BerthEnv {
       TEST_MIGRATIONS: D1Migration[];
+      /** SPKI PEM of GITHUB_APP_PRIVATE_KEY, exported by Node (not by the code under test). */
+      TEST_GITHUB_APP_PUBLIC_KEY: string;
     }
   }
 }

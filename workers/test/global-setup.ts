@@ -1,10 +1,18 @@
 import { startLocalCloud } from "@berth/local-cloud";
-import { testPortBase, testPortsFrom } from "./support/test-env.ts";
+import { testGithubApp, testGithubAppKeyEnv, testPortBase, testPortsFrom } from "./support/test-env.ts";
 
 /** Runs in Node before the workerd test pool: the remote-service stand-ins, over real HTTP. */
 export default async function setup() {
   const ports = testPortsFrom(testPortBase(process.env));
+  // The Worker's GitHub App (id, slug, the run's key from vitest.config.ts): the GitHub stand-in
+  // verifies the Worker's JWTs with it.
+  const githubApp = {
+    id: Number(testGithubApp.id),
+    slug: testGithubApp.slug,
+    privateKey: process.env[testGithubAppKeyEnv],
+  };
   const cloud = await startLocalCloud({
+    githubApp,
     hetznerPort: ports.hetzner,
     cloudflarePort: ports.cloudflare,
     githubPort: ports.github,

@@ -34,6 +34,24 @@ const broken: Array<[string, string | undefined, RegExp]> = [
   ["GITHUB_CLIENT_SECRET", "set-me", /placeholder/],
   ["GITHUB_OAUTH_URL", "github.mine.dev", /absolute http\(s\) URL/],
   ["GITHUB_API_URL", undefined, /is not set/],
+  ["GITHUB_APP_ID", undefined, /is not set: the App ID of your GitHub App/],
+  ["GITHUB_APP_ID", "berth-app", /numeric id/],
+  ["GITHUB_APP_SLUG", undefined, /is not set/],
+  ["GITHUB_APP_SLUG", "https://github.com/apps/berth", /URL name/],
+  ["GITHUB_APP_PRIVATE_KEY", undefined, /is not set/],
+  ["GITHUB_APP_PRIVATE_KEY", longSecret, /private key as PEM.*not a PEM block/],
+  [
+    "GITHUB_APP_PRIVATE_KEY",
+    `-----BEGIN EC PRIVATE KEY-----\n${btoa(longSecret)}\n-----END EC PRIVATE KEY-----`,
+    /found "BEGIN EC PRIVATE KEY"/,
+  ],
+  [
+    "GITHUB_APP_PRIVATE_KEY",
+    `-----BEGIN RSA PRIVATE KEY-----\n${longSecret}!\n-----END RSA PRIVATE KEY-----`,
+    /not valid base64/,
+  ],
+  ["GITHUB_WEB_URL", "git.mine.dev", /absolute http\(s\) URL/],
+  ["GITHUB_WEB_URL", "https://github.com/org", /origin only/],
   ["HETZNER_API_URL", "not a url", /absolute http\(s\) URL/],
   ["HETZNER_TOKEN", undefined, /is not set/],
   ["HETZNER_TOKEN", `${longSecret}\n`, /whitespace/],
@@ -109,8 +127,13 @@ describe("checkConfig", () => {
     const problems = checkConfig(envWith(overrides));
     const text = JSON.stringify(problems);
     expect(text).not.toContain(longSecret);
-    // ENCRYPTION_KEY (not base64), TERMINAL_SIGNING_KEY (not JSON); the rest are merely present.
-    expect(problems.map((p) => p.setting).sort()).toEqual(["ENCRYPTION_KEY", "TERMINAL_SIGNING_KEY"]);
+    // ENCRYPTION_KEY (not base64), GITHUB_APP_PRIVATE_KEY (not PEM), TERMINAL_SIGNING_KEY (not
+    // JSON); the rest are merely present.
+    expect(problems.map((p) => p.setting).sort()).toEqual([
+      "ENCRYPTION_KEY",
+      "GITHUB_APP_PRIVATE_KEY",
+      "TERMINAL_SIGNING_KEY",
+    ]);
   });
 
   it("lists every missing setting, one message each", () => {
@@ -129,6 +152,9 @@ describe("checkConfig", () => {
         "DEPLOYMENT_ID",
         "ENCRYPTION_KEY",
         "GITHUB_API_URL",
+        "GITHUB_APP_ID",
+        "GITHUB_APP_PRIVATE_KEY",
+        "GITHUB_APP_SLUG",
         "GITHUB_CLIENT_ID",
         "GITHUB_CLIENT_SECRET",
         "GITHUB_OAUTH_URL",

@@ -2,9 +2,13 @@ import { ApiError, errorFromResponse, NetworkError } from "./errors.ts";
 import type {
   ApiKey,
   CreatedApiKey,
+  CreatePullRequestInput,
   CreateWorkspaceInput,
   CredentialStatus,
+  GitIdentity,
   Me,
+  PullRequest,
+  RepositoryPage,
   Secret,
   ServerTypeCatalog,
   SetSecretInput,
@@ -75,6 +79,9 @@ export function createClient(options: ClientOptions = {}) {
     request,
     me: (signal?: AbortSignal) => request<Me>("GET", "/api/me", { signal }),
     usage: () => request<Usage>("GET", "/api/me/usage"),
+    gitIdentity: () => request<GitIdentity>("GET", "/api/me/git-identity"),
+    setGitIdentity: (email: string | null) =>
+      request<GitIdentity>("PUT", "/api/me/git-identity", { body: { email } }),
     signIn: (callbackURL: string) =>
       request<SignInResponse>("POST", "/api/auth/sign-in/social", {
         body: { provider: "github", callbackURL },
@@ -102,6 +109,20 @@ export function createClient(options: ClientOptions = {}) {
     deleteWorkspace: (id: string) => request<Workspace>("DELETE", `/api/workspaces/${enc(id)}`),
     terminalToken: (id: string) =>
       request<TerminalToken>("POST", `/api/workspaces/${enc(id)}/terminal-token`),
+
+    createPullRequest: (id: string, input: CreatePullRequestInput) =>
+      request<PullRequest>("POST", `/api/workspaces/${enc(id)}/pull-request`, { body: input }),
+    listRepositories: (query: { q?: string; cursor?: string | null } = {}, signal?: AbortSignal) => {
+      const params = new URLSearchParams();
+      if (query.q) params.set("q", query.q);
+      if (query.cursor) params.set("cursor", query.cursor);
+      const qs = params.toString();
+      return request<RepositoryPage>(
+        "GET",
+        `/api/repositories${qs ? `?${qs}` : ""}`,
+        signal ? { signal } : {},
+      );
+    },
 
     serverTypes: () => request<ServerTypeCatalog>("GET", "/api/server-types"),
     credentials: () => request<CredentialStatus>("GET", "/api/credentials"),

@@ -26,6 +26,20 @@ export class ApiError extends Error {
   get isNotFound(): boolean {
     return this.status === 404;
   }
+  /** github_app_not_installed: the App must be installed on the repository first. */
+  get isAppNotInstalled(): boolean {
+    return this.code === "github_app_not_installed";
+  }
+
+  /** The first http(s) link in the message or details (e.g. the App's install page). */
+  get link(): string | null {
+    const texts = [this.message, ...this.details.map((d) => d.message)];
+    for (const text of texts) {
+      const match = /https?:\/\/[^\s)]+/.exec(text);
+      if (match) return match[0].replace(/[.,;]+$/, "");
+    }
+    return null;
+  }
 
   /** The messages for one field, matched by the detail's path ("repo_url", "body.repo_url", ...). */
   detailsFor(field: string): string[] {

@@ -24,6 +24,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/git-identity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who commits in your workspaces: your name and email */
+        get: operations["getGitIdentity"];
+        /**
+         * Choose the email your workspace commits are authored with
+         * @description Applies to workspaces started afterwards (the bootstrap hands the identity to the VM).
+         */
+        put: operations["setGitIdentity"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me": {
         parameters: {
             query?: never;
@@ -318,6 +339,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workspaces/{id}/pull-request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open a pull request from the workspace's current branch to the default branch
+         * @description Uses the branch the agent last reported. The branch must be pushed: GitHub opens the PR from what it has.
+         */
+        post: operations["createPullRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/repositories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Repositories you can reach through the GitHub App's installations
+         * @description As GitHub answers for your own GitHub authorization: the installations of Berth's App you can see, and their repositories. Install the App on more repositories to see them here.
+         */
+        get: operations["listRepositories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/server-types": {
         parameters: {
             query?: never;
@@ -437,6 +498,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/vm/workspaces/{id}/git-credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A fresh GitHub installation token for this workspace's repository (git credential helper)
+         * @description Scoped to the workspace's one repository with contents and pull requests write, valid for at most an hour. Never stored by the control plane; the agent asks again when it expires.
+         */
+        post: operations["vmGitCredentials"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/vm/workspaces/{id}/snapshots": {
         parameters: {
             query?: never;
@@ -544,13 +625,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        User: {
-            id: string;
+        GitIdentity: {
             name: string;
+            /** @description What commits in your workspaces are authored with */
             email: string;
-            image: string | null;
-            /** @enum {string} */
-            authenticated_via: "session" | "api_key";
+            /** @description Your GitHub noreply address: the default */
+            noreply_email: string | null;
+            /** @description A verified email you chose instead, or null */
+            chosen_email: string | null;
         };
         Error: {
             error: {
@@ -561,6 +643,21 @@ export interface components {
                     message: string;
                 }[];
             };
+        };
+        SetGitIdentity: {
+            /**
+             * Format: email
+             * @description One of your verified GitHub emails, or null for your noreply address
+             */
+            email: string | null;
+        };
+        User: {
+            id: string;
+            name: string;
+            email: string;
+            image: string | null;
+            /** @enum {string} */
+            authenticated_via: "session" | "api_key";
         };
         Usage: {
             /** @description The calendar month (UTC), e.g. 2026-11 */
@@ -628,6 +725,8 @@ export interface components {
             ready_at: string | null;
             ended_at: string | null;
             last_activity_at: string | null;
+            /** @description owner/name when the repository is reached through the GitHub App (push, pull requests); null for a public clone */
+            github_repository: string | null;
             cost: {
                 hourly_eur: number | null;
                 total_eur: number;
@@ -680,9 +779,26 @@ export interface components {
                 at: string;
                 message: string;
             }[];
+            git: components["schemas"]["WorkspaceGit"];
             /** @description You set or deleted a secret after this workspace last received its secrets: its terminals have the older values until you restart its environment (POST …/environment/restart) */
             secrets_changed_since_start: boolean;
             environment: components["schemas"]["WorkspaceEnvironment"];
+        };
+        WorkspaceGit: {
+            branch: string | null;
+            /** @description Commits on the branch that the default branch lacks */
+            ahead: number | null;
+            /** @description GitHub has the branch at exactly the workspace's HEAD */
+            pushed: boolean | null;
+            reported_at: string | null;
+            /** @description The GitHub App lost access to the repository: git push and pull requests fail until it is reinstalled */
+            access_revoked: boolean;
+            /** @description The newest pull request opened through Berth, and the branch it is from */
+            pull_request: {
+                url: string;
+                number: number;
+                branch: string | null;
+            } | null;
         };
         WorkspaceEnvironment: {
             /** @description How many times you restarted this workspace's environment */
@@ -717,6 +833,21 @@ export interface components {
         SetPortVisibility: {
             /** @enum {string} */
             visibility: "private" | "public";
+        };
+        CreatePullRequest: {
+            title: string;
+            body?: string;
+        };
+        Repository: {
+            /** @example octocat/hello-world */
+            full_name: string;
+            owner: string;
+            name: string;
+            private: boolean;
+            default_branch: string;
+            /** @description Create a workspace with this repo_url */
+            repo_url: string;
+            installation_id: number;
         };
         ServerType: {
             name: string;
@@ -793,6 +924,117 @@ export interface operations {
                             message: string;
                         };
                     };
+                };
+            };
+        };
+    };
+    getGitIdentity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The commit identity */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitIdentity"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_invited: this GitHub account is no longer on ALLOWED_GITHUB_LOGINS / ALLOWED_GITHUB_ORGS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setGitIdentity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetGitIdentity"];
+            };
+        };
+        responses: {
+            /** @description The new commit identity */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitIdentity"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth holds no valid GitHub authorization for you: sign in again */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -1566,7 +1808,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input, or a server_type outside ALLOWED_SERVER_TYPES */
+            /** @description Invalid input, a server_type outside ALLOWED_SERVER_TYPES, or github_app_not_installed: a repository under GITHUB_WEB_URL the GitHub App is not installed on (the message and details carry the install link); no VM is made */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1580,6 +1822,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description GitHub failed while checking the App's access */
+            502: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2093,6 +2344,167 @@ export interface operations {
             };
         };
     };
+    createPullRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePullRequest"];
+            };
+        };
+        responses: {
+            /** @description Opened */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        url: string;
+                        number: number;
+                    };
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description github_installation_revoked: the App lost access to the repository */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The branch is not on GitHub yet (push first), a PR from it is already open, no branch is known, or the repository is not reached through the GitHub App */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; nothing to compare (no commits the default branch lacks); on the default branch */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listRepositories: {
+        parameters: {
+            query?: {
+                /** @description Only repositories whose owner/name contains this (any case) */
+                q?: string;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of repositories */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        repositories: components["schemas"]["Repository"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Berth holds no valid GitHub authorization for you: sign in again */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description GitHub failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listServerTypes: {
         parameters: {
             query?: never;
@@ -2560,6 +2972,93 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    vmGitCredentials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Credentials for git (username x-access-token) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        username: "x-access-token";
+                        password: string;
+                        /** Format: date-time */
+                        expires_at: string;
+                        repository: string;
+                        /** Format: uri */
+                        origin: string;
+                    };
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description github_installation_revoked: the App lost access to the repository */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The workspace is stopping or over, or its repository is not reached through the GitHub App */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description GitHub failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The App's settings are wrong, or GitHub's rate limit is reached */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

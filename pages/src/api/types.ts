@@ -38,3 +38,12 @@ export type ServerTypeCatalog = JsonOf<"listServerTypes", 200>;
 export type SignInResponse = JsonOf<"signIn", 200>;
 /** GET /api/me/usage: this month's spend against the budget, and the user's limits. */
 export type Usage = Schemas["Usage"];
+/** The repository's git status and the GitHub App's access to it (WorkspaceDetail.git). */
+export type WorkspaceGit = Schemas["WorkspaceGit"];
+/** GET /api/repositories: what the person reaches through the GitHub App's installations. */
+export type Repository = Schemas["Repository"];
+export type RepositoryPage = JsonOf<"listRepositories", 200>;
+export type CreatePullRequestInput = Schemas["CreatePullRequest"];
+export type PullRequest = JsonOf<"createPullRequest", 201>;
+/** GET /api/me/git-identity: who commits in the person's workspaces. */
+export type GitIdentity = Schemas["GitIdentity"];

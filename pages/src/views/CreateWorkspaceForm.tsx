@@ -1,4 +1,4 @@
-import { type FormEvent, useRef, useState } from "react";
+import { type FormEvent, useCallback, useRef, useState } from "react";
 import { ApiError } from "../api/errors.ts";
 import { api } from "../api/instance.ts";
 import type { Workspace } from "../api/types.ts";
@@ -21,6 +21,7 @@ import {
   toCreateInput,
   validateCreateForm,
 } from "../lib/validation.ts";
+import { RepositoryPicker, type RepositorySearch } from "./RepositoryPicker.tsx";
 
 const emptyForm: CreateForm = {
   repoUrl: "",
@@ -34,16 +35,20 @@ const emptyForm: CreateForm = {
 export function CreateWorkspaceForm({
   onCreated,
   serverTypes = knownServerTypes,
+  repositories,
 }: {
   onCreated: (ws: Workspace) => void;
   /** What Hetzner sells now (GET /api/server-types); a built-in list until it answers. */
   serverTypes?: readonly ServerType[];
+  /** GET /api/repositories for the picker; without it the field is a plain URL field. */
+  repositories?: RepositorySearch;
 }) {
   const [form, setForm] = useState<CreateForm>(emptyForm);
   const [errors, setErrors] = useState<FieldErrors<CreateField>>({});
   const [otherErrors, setOtherErrors] = useState<string[]>([]);
   const [failure, setFailure] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [repoFieldUsed, setRepoFieldUsed] = useState(false);
   // One key per set of values: a double click or a retry of the same request makes one workspace.
   const idempotency = useRef<{ key: string; body: string } | null>(null);
 
@@ -51,6 +56,11 @@ export function CreateWorkspaceForm({
     setForm((f) => ({ ...f, [field]: e.target.value }));
     if (errors[field]) setErrors((errs) => ({ ...errs, [field]: undefined }));
   };
+
+  const pick = useCallback((repo: { repo_url: string }) => {
+    setForm((f) => ({ ...f, repoUrl: repo.repo_url }));
+    setErrors((errs) => ({ ...errs, repoUrl: undefined }));
+  }, []);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -70,7 +80,10 @@ export function CreateWorkspaceForm({
       setForm(emptyForm);
       onCreated(ws);
     } catch (err) {
-      if (err instanceof ApiError && err.isValidation && err.details.length > 0) {
+      if (err instanceof ApiError && err.isAppNotInstalled) {
+        // Not a typo to fix in the field: the App must be installed first (the same request then works).
+        setFailure(err);
+      } else if (err instanceof ApiError && err.isValidation && err.details.length > 0) {
         const mapped = mapServerDetails(err.details);
         setErrors(mapped.fields);
         setOtherErrors(mapped.other);
@@ -85,6 +98,7 @@ export function CreateWorkspaceForm({
   }
 
   const limitReached = failure instanceof ApiError && failure.isLimitReached;
+  const notInstalled = failure instanceof ApiError && failure.isAppNotInstalled ? failure : null;
 
   return (
     <section className="card" aria-labelledby="create-heading">
@@ -94,7 +108,11 @@ export function CreateWorkspaceForm({
           id="repo-url"
           label="Repository URL"
           error={errors.repoUrl}
-          hint="https://, ssh:// or git@host:path — no credentials in the URL."
+          hint={
+            repositories
+              ? "Type to search your GitHub repositories, or paste any https:// git URL (no credentials)."
+              : "https://, ssh:// or git@host:path — no credentials in the URL."
+          }
         >
           <input
             type="text"
@@ -104,9 +122,13 @@ export function CreateWorkspaceForm({
             placeholder="https://github.com/you/repo.git"
             value={form.repoUrl}
             onChange={set("repoUrl")}
+            onFocus={() => setRepoFieldUsed(true)}
             required
           />
         </Field>
+        {repositories && (
+          <RepositoryPicker text={form.repoUrl} active={repoFieldUsed} search={repositories} onPick={pick} />
+        )}
         <div className="grid">
           <Field id="branch" label="Branch" error={errors.branch} hint="Empty: the default branch.">
             <input
@@ -169,7 +191,22 @@ export function CreateWorkspaceForm({
             <p>Stop or delete a workspace you no longer need, then try again.</p>
           </div>
         )}
-        {failure !== null && !limitReached && <ErrorMessage error={failure} />}
+        {notInstalled && (
+          <div className="error-box" role="alert" data-testid="app-not-installed">
+            <p>
+              <strong>The GitHub App is not installed on this repository.</strong> {notInstalled.message}
+            </p>
+            {notInstalled.link && (
+              <p>
+                <a href={notInstalled.link} target="_blank" rel="noopener noreferrer">
+                  Install the GitHub App
+                </a>
+                , then create the workspace again.
+              </p>
+            )}
+          </div>
+        )}
+        {failure !== null && !limitReached && !notInstalled && <ErrorMessage error={failure} />}
         <div className="actions">
           <button type="submit" className="primary" disabled={busy}>
             Create workspace

@@ -1,5 +1,6 @@
 import { ApiKeysSection } from "./ApiKeysSection.tsx";
 import { ClaudeKeySection } from "./ClaudeKeySection.tsx";
+import { CommitIdentitySection } from "./CommitIdentitySection.tsx";
 import { SecretsSection } from "./SecretsSection.tsx";
 
 export function SettingsView() {
@@ -8,6 +9,7 @@ export function SettingsView() {
       <h1>Settings</h1>
       <ClaudeKeySection />
       <SecretsSection />
+      <CommitIdentitySection />
       <ApiKeysSection />
     </>
   );

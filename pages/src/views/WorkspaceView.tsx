@@ -9,6 +9,7 @@ import { usePolled } from "../lib/hooks.ts";
 import { fastPollMs, isChanging, isEnded } from "../lib/states.ts";
 import { AgentPanel } from "./AgentPanel.tsx";
 import { EnvironmentNotice } from "./EnvironmentNotice.tsx";
+import { GitPanel } from "./GitPanel.tsx";
 import { PortsPanel } from "./PortsPanel.tsx";
 import { SleepPanel } from "./SleepPanel.tsx";
 import { WorkspaceActions } from "./WorkspaceActions.tsx";
@@ -80,6 +81,7 @@ export function WorkspaceView({ id }: { id: string }) {
       {ws.state === "ready" && <AgentPanel ws={ws} />}
       {ws.state === "ready" && <PortsPanel id={ws.id} />}
       <SleepPanel ws={ws} />
+      <GitPanel ws={ws} onOpened={res.reload} />
       <WorkspaceFacts ws={ws} />
       <BootBar ws={ws} />
       <BootProgress ws={ws} />

@@ -17,6 +17,7 @@ export function WorkspacesView() {
     <>
       <UsageSummary />
       <CreateWorkspaceForm
+        repositories={api.listRepositories}
         onCreated={(ws) => window.location.assign(`#/w/${ws.id}`)}
         {...(serverTypes ? { serverTypes } : {})}
       />

@@ -24,7 +24,9 @@ function buildAuth(env: Env) {
     emailAndPassword: { enabled: false },
     // An existing user is linked to a GitHub account only on an email GitHub says is verified
     // (no trusted providers: better-auth then demands emailVerified on both sides).
-    account: { accountLinking: { enabled: true } },
+    // The GitHub user token is encrypted at rest (AES-256-GCM under BETTER_AUTH_SECRET): Berth uses
+    // it server-side only (src/github/user-token.ts).
+    account: { accountLinking: { enabled: true }, encryptOAuthTokens: true },
     user: {
       additionalFields: {
         githubLogin: { type: "string", required: false, input: true, fieldName: "githubLogin" },
@@ -32,7 +34,8 @@ function buildAuth(env: Env) {
       },
     },
     // The login and orgs decide who is invited: users must never set them through update-user.
-    disabledPaths: ["/update-user", "/change-email", "/delete-user"],
+    // The GitHub token never leaves the server: better-auth's endpoints that hand it out are off.
+    disabledPaths: ["/update-user", "/change-email", "/delete-user", "/get-access-token", "/refresh-token"],
     plugins: [
       genericOAuth({ config: [githubProvider(env)] }),
       apiKey({

@@ -6,6 +6,7 @@
 import { deploymentIdPattern } from "@berth/protocol";
 import { accessPolicy, isClosed } from "../auth/access.ts";
 import type { Env } from "../env.ts";
+import { AppKeyError, appKeyPkcs8 } from "../providers/github-app/key.ts";
 import { parseSigningJwk } from "../security/terminal-tokens.ts";
 
 export interface ConfigProblem {
@@ -67,6 +68,17 @@ function encryptionKeyProblem(value: string): string | null {
   return bytes === 32 ? null : `must decode to exactly 32 bytes; the value set decodes to ${bytes} bytes`;
 }
 
+/** Parses the PEM the way the Worker will (never quoting it); the RSA import itself happens on use. */
+function appPrivateKeyProblem(value: string): string | null {
+  try {
+    appKeyPkcs8(value);
+    return null;
+  } catch (err) {
+    const why = err instanceof AppKeyError ? err.message : "unreadable";
+    return `must be the App's private key as PEM ("BEGIN RSA PRIVATE KEY" as GitHub hands it out, or "BEGIN PRIVATE KEY"); ${why}`;
+  }
+}
+
 function signingKeyProblem(value: string): string | null {
   let parsed: unknown;
   try {
@@ -123,8 +135,29 @@ const required: Required[] = [
     validate: (value) =>
       value.length >= 32 ? null : `must be at least 32 characters; the value set has ${value.length}`,
   },
-  { name: "GITHUB_CLIENT_ID", secret: false, what: "the Client ID of your GitHub OAuth app" },
-  { name: "GITHUB_CLIENT_SECRET", secret: true, what: "a client secret of your GitHub OAuth app" },
+  { name: "GITHUB_CLIENT_ID", secret: false, what: "the Client ID of your GitHub App" },
+  { name: "GITHUB_CLIENT_SECRET", secret: true, what: "a client secret of your GitHub App" },
+  {
+    name: "GITHUB_APP_ID",
+    secret: false,
+    what: "the App ID of your GitHub App (its settings page, About)",
+    validate: (value) => (/^\d{1,20}$/.test(value) ? null : "must be the App's numeric id"),
+  },
+  {
+    name: "GITHUB_APP_SLUG",
+    secret: false,
+    what: "the URL name of your GitHub App (https://github.com/apps/<slug>)",
+    validate: (value) =>
+      /^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$/i.test(value)
+        ? null
+        : "must be the App's URL name: letters, digits and hyphens (https://github.com/apps/<slug>)",
+  },
+  {
+    name: "GITHUB_APP_PRIVATE_KEY",
+    secret: true,
+    what: "a private key of your GitHub App (the .pem GitHub downloads, PKCS#1 or PKCS#8)",
+    validate: appPrivateKeyProblem,
+  },
   {
     name: "GITHUB_OAUTH_URL",
     secret: false,
@@ -245,6 +278,16 @@ const optional: Optional[] = [
     },
   },
   { name: "ANTHROPIC_BASE_URL", validate: anthropicBaseUrlProblem },
+  {
+    name: "GITHUB_WEB_URL",
+    validate: (value) => {
+      const url = httpUrl(value);
+      if (!url) return "must be an absolute http(s) URL such as https://github.com";
+      if (url.pathname !== "/" || url.search || url.hash || url.username)
+        return "must be an origin only (no path, query, fragment or credentials)";
+      return null;
+    },
+  },
   { name: "MAX_LIVE_WORKSPACES_PER_USER", validate: positiveNumber },
   { name: "MAX_LIVE_WORKSPACES", validate: positiveNumber },
   { name: "MONTHLY_BUDGET_EUR", validate: positiveNumber },

@@ -1,18 +1,20 @@
-import { type ErrorBody, type ErrorCode, errorCodes } from "@berth/protocol";
+import { type ErrorBody, type ErrorCode, errorCodes, type gitErrorCodes } from "@berth/protocol";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
+type GitErrorCode = (typeof gitErrorCodes)[keyof typeof gitErrorCodes];
+
 /** An error a route throws on purpose; it becomes the one JSON error shape. */
 export class ApiError extends Error {
   readonly status: ContentfulStatusCode;
-  readonly code: ErrorCode;
+  readonly code: ErrorCode | GitErrorCode;
   readonly details: ErrorBody["error"]["details"];
   readonly headers: Record<string, string>;
 
   constructor(
     status: ContentfulStatusCode,
-    code: ErrorCode,
+    code: ErrorCode | GitErrorCode,
     message: string,
     options: { details?: ErrorBody["error"]["details"]; headers?: Record<string, string> } = {},
   ) {

@@ -1,6 +1,7 @@
 import {
   bootstrapResponseSchema,
   errorCodes,
+  gitCredentialsResponseSchema,
   heartbeatRequestSchema,
   progressRequestSchema,
   readyRequestSchema,
@@ -14,6 +15,7 @@ import { createMiddleware } from "hono/factory";
 import type { Workspace } from "../db/schema/index.ts";
 import type { Env } from "../env.ts";
 import { secretsForAgent } from "../environment/restart.ts";
+import { gitCredentials } from "../github/access.ts";
 import { ApiError } from "../http/errors.ts";
 import {
   errorResponses,
@@ -34,6 +36,7 @@ import {
 } from "../workspaces/callbacks.ts";
 import { lifecycleDeps } from "../workspaces/deps.ts";
 import { reconcileWorkspace } from "../workspaces/reconcile.ts";
+import { isTerminal } from "../workspaces/state-machine.ts";
 import { idParam } from "./workspace-schemas.ts";
 
 /** VM -> control plane. Authenticated by the bootstrap token (once) or the callback token. */
@@ -110,6 +113,37 @@ const secretsRoute = createRoute({
   },
 });
 
+const credentials = createRoute({
+  operationId: "vmGitCredentials",
+  method: "post",
+  path: "/{id}/git-credentials",
+  tags,
+  security: vmCallbackSecurity,
+  summary: "A fresh GitHub installation token for this workspace's repository (git credential helper)",
+  description:
+    "Scoped to the workspace's one repository with contents and pull requests write, valid for at most an hour. Never stored by the control plane; the agent asks again when it expires.",
+  middleware: [callbackAuth],
+  request: { params: idParam },
+  responses: {
+    200: jsonResponse(gitCredentialsResponseSchema, "Credentials for git (username x-access-token)"),
+    401: errorResponses[401],
+    403: {
+      description: "github_installation_revoked: the App lost access to the repository",
+      content: errorResponses[401].content,
+    },
+    409: {
+      description:
+        "The workspace is stopping or over, or its repository is not reached through the GitHub App",
+      content: errorResponses[401].content,
+    },
+    502: { description: "GitHub failed", content: errorResponses[401].content },
+    503: {
+      description: "The App's settings are wrong, or GitHub's rate limit is reached",
+      content: errorResponses[401].content,
+    },
+  },
+});
+
 export const vmCallbackRoutes = new OpenAPIHono<VmEnv>({ defaultHook: validationHook })
   .openapi(bootstrap, async (c) => {
     const deps = lifecycleDeps(c.env);
@@ -175,4 +209,13 @@ export const vmCallbackRoutes = new OpenAPIHono<VmEnv>({ defaultHook: validation
       c.executionCtx.waitUntil(reconcileWorkspace(deps, stopping).then(() => undefined));
       return c.json({ state: stopping.state }, 202);
     },
-  );
+  )
+  .openapi(credentials, async (c) => {
+    const deps = lifecycleDeps(c.env);
+    const ws = c.get("workspace");
+    if (isTerminal(ws.state) || ws.state === "stopping") {
+      throw new ApiError(409, errorCodes.conflict, `the workspace is ${ws.state}: no more credentials`);
+    }
+    c.header("cache-control", "no-store");
+    return c.json(await gitCredentials(deps, ws), 200);
+  });

@@ -80,6 +80,12 @@ export const workspaceSchema = z
     ready_at: z.string().nullable(),
     ended_at: z.string().nullable(),
     last_activity_at: z.string().nullable(),
+    github_repository: z
+      .string()
+      .nullable()
+      .describe(
+        "owner/name when the repository is reached through the GitHub App (push, pull requests); null for a public clone",
+      ),
     cost: z.object({ hourly_eur: z.number().nullable(), total_eur: z.number(), billed_hours: z.number() }),
     sleep: sleepSchema.nullable().openapi({
       description: "While asleep: what is kept, what storing it costs, and when it expires",
@@ -118,6 +124,23 @@ export const workspaceDetailSchema = workspaceSchema
       idle_shutdown_at: z.string().nullable(),
     }),
     progress: z.array(z.object({ at: z.string(), message: z.string() })),
+    git: z
+      .object({
+        branch: z.string().nullable(),
+        ahead: z.number().int().nullable().describe("Commits on the branch that the default branch lacks"),
+        pushed: z.boolean().nullable().describe("GitHub has the branch at exactly the workspace's HEAD"),
+        reported_at: z.string().nullable(),
+        access_revoked: z
+          .boolean()
+          .describe(
+            "The GitHub App lost access to the repository: git push and pull requests fail until it is reinstalled",
+          ),
+        pull_request: z
+          .object({ url: z.string(), number: z.number().int(), branch: z.string().nullable() })
+          .nullable()
+          .describe("The newest pull request opened through Berth, and the branch it is from"),
+      })
+      .openapi("WorkspaceGit"),
     secrets_changed_since_start: z.boolean().openapi({
       description:
         "You set or deleted a secret after this workspace last received its secrets: its terminals have the older values until you restart its environment (POST …/environment/restart)",

@@ -67,7 +67,12 @@ const create = createRoute({
       content: errorResponses[404].content,
     },
     422: {
-      description: "Invalid input, or a server_type outside ALLOWED_SERVER_TYPES",
+      description:
+        "Invalid input, a server_type outside ALLOWED_SERVER_TYPES, or github_app_not_installed: a repository under GITHUB_WEB_URL the GitHub App is not installed on (the message and details carry the install link); no VM is made",
+      content: errorResponses[422].content,
+    },
+    502: {
+      description: "GitHub failed while checking the App's access",
       content: errorResponses[422].content,
     },
   },

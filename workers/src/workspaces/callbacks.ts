@@ -4,6 +4,7 @@ import { readClaudeKey } from "../credentials/claude-key.ts";
 import { type Workspace, workspaces } from "../db/schema/index.ts";
 import { noteAppliedGeneration } from "../environment/restart.ts";
 import { secretsForWorkspace } from "../environment/user-secrets.ts";
+import { workspaceGit } from "../github/identity.ts";
 import { ApiError } from "../http/errors.ts";
 import type { SecretBox } from "../security/secret-box.ts";
 import { randomToken, sha256Hex } from "../security/tokens.ts";
@@ -70,6 +71,8 @@ export async function redeemBootstrap(deps: LifecycleDeps, box: SecretBox, id: s
     user_secrets: await secretsForWorkspace(deps.db, box, ws.ownerId, ws.repoUrl),
     // A wake: the agent restores this snapshot before the terminal opens.
     restore: ws.restoreSnapshotId ? { snapshot_id: ws.restoreSnapshotId } : null,
+    // The repository and commit identity only: the token comes later, on demand (gitCredentials).
+    git: await workspaceGit(deps, ws),
   };
 }
 
@@ -142,6 +145,15 @@ export async function recordHeartbeat(deps: LifecycleDeps, ws: Workspace, beat: 
     openTerminals: beat.open_terminals,
     idleWarning: beat.idle.warning,
     idleShutdownAt: beat.idle.warning ? future(beat.idle.shutdown_at) : null,
+    // An older agent sends no git status: the last one known stays.
+    ...(beat.git
+      ? {
+          gitBranch: beat.git.branch,
+          gitAhead: beat.git.ahead,
+          gitPushed: beat.git.pushed,
+          gitReportedAt: new Date(deps.now()),
+        }
+      : {}),
   });
   // An older agent sends no ports: nothing is known then, so nothing is marked as stopped.
   if (beat.ports) await syncReportedPorts(deps.db, ws.id, beat.ports, deps.now());

@@ -1,6 +1,7 @@
 import { agentDownload } from "../agent-binaries.ts";
 import { createDatabase } from "../db/client.ts";
 import type { Env } from "../env.ts";
+import { githubAppFrom, githubAppSettings } from "../github/config.ts";
 import { type CatalogStore, withCachedCatalog } from "../providers/catalog-cache.ts";
 import { createCloudflareDnsProvider } from "../providers/cloudflare-dns/index.ts";
 import { createHetznerProvider } from "../providers/hetzner/index.ts";
@@ -48,6 +49,7 @@ export function lifecycleDeps(env: Env): LifecycleDeps {
     },
     snapshotBucket: env.SNAPSHOTS ?? null,
     box: new SecretBox(env.ENCRYPTION_KEY),
+    github: { app: githubAppFrom(env), settings: githubAppSettings(env) },
     now: () => Date.now(),
   };
 }

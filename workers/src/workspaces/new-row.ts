@@ -14,11 +14,14 @@ export type NewWorkspaceFields = Pick<
   | "hostname"
   | "idempotencyKey"
   | "hourlyPrice"
->;
+> &
+  Partial<Pick<Workspace, "githubRepository" | "githubInstallationId">>;
 
 /** A workspace row as it is first stored: `creating`, with nothing on Hetzner or Cloudflare yet. */
 export function newWorkspaceRow(fields: NewWorkspaceFields, now: Date): Workspace {
   return {
+    githubRepository: null,
+    githubInstallationId: null,
     ...fields,
     state: "creating",
     stateChangedAt: now,
@@ -53,6 +56,14 @@ export function newWorkspaceRow(fields: NewWorkspaceFields, now: Date): Workspac
     snapshotRetentionDays: null,
     priorBilledHours: 0,
     priorCostEur: 0,
+    githubRevokedAt: null,
+    gitBranch: null,
+    gitAhead: null,
+    gitPushed: null,
+    gitReportedAt: null,
+    pullRequestUrl: null,
+    pullRequestNumber: null,
+    pullRequestBranch: null,
     createdAt: now,
     updatedAt: now,
   };

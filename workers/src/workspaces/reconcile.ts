@@ -1,6 +1,7 @@
 import { serverLabels } from "@berth/protocol";
 import type { Database } from "../db/client.ts";
 import type { Workspace } from "../db/schema/index.ts";
+import type { GitHubDeps } from "../github/access.ts";
 import {
   type CloudServer,
   type DnsProvider,
@@ -28,6 +29,8 @@ export interface LifecycleDeps extends SnapshotDeps {
   domain: string;
   /** DEPLOYMENT_ID: on every label and DNS comment; nothing without it is ever touched. */
   deployment: string;
+  /** The GitHub App: the access check on create, installation tokens, pull requests. */
+  github: GitHubDeps;
   now(): number;
 }
 

@@ -1,6 +1,7 @@
 import { defaultLocation, defaultServerType, errorCodes } from "@berth/protocol";
 import { and, eq, notInArray, sql } from "drizzle-orm";
 import { type Workspace, workspaces } from "../db/schema/index.ts";
+import { resolveRepoAccess } from "../github/access.ts";
 import { ApiError } from "../http/errors.ts";
 import { ProviderError } from "../providers/types.ts";
 import { randomWorkspaceId } from "../security/tokens.ts";
@@ -129,6 +130,8 @@ export async function createWorkspace(
   if ((await liveCount(deps, null)) >= globalLimit) throw globalLimitReached(globalLimit);
   await assertWithinBudget(deps, ownerId);
   const hourlyPrice = await priceOf(deps, serverType, location);
+  // Before any row (and so any VM) exists: a GitHub repo the App cannot reach is refused here.
+  const github = await resolveRepoAccess(deps.github, input.repo_url);
   const id = randomWorkspaceId();
   const now = new Date(deps.now());
   const row = newWorkspaceRow(
@@ -144,6 +147,7 @@ export async function createWorkspace(
       hostname: `${id}.${deps.domain}`,
       idempotencyKey,
       hourlyPrice,
+      ...(github ?? {}),
     },
     now,
   );

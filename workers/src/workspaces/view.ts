@@ -34,6 +34,7 @@ export function workspaceSummary(
     ready_at: iso(ws.readyAt),
     ended_at: iso(ws.endedAt),
     last_activity_at: iso(lastActivity(ws)),
+    github_repository: ws.githubRepository,
     cost: {
       hourly_eur: ws.hourlyPrice,
       total_eur: cost?.eur ?? 0,
@@ -74,6 +75,7 @@ export function workspaceDetail(
       idle_shutdown_at: iso(ws.idleShutdownAt),
     },
     progress: progress.map((e) => ({ at: e.at.toISOString(), message: e.message })),
+    git: gitView(ws),
     secrets_changed_since_start:
       loaded !== null && secretsChangedAt !== null && secretsChangedAt.getTime() > loaded.getTime(),
     environment: {
@@ -86,4 +88,20 @@ export function workspaceDetail(
 
 export function eventView(e: WorkspaceEvent) {
   return { id: e.id, at: e.at.toISOString(), type: e.type, message: e.message };
+}
+
+/** The repository's git status as the agent last reported it, and the App's access to it. */
+export function gitView(ws: Workspace) {
+  return {
+    branch: ws.gitBranch,
+    ahead: ws.gitAhead,
+    pushed: ws.gitPushed,
+    reported_at: iso(ws.gitReportedAt),
+    /** The App lost access to the repository (uninstalled or suspended) since the workspace started. */
+    access_revoked: ws.githubRevokedAt !== null,
+    pull_request:
+      ws.pullRequestUrl && ws.pullRequestNumber !== null
+        ? { url: ws.pullRequestUrl, number: ws.pullRequestNumber, branch: ws.pullRequestBranch }
+        : null,
+  };
 }

@@ -53,6 +53,8 @@ export const ownerRequests: Record<string, (fx: MatrixFixture) => OwnerRequest> 
   getHealth: () => ({ expect: 200 }),
   getMe: () => ({ expect: 200 }),
   getUsage: () => ({ expect: 200 }),
+  getGitIdentity: () => ({ expect: 200 }),
+  setGitIdentity: () => ({ body: { email: null }, expect: 200 }),
   createApiKey: () => ({ body: { name: "matrix" }, expect: 201 }),
   listApiKeys: () => ({ expect: 200 }),
   revokeApiKey: (fx) => ({ params: { id: fx.spareKey.id }, expect: 204, destructive: true }),
@@ -94,11 +96,20 @@ export const ownerRequests: Record<string, (fx: MatrixFixture) => OwnerRequest> 
   listWorkspaceEvents: (fx) => ({ params: { id: fx.main.id }, expect: 200 }),
   createTerminalToken: (fx) => ({ params: { id: fx.main.id }, expect: 200 }),
   listServerTypes: () => ({ expect: 200 }),
+  // The fixture's repo is a public clone (not under GITHUB_WEB_URL): the owner gets the clear 409.
+  // With the GitHub stand-in's App endpoints, a fixture workspace on a stand-in repo could get 201.
+  createPullRequest: (fx) => ({ params: { id: fx.main.id }, body: { title: "matrix" }, expect: 409 }),
+  listRepositories: () => ({
+    query: { q: "matrix" },
+    expect: 200,
+  }),
   vmBootstrap: (fx) => ({ params: { id: fx.fresh.id }, expect: 200 }),
   vmProgress: (fx) => ({ params: { id: fx.main.id }, body: { step: "clone", message: "ok" }, expect: 200 }),
   vmReady: (fx) => ({ params: { id: fx.main.id }, body: { runtime: "host" }, expect: 200 }),
   vmSecrets: (fx) => ({ params: { id: fx.main.id }, expect: 200 }),
   vmHeartbeat: (fx) => ({ params: { id: fx.main.id }, body: heartbeat, expect: 200 }),
+  // A public clone's workspace has no App token to give (409); authentication is what the matrix checks.
+  vmGitCredentials: (fx) => ({ params: { id: fx.main.id }, expect: 409 }),
   vmShutdown: (fx) => ({
     params: { id: fx.main.id },
     body: { reason: "idle" },

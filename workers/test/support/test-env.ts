@@ -10,6 +10,15 @@ export const testOrg = "berth-testers";
 export const testDeployment = "test";
 export const testZone = { id: "023e105f4ecef8ad9ca31a8372d0c353", name: "localhost" } as const;
 
+/** The GitHub App the tests' Worker is configured as (registered with the GitHub stand-in). */
+export const testGithubApp = { id: "4242", slug: "berth-test" } as const;
+
+/**
+ * Where vitest.config.ts leaves the run's App private key (PKCS#1 PEM) for global-setup, which
+ * hands it to the GitHub stand-in: both run in vitest's main Node process.
+ */
+export const testGithubAppKeyEnv = "BERTH_TEST_GITHUB_APP_PRIVATE_KEY";
+
 export function testPortsFrom(base: number) {
   return { hetzner: base + 1, cloudflare: base + 2, github: base + 3, anthropic: base + 4 } as const;
 }
@@ -31,6 +40,11 @@ export function testVarsFor(base: number) {
     GITHUB_CLIENT_SECRET: "local-github-secret",
     GITHUB_OAUTH_URL: github,
     GITHUB_API_URL: github,
+    // The stand-in App: repositories "live" at the stand-in's origin. Its private key is generated
+    // per run in vitest.config.ts (GITHUB_APP_PRIVATE_KEY) and handed to the stand-in as well.
+    GITHUB_WEB_URL: github,
+    GITHUB_APP_ID: testGithubApp.id,
+    GITHUB_APP_SLUG: testGithubApp.slug,
     HETZNER_API_URL: `http://127.0.0.1:${ports.hetzner}/v1`,
     HETZNER_TOKEN: "local-hetzner-token",
     CLOUDFLARE_API_URL: `http://127.0.0.1:${ports.cloudflare}/client/v4`,

@@ -68,6 +68,21 @@ export const workspaces = sqliteTable(
     /** What earlier VMs of this workspace (before a sleep) were billed. */
     priorBilledHours: integer("prior_billed_hours").notNull().default(0),
     priorCostEur: real("prior_cost_eur").notNull().default(0),
+    /** "owner/repo" when the repo is reached through the GitHub App; null for a public clone. */
+    githubRepository: text("github_repository"),
+    githubInstallationId: integer("github_installation_id"),
+    /** When minting a token found the installation removed or suspended; cleared by the next success. */
+    githubRevokedAt: ms("github_revoked_at"),
+    /** The agent's last git report: branch, commits ahead of the default branch, pushed or not. */
+    gitBranch: text("git_branch"),
+    gitAhead: integer("git_ahead"),
+    gitPushed: integer("git_pushed", { mode: "boolean" }),
+    gitReportedAt: ms("git_reported_at"),
+    /** The newest pull request opened from the dashboard or API. */
+    pullRequestUrl: text("pull_request_url"),
+    pullRequestNumber: integer("pull_request_number"),
+    /** The branch it was opened from: the dashboard offers no second one for it. */
+    pullRequestBranch: text("pull_request_branch"),
     createdAt: ms("created_at").notNull(),
     updatedAt: ms("updated_at").notNull(),
   },
@@ -100,6 +115,15 @@ export const userCredentials = sqliteTable("user_credentials", {
     .references(() => user.id, { onDelete: "cascade" }),
   claudeApiKeyCiphertext: text("claude_api_key_ciphertext"),
   claudeApiKeyLast4: text("claude_api_key_last4"),
+  updatedAt: ms("updated_at").notNull(),
+});
+
+/** A person's choice of commit email (one of their verified GitHub emails); absent = noreply. */
+export const userGitSettings = sqliteTable("user_git_settings", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => user.id, { onDelete: "cascade" }),
+  commitEmail: text("commit_email"),
   updatedAt: ms("updated_at").notNull(),
 });
 
