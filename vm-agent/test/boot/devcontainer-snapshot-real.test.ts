@@ -311,7 +311,11 @@ async function sleepAndWake(
   expect(resumed.at(-1)?.lastUserText).toBe("which word?");
   expect(resumed.at(-1)?.messageCount).toBeGreaterThanOrEqual(3);
   mark("claude B");
-  console.log(`timings (ms from start): ${JSON.stringify(marks)}; snapshot ${snap?.complete?.size} bytes`);
+  const said = (step: string) => b.lines.filter((l) => l.step === step).map((l) => l.message);
+  console.log(
+    `timings (ms from start): ${JSON.stringify(marks)}; snapshot ${snap?.complete?.size} bytes; ` +
+      `wake: ${[...said("restore"), ...said("container")].join(" | ")}`,
+  );
 }
 
 describe.skipIf(!dockerHost || !image)("sleep and wake, real devcontainer", () => {
