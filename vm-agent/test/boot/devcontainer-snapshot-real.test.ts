@@ -7,6 +7,7 @@ import { mkdir, rename, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { runCommand } from "../../src/boot/exec.ts";
 import { type AgentHttpServer, type StartHttpServer, serve } from "../../src/serve.ts";
+import { containerHomeItems, containerSource } from "../../src/snapshot/home.ts";
 import { Pty } from "../../src/terminal/pty.ts";
 import { snapshotControlPlane } from "../snapshot/fake-cp.ts";
 import { sh, tree } from "../snapshot/fixture.ts";
@@ -212,6 +213,15 @@ async function sleepAndWake(
   });
   expect(history).toContain('git stash push -q -m "my stash"');
   mark("work typed");
+  // The checkpoints' change marker for the home, read through docker exec as the remote user.
+  const homeSource = containerSource("home", {
+    containerId: a.container,
+    user: a.user,
+    items: containerHomeItems,
+    env,
+  });
+  const markerBefore = await homeSource.fingerprint();
+  expect(markerBefore).toContain(".bash_history ");
   pty.write("exit\r");
   expect(await pty.exited).toBe(0);
 
@@ -230,6 +240,9 @@ async function sleepAndWake(
   );
   expect(await inContainer(a.container, a.user, 'test -s "$HOME/.claude.json" && echo yes')).toBe("yes\n");
   mark("claude A");
+  const markerAfter = await homeSource.fingerprint();
+  expect(markerAfter).not.toBe(markerBefore);
+  expect(markerAfter).toContain(".claude/projects/-workspaces-workspace/");
 
   const homeA = await homeListing(a.container, a.user);
   expect(homeA).toStartWith(`home=${expectedHome}\n.bash_history ${owner} 600 f\n`);
