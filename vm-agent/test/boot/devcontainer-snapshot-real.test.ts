@@ -29,8 +29,26 @@ const env = {
 
 afterAll(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
+  await removeContainersUnder(dirs);
   await removeAll(dirs);
 });
+
+/**
+ * This file's containers (a boot that failed half-way too), and the per-folder images the
+ * devcontainer CLI builds to map a user's uid (vsc-<folder>-<hash>-uid), which would pile up.
+ */
+async function removeContainersUnder(roots: string[]) {
+  const all = await runCommand(
+    ["docker", "ps", "-a", "--format", '{{.ID}} {{.Image}} {{.Label "devcontainer.local_folder"}}'],
+    { env },
+  );
+  for (const line of all.stdout.split("\n").filter(Boolean)) {
+    const [id = "", img = "", folder = ""] = line.split(" ");
+    if (!roots.some((r) => folder.startsWith(`${r}/`))) continue;
+    await runCommand(["docker", "rm", "-f", id], { env });
+    if (/^vsc-.*-uid$/.test(img)) await runCommand(["docker", "image", "rm", img], { env });
+  }
+}
 
 /** The agent's HTTP half, minus the server: keeps the shell spec so the test opens real PTYs on it. */
 function fakeHttp() {
@@ -166,7 +184,10 @@ async function sleepAndWake(
     return { agent, shell, lines, ws, container: m[1] ?? "", user: m[2] ?? "", folder: m[3] ?? "" };
   };
   const cleanupContainer = (id: string) => async () => {
+    const img = await runCommand(["docker", "inspect", "--format", "{{.Config.Image}}", id], { env });
     await runCommand(["docker", "rm", "-f", id], { env });
+    if (/^vsc-.*-uid$/.test(img.stdout.trim()))
+      await runCommand(["docker", "image", "rm", img.stdout.trim()], { env });
   };
 
   // ---- VM A: a first boot, and a person's work in its terminal ----
