@@ -25,12 +25,14 @@ import {
   type DevcontainerArgs,
   devcontainerExec,
   devcontainerUpArgs,
+  devcontainerUserCommandsArgs,
   findDevcontainerConfig,
   localDefaultDevcontainer,
   parseUpResult,
   writeDefaultDevcontainer,
 } from "./devcontainer.ts";
 import { type CommandRunner, runCommand, tail } from "./exec.ts";
+import { giveWorkspaceTo } from "./owner.ts";
 import { BootError, cloneRepo } from "./repo.ts";
 
 export type Runtime = "devcontainer" | "host";
@@ -211,16 +213,11 @@ async function bootDevcontainer(
     "container",
     `Container ${result.containerId.slice(0, 12)} up in ${Math.round((Date.now() - started) / 1000)} s (user ${result.remoteUser}, folder ${result.remoteWorkspaceFolder})`,
   );
-  const owned = await giveEnvFileTo({
-    run,
-    env,
-    containerId: result.containerId,
-    user: result.remoteUser,
-    path: envFile,
-  });
+  const c = { run, env, containerId: result.containerId, user: result.remoteUser };
+  const owned = await giveEnvFileTo({ ...c, path: envFile });
   if (!owned.ok)
     opts.report("container", `The workspace environment is not readable in the container: ${owned.error}`);
-
+  await giveWorkspaceTo({ ...c, dir, report: opts.report });
   const git = opts.secrets.git ?? null;
   if (git) {
     const lines = await configureContainerGit({
@@ -243,6 +240,8 @@ async function bootDevcontainer(
       env,
     }),
   ];
+  await runLifecycleCommands(run, env, dc, opts.report);
+  // A wake's home after the lifecycle commands: what the person had wins over what they rebuild.
   await applyPendingHome(opts.paths.pendingHomeDir, home, opts.report);
 
   if (!opts.agentBinary) {
@@ -293,6 +292,28 @@ async function bootDevcontainer(
       wrap: (command) => devcontainerExec(dc, withEnvFile(envFile, command)),
     }),
   };
+}
+
+/** onCreate … postAttach, as `devcontainer up` would have run them; a failure fails the boot as it did there. */
+async function runLifecycleCommands(
+  run: CommandRunner,
+  env: Record<string, string>,
+  dc: DevcontainerArgs,
+  report: BootOptions["report"],
+): Promise<void> {
+  const started = Date.now();
+  const r = await run(devcontainerUserCommandsArgs(dc), {
+    env,
+    cwd: dc.workspaceDir,
+    timeoutMs: 45 * 60_000,
+  });
+  if (r.code !== 0) {
+    throw new BootError(
+      "container",
+      `the devcontainer's lifecycle commands failed (exit ${r.code}): ${tail(r.stderr || r.stdout)}`,
+    );
+  }
+  report("container", `Lifecycle commands done in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
 /** In the agent's run directory, which the container sees as /run/berth. */

@@ -16,10 +16,8 @@ export async function writeHostClaudeSettings(configDir: string, agentCommand: s
   } catch {
     // Missing or broken: start from ours.
   }
-  await writeFile(
-    path,
-    `${JSON.stringify(mergeClaudeSettings(existing, claudeHooks(agentCommand)), null, 2)}\n`,
-  );
+  const merged = mergeClaudeSettings(existing, claudeHooks(agentCommand));
+  if (!sameJson(existing, merged)) await writeFile(path, `${JSON.stringify(merged, null, 2)}\n`);
   return path;
 }
 
@@ -92,16 +90,27 @@ export async function writeContainerClaudeSettings(opts: {
   /** The repo's folder inside the container. */
   folder: string;
 }): Promise<{ ok: boolean; error?: string }> {
-  const settings = mergeClaudeSettings(
-    await readContainerJson(opts, ".claude/settings.json"),
-    claudeHooks(opts.agentCommand),
-  );
-  const written = await writeContainerFile(
-    opts,
-    ".claude/settings.json",
-    `${JSON.stringify(settings, null, 2)}\n`,
-  );
-  if (!written.ok) return written;
-  const state = claudeFirstRunState(await readContainerJson(opts, ".claude.json"), opts.apiKey, opts.folder);
+  const current = await readContainerJson(opts, ".claude/settings.json");
+  const settings = mergeClaudeSettings(current, claudeHooks(opts.agentCommand));
+  if (!sameJson(current, settings)) {
+    const written = await writeContainerFile(
+      opts,
+      ".claude/settings.json",
+      `${JSON.stringify(settings, null, 2)}\n`,
+    );
+    if (!written.ok) return written;
+  }
+  const existing = await readContainerJson(opts, ".claude.json");
+  const state = claudeFirstRunState(existing, opts.apiKey, opts.folder);
+  if (sameJson(existing, state)) return { ok: true };
   return writeContainerFile(opts, ".claude.json", `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/**
+ * True when merging ours changed nothing. Then the file is left as it is: a woken workspace's
+ * ~/.claude.json stays byte for byte what Claude Code wrote (its own formatting), and a file
+ * Claude Code is writing at that moment is not raced.
+ */
+export function sameJson(existing: unknown, merged: unknown): boolean {
+  return existing !== null && JSON.stringify(existing) === JSON.stringify(merged);
 }

@@ -92,14 +92,20 @@ export function devcontainerBase(subcommand: string, a: DevcontainerArgs): strin
 /**
  * `devcontainer up` with Claude Code added as a feature (a no-op when the repo already has it;
  * left out where features cannot be fetched), and the agent's socket directory and binary
- * mounted so Claude's hooks reach the daemon.
+ * mounted so Claude's hooks reach the daemon. The lifecycle commands wait for
+ * `devcontainerUserCommandsArgs`: the workspace folder must be the container user's first.
  */
 export function devcontainerUpArgs(a: DevcontainerArgs, opts: { claudeFeature: boolean }): string[] {
-  const args = devcontainerBase("up", a);
+  const args = [...devcontainerBase("up", a), "--skip-post-create"];
   if (opts.claudeFeature) args.push("--additional-features", JSON.stringify({ [claudeCodeFeature]: {} }));
   args.push("--mount", `type=bind,source=${a.runDir},target=${containerRunDir}`);
   if (a.agentBinary) args.push("--mount", `type=bind,source=${a.agentBinary},target=${containerAgentPath}`);
   return args;
+}
+
+/** The devcontainer's lifecycle commands (onCreate … postAttach), which `up` skipped. */
+export function devcontainerUserCommandsArgs(a: DevcontainerArgs): string[] {
+  return devcontainerBase("run-user-commands", a);
 }
 
 /**

@@ -8,28 +8,26 @@ import { createHash } from "node:crypto";
 import { lstat } from "node:fs/promises";
 import { join } from "node:path";
 import type { HomeSource } from "./home.ts";
-import { spawnOutput } from "./spawn.ts";
+import { hostGit, spawnOutput } from "./spawn.ts";
 
 export async function workspaceFingerprint(dir: string, home: HomeSource[]): Promise<string> {
   const h = createHash("sha256");
   // --no-optional-locks: a status never rewrites the index while the person works.
   const status = await spawnOutput(
-    [
-      "git",
-      "--no-optional-locks",
-      "-C",
+    hostGit(
       dir,
+      "--no-optional-locks",
       "status",
       "--porcelain=v2",
       "--branch",
       "-z",
       "--untracked-files=all",
-    ],
+    ),
     undefined,
     "git status",
   );
   h.update(status);
-  h.update(await spawnOutput(["git", "-C", dir, "for-each-ref", "--format=%(refname) %(objectname)"]));
+  h.update(await spawnOutput(hostGit(dir, "for-each-ref", "--format=%(refname) %(objectname)")));
   for (const path of changedPaths(new TextDecoder().decode(status))) {
     const s = await lstat(join(dir, path)).catch(() => null);
     h.update(`${path}\0${s ? `${s.size}:${s.mtimeMs}` : "-"}\0`);

@@ -6,7 +6,7 @@
  */
 import { lstat, readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { spawnOutput } from "./spawn.ts";
+import { hostGit, spawnOutput } from "./spawn.ts";
 
 export interface Entry {
   /** Relative to the workspace folder, "/"-separated. */
@@ -22,7 +22,7 @@ export async function listWorkspace(dir: string, keepIgnored: boolean): Promise<
     for (const p of await walk(dir)) names.add(p);
   } else {
     const out = await spawnOutput(
-      ["git", "-C", dir, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+      hostGit(dir, "ls-files", "-z", "--cached", "--others", "--exclude-standard"),
       undefined,
       "git ls-files",
     );

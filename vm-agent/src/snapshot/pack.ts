@@ -47,6 +47,11 @@ export interface ArchiveMeta {
   created_at: string;
   keep_ignored: boolean;
   home: Array<{ name: string; label: string }>;
+  /**
+   * The workspace folder's own owner and mode (tar keeps those of what is inside it). In a
+   * devcontainer whose user is not root the folder is that user's; a wake gives it back.
+   */
+  workspace?: { uid: number; gid: number; mode: number };
 }
 
 export class SnapshotTooLargeError extends SnapshotError {
@@ -80,11 +85,13 @@ export async function packSnapshot(opts: PackOptions): Promise<Packed> {
       await h.capture(file);
       homeSizes.push({ path: h.label, bytes: (await stat(file)).size });
     }
+    const top = await stat(opts.workspaceDir);
     const meta: ArchiveMeta = {
       format: archiveFormat,
       created_at: new Date().toISOString(),
       keep_ignored: opts.keepIgnored,
       home: opts.home.map((h) => ({ name: h.name, label: h.label })),
+      workspace: { uid: top.uid, gid: top.gid, mode: top.mode & 0o7777 },
     };
     await writeFile(join(stage, "berth", "meta.json"), `${JSON.stringify(meta)}\n`);
     const tars = [

@@ -8,11 +8,12 @@
  * sources' tars wait in `pendingHomeDir` until the runtime that owns them is up (boot applies them).
  */
 import { createHash } from "node:crypto";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { chmod, chown, mkdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { CallResult, ControlPlaneClient } from "../control-plane/client.ts";
 import type { RetryPolicy } from "../control-plane/retry.ts";
 import { formatBytes } from "./list.ts";
+import type { ArchiveMeta } from "./pack.ts";
 import { SnapshotError } from "./spawn.ts";
 import { unpackSnapshot } from "./unpack.ts";
 
@@ -103,6 +104,7 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<Restored> {
         true,
       );
     });
+    await applyFolderOwner(un.workspaceDir, un.meta.workspace);
     // Home first: a restart between the two renames finds the workspace and must not lose the home.
     await rm(opts.pendingHomeDir, { recursive: true, force: true });
     await mkdir(dirname(opts.pendingHomeDir), { recursive: true });
@@ -151,6 +153,14 @@ function must<T>(r: CallResult<T>, what: string): T {
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** The folder's own owner and mode as they were (archives from before they were kept: as unpacked). */
+async function applyFolderOwner(dir: string, was: ArchiveMeta["workspace"]): Promise<void> {
+  if (!was) return;
+  await chmod(dir, was.mode);
+  // Only root can give a folder away; an agent that is not root restores its own files anyway.
+  if (process.getuid?.() === 0) await chown(dir, was.uid, was.gid);
+}
 
 /** Applies the home tars a restore left (after the runtime is up), then forgets them. */
 export async function applyPendingHome(

@@ -1,5 +1,19 @@
 /** Running the system tools a snapshot uses (git, tar, docker), with files as stdin/stdout. */
 
+/**
+ * git on this machine, in the workspace folder. The folder may belong to the devcontainer's user
+ * (uid 1000, say) while the agent is root: git would refuse it as "dubious ownership" without
+ * this (command-line config is trusted for safe.directory; the repo's own is not).
+ */
+export const hostGit = (dir: string, ...args: string[]) => [
+  "git",
+  "-c",
+  "safe.directory=*",
+  "-C",
+  dir,
+  ...args,
+];
+
 export class SnapshotError extends Error {
   override name = "SnapshotError";
 }

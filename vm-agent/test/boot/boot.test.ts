@@ -132,6 +132,7 @@ echo "docker $*" >> "$FAKE_LOG"
 case "$1 $2" in
   "image inspect") [ -z "$FAKE_IMAGE_MISSING" ];;
   "pull --quiet") if [ -n "$FAKE_PULL_FAIL" ]; then echo "manifest unknown" >&2; exit 1; fi;;
+  "exec -u") if [ "$7" = "id -u; id -g" ]; then printf '1000\\n1000\\n'; fi;;
   *) exit 0;;
 esac`;
 
@@ -166,16 +167,29 @@ esac`;
     expect(dc.image).toBe("mcr.microsoft.com/devcontainers/base:bookworm");
     expect(Object.keys(dc.features)).toContain("ghcr.io/anthropics/devcontainer-features/claude-code:1");
     // The default config does not show up as an untracked change.
-    expect((await git(s.paths.workspaceDir, "status", "--porcelain")).trim()).toBe("");
+    expect((await git(s.paths.workspaceDir, "-c", "safe.directory=*", "status", "--porcelain")).trim()).toBe(
+      "",
+    );
 
     const calls = await s.calls();
     expect(calls).toContain("docker pull --quiet mcr.microsoft.com/devcontainers/base:bookworm");
     expect(calls.find((c) => c.startsWith("devcontainer up"))).toBe(
-      `devcontainer up --workspace-folder ${s.paths.workspaceDir} --additional-features {"ghcr.io/anthropics/devcontainer-features/claude-code:1":{}} ` +
+      `devcontainer up --workspace-folder ${s.paths.workspaceDir} --skip-post-create --additional-features {"ghcr.io/anthropics/devcontainer-features/claude-code:1":{}} ` +
         `--mount type=bind,source=${s.paths.runDir},target=/run/berth --mount type=bind,source=/opt/berth-agent,target=/usr/local/bin/berth-agent`,
     );
     // The container's user (not root) owns the env file inside the container.
     expect(calls).toContain("docker exec -u root 0123456789abcdef chown vscode /run/berth/workspace.env");
+    // And the workspace folder (the agent cloned it as root), before the lifecycle commands run.
+    if (process.getuid?.() === 0) {
+      expect((await stat(join(s.paths.workspaceDir, "README.md"))).uid).toBe(1000);
+      expect(s.lines).toContain("container: The workspace folder belongs to vscode (uid 1000)");
+    }
+    const ids = calls.indexOf("docker exec -u vscode 0123456789abcdef sh -c id -u; id -g");
+    const lifecycle = calls.indexOf(
+      `devcontainer run-user-commands --workspace-folder ${s.paths.workspaceDir}`,
+    );
+    expect(ids).toBeGreaterThan(calls.findIndex((c) => c.startsWith("devcontainer up")));
+    expect(lifecycle).toBeGreaterThan(ids);
     const settings = JSON.parse(await readFile(join(s.home, ".claude/settings.json"), "utf8"));
     expect(settings.hooks.PreToolUse[0]).toEqual({
       matcher: "*",

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createControlPlaneClient } from "../../src/control-plane/client.ts";
@@ -8,6 +8,7 @@ import { dirSource } from "../../src/snapshot/home.ts";
 import { packSnapshot } from "../../src/snapshot/pack.ts";
 import { applyPendingHome, RestoreError, restoreSnapshot } from "../../src/snapshot/restore.ts";
 import { createSnapshotService } from "../../src/snapshot/service.ts";
+import { spawnOk } from "../../src/snapshot/spawn.ts";
 import { uploadSnapshot } from "../../src/snapshot/upload.ts";
 import { snapshotControlPlane } from "./fake-cp.ts";
 import { makeWorkspace, tree } from "./fixture.ts";
@@ -84,6 +85,35 @@ describe("upload and restore through the control plane", () => {
     expect(s.lines.some((l) => l.startsWith("restore: Downloaded and verified"))).toBe(true);
     expect(s.lines.some((l) => /^restore: Restored the workspace in .* \(.*\/s\)$/.test(l))).toBe(true);
   });
+
+  // A devcontainer user who is not root owns the folder; root (the agent) packs and restores it.
+  test.skipIf(process.getuid?.() !== 0)(
+    "a workspace owned by the container's user: packed by root, its folder comes back theirs",
+    async () => {
+      const s = await setup();
+      await chmod(s.ws, 0o750);
+      await spawnOk(["chown", "-R", "-h", "1000:1000", s.ws]);
+      const u = await s.upload();
+      const fresh = join(s.root, "new-vm");
+      await restoreSnapshot({
+        client: s.client,
+        snapshotId: u.snapshotId,
+        workDir: join(fresh, "restore"),
+        workspaceDir: join(fresh, "workspace"),
+        pendingHomeDir: join(fresh, "state", "restore-home"),
+        report: s.report,
+      });
+      for (const f of ["", "README.md", ".git", ".git/index", "src/deep"]) {
+        const st = await stat(join(fresh, "workspace", f));
+        expect([f, st.uid, st.gid]).toEqual([f, 1000, 1000]);
+      }
+      expect((await stat(join(fresh, "workspace"))).mode & 0o7777).toBe(0o750);
+      // The stash and the local commit were packed although root's git calls the folder dubious.
+      expect(await tree(join(fresh, "workspace"), ["node_modules", "dist"])).toEqual(
+        await tree(s.ws, ["node_modules", "dist"]),
+      );
+    },
+  );
 
   test("a corrupt part is refused: nothing is restored", async () => {
     const s = await setup();
