@@ -58,6 +58,23 @@ ln -sf ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm
 ln -sf ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx
 npm install --global --no-audit --no-fund --omit=dev "$DEVCONTAINER_CLI"
 
+# Reports a VM whose agent cannot start (boot_failed) instead of letting it time out.
+install -D -m 0755 "$(dirname "$0")/boot-watch.sh" /usr/local/lib/berth/boot-watch
+cat > /etc/systemd/system/berth-boot-watch.service <<'UNIT'
+[Unit]
+Description=Reports a Berth VM that cannot start its agent
+After=cloud-final.service
+ConditionPathExists=/etc/berth/agent.json
+
+[Service]
+Type=simple
+ExecStart=/usr/local/lib/berth/boot-watch
+
+[Install]
+WantedBy=cloud-init.target
+UNIT
+systemctl enable berth-boot-watch.service
+
 # Nothing of the build stays: no apt lists, caches or npm cache; no machine identity (systemd
 # makes a new machine-id at first boot, cloud-init treats the VM as a new instance).
 npm cache clean --force

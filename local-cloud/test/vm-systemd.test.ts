@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { DEFAULT_ZONE, type LocalCloud } from "../src/index.ts";
+import { ownerKey } from "../src/vm/systemd-machine.ts";
 import { hetzner, serverBody, startEphemeral } from "./helpers.ts";
 
 const CLOUD_INIT = fileURLToPath(new URL("../../cloud-init/src/index.ts", import.meta.url));
@@ -202,8 +203,19 @@ async function bootWorkspace(opts: { sha256?: string } = {}): Promise<Booted> {
   return { cloud, root, calls, lines, id, serverId: res.json.server.id, startedAt };
 }
 
+/** The VM's container (its id, or "" when there is none). */
 const vmContainers = (b: Booted) =>
-  docker(["ps", "-aq", "--filter", `label=berth.vm.owner`, "--filter", `name=-${b.serverId}$`]).trim();
+  docker(["ps", "-aq", "--filter", `name=^berth-vm-${ownerKey(join(b.root, "vms"))}-${b.serverId}$`]).trim();
+
+/** Devcontainers the VM made through its Docker socket. */
+const devcontainers = (b: Booted) =>
+  docker(["ps", "-aq", "--filter", `label=berth.vm=${ownerKey(join(b.root, "vms"))}-${b.serverId}`]).trim();
+
+/** Network helpers (processes in a VM's namespace) still running for this test's VMs. */
+const helpers = (b: Booted) =>
+  execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" })
+    .split("\n")
+    .filter((l) => l.includes("netns-helper") && l.includes(b.root));
 
 describe.skipIf(!ready || !existsSync(CLOUD_INIT))(
   "systemd VMs (real cloud-init, the Berth VM image)",
@@ -249,16 +261,45 @@ describe.skipIf(!ready || !existsSync(CLOUD_INIT))(
         404,
       );
 
-      // Power off stops the container; delete removes it and its namespace's plumbing.
-      await hetzner(b.cloud)("POST", `/servers/${b.serverId}/actions/poweroff`);
+      // Power off stops the container; power on boots the same disk (cloud-init does not run
+      // again, systemd starts the enabled units); delete removes it and its network plumbing.
+      const api = hetzner(b.cloud);
+      const running = () => docker(["inspect", "-f", "{{.State.Running}}", vmContainers(b)]).trim();
+      await api("POST", `/servers/${b.serverId}/actions/poweroff`);
+      await until("the container to stop", async () => running() === "false", 30_000);
+      expect((await api("GET", `/servers/${b.serverId}`)).json.server.status).toBe("off");
+      await api("POST", `/servers/${b.serverId}/actions/poweron`);
+      await until("the container to run", async () => running() === "true", 30_000);
       await until(
-        "the container to stop",
-        async () => docker(["inspect", "-f", "{{.State.Running}}", vmContainers(b)]).trim() === "false",
-        30_000,
+        "berth-agent active again",
+        async () =>
+          (await sim.exec(b.serverId, ["systemctl", "is-active", "berth-agent"]))?.trim() === "active",
+        60_000,
       );
-      await hetzner(b.cloud)("DELETE", `/servers/${b.serverId}`);
+      await api("DELETE", `/servers/${b.serverId}`);
       await until("the container to go", async () => vmContainers(b) === "", 30_000);
+      await until("its devcontainers to go", async () => devcontainers(b) === "", 30_000);
       expect(await readdir(join(b.root, "vms")).catch(() => [])).toEqual([]);
+      expect(helpers(b)).toEqual([]);
     }, 300_000);
+
+    it("reports a VM whose agent cannot start as boot_failed, with the reason, within a minute", async () => {
+      const b = await bootWorkspace({ sha256: "0".repeat(64) });
+      const shutdown = await until(
+        "a boot_failed shutdown callback",
+        async () => b.calls.find((c) => c.path.endsWith("/shutdown")),
+        120_000,
+      );
+      console.log(
+        `local create -> boot_failed reported: ${((Date.now() - b.startedAt) / 1000).toFixed(1)} s`,
+      );
+      const body = JSON.parse(shutdown.body) as { reason: string; detail: string };
+      expect(body.reason).toBe("boot_failed");
+      expect(body.detail).toContain("SHA-256 mismatch");
+      // Stopping the simulator leaves nothing running.
+      await b.cloud.stop();
+      expect(vmContainers(b)).toBe("");
+      expect(helpers(b)).toEqual([]);
+    }, 200_000);
   },
 );
