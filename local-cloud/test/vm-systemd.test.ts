@@ -261,6 +261,17 @@ describe.skipIf(!ready || !existsSync(CLOUD_INIT))(
         404,
       );
 
+      // A cut network: the VM's address stops answering; restored, it answers again.
+      const control = `${new URL(b.cloud.urls.hetzner).origin}/__berth/vms/${b.serverId}`;
+      expect((await fetch(`${control}/network-cut`, { method: "POST" })).status).toBe(200);
+      expect((await httpGet(edgePort, `${b.id}.localhost:${edgePort}`)).status).toBe(502);
+      await fetch(`${control}/network-restore`, { method: "POST" });
+      expect((await httpGet(edgePort, `${b.id}.localhost:${edgePort}`)).status).toBe(401);
+      // A crash stops the container while the API still says running.
+      expect((await fetch(`${control}/crash`, { method: "POST" })).status).toBe(200);
+      expect(docker(["inspect", "-f", "{{.State.Running}}", vmContainers(b)]).trim()).toBe("false");
+      expect((await hetzner(b.cloud)("GET", `/servers/${b.serverId}`)).json.server.status).toBe("running");
+
       // Power off stops the container; power on boots the same disk (cloud-init does not run
       // again, systemd starts the enabled units); delete removes it and its network plumbing.
       const api = hetzner(b.cloud);
