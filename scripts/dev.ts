@@ -16,8 +16,8 @@ const root = path.resolve(import.meta.dirname, "..");
 const wrangler = path.join(root, "workers/node_modules/.bin/wrangler");
 const smoke = process.argv.includes("--smoke");
 /**
- * How servers boot: "systemd" = a systemd container of the Berth VM image (real cloud-init, real
- * units, the VM's own Caddy); "process" = the agent as a local process (the older simulator).
+ * How servers boot: BERTH_VMS=systemd = a systemd container of the Berth VM image (real cloud-init,
+ * real units, the VM's own Caddy); otherwise (for now the default) the agent as a local process.
  */
 const vmKind = process.env.BERTH_VMS === "systemd" ? "systemd" : "process";
 
@@ -164,7 +164,7 @@ if (smoke) {
 
   Stand-ins: Hetzner ${cloud.urls.hetzner}  Cloudflare ${cloud.urls.cloudflare}  GitHub ${cloud.urls.github}
   Anthropic (for Claude Code): ${cloud.urls.anthropic}
-  Workspaces: http://<id>.localhost:${devPorts.edge} (${vmKind} VMs in ${vmDir})
+  Workspaces: http://<id>.localhost:${devPorts.edge} (${systemd ? "systemd" : "process"} VMs in ${vmDir})
   API docs:  ${devPublicUrl}/api/openapi.json      Stop with Ctrl-C.
 `);
 }

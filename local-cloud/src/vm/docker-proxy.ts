@@ -8,6 +8,8 @@
 //     container lists see only those (two VMs' devcontainers share a workspace path, and the
 //     devcontainer CLI finds its container by that path). Deleting the VM removes them by label.
 //   - Network: a devcontainer on the "host" network joins the VM's namespace, as on a real VM.
+//   - Processes: every container's processes live in the VM's PID namespace, so the VM sees them
+//     in its /proc as a VM's kernel would (the agent names a listening port's process that way).
 //   - Labels stay as the VM's CLI wrote them: the devcontainer CLI matches its start event by its
 //     folder label, so devcontainer.local_folder names the path in the VM.
 // Everything else (attach, exec, build, events) passes through unchanged, upgrades included.
@@ -55,6 +57,7 @@ interface CreateBody {
     Binds?: string[];
     Mounts?: Array<{ Type?: string; Source?: string }>;
     NetworkMode?: string;
+    PidMode?: string;
   };
 }
 
@@ -71,6 +74,7 @@ export function rewriteCreate(body: CreateBody, opts: DockerProxyOptions): Creat
     HostConfig: {
       ...hc,
       ...(network ? { NetworkMode: network } : {}),
+      ...(opts.networkContainer && !hc.PidMode ? { PidMode: `container:${opts.networkContainer()}` } : {}),
       ...(hc.Binds
         ? {
             Binds: hc.Binds.map((b) => {
