@@ -3,17 +3,23 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import path from "node:path";
-import { containersDown, startLocalCloud, type VmDocker } from "@berth/local-cloud";
+import { containersDown, type SystemdVmConfig, startLocalCloud, type VmDocker } from "@berth/local-cloud";
 import { type DockerEngine, ensureDockerEngine } from "./lib/docker-engine.ts";
-import { devPorts, devPublicUrl, writeDevVars } from "./lib/local-env.ts";
+import { devDeploymentId, devPorts, devPublicUrl, writeDevVars } from "./lib/local-env.ts";
 import { buildDashboard, publishAgentLocally } from "./lib/publish-agent.ts";
 import { smokeTest } from "./lib/smoke.ts";
 import { smokeLifecycle } from "./lib/smoke-lifecycle.ts";
+import { ensureVmImage } from "./lib/vm-image.ts";
 import { ensureWorkspaceImage } from "./lib/workspace-image.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const wrangler = path.join(root, "workers/node_modules/.bin/wrangler");
 const smoke = process.argv.includes("--smoke");
+/**
+ * How servers boot: by default a systemd container of the Berth VM image (real cloud-init, real
+ * units, the VM's own Caddy), as on Hetzner; BERTH_VMS=process runs the agent as a local process.
+ */
+const vmKind = process.env.BERTH_VMS === "process" ? "process" : "systemd";
 
 const devVars = writeDevVars(root);
 const agent = publishAgentLocally(root, wrangler);
@@ -34,6 +40,7 @@ const vmDir = path.join(root, ".state/vms");
 // VMs run real devcontainers on the project's own Docker engine (started here when none answers).
 let engine: DockerEngine | null = null;
 let docker: VmDocker | undefined;
+let systemd: SystemdVmConfig | undefined;
 if (!smoke) {
   try {
     engine = await ensureDockerEngine(root);
@@ -43,6 +50,13 @@ if (!smoke) {
       `workspace image ${image.tag} ${image.built ? "built" : "cached"} in ${image.seconds.toFixed(1)} s`,
     );
     docker = { host: engine.host, defaultImage: image.tag };
+    if (vmKind === "systemd") {
+      const vmImage = await ensureVmImage({ root, dockerHost: engine.host, log: (l) => console.log(l) });
+      console.log(
+        `VM image ${vmImage.tag} ${vmImage.built ? "built" : "cached"} in ${vmImage.seconds.toFixed(1)} s`,
+      );
+      systemd = { image: vmImage.tag, dockerHost: engine.host, defaultImage: image.tag };
+    }
     await containersDown(engine.host, vmDir, "remove"); // containers of VMs from an earlier run
   } catch (err) {
     // Still usable: the agents then run their shells on the host, and say so in the boot progress.
@@ -69,6 +83,7 @@ const cloud = await startLocalCloud({
         vms: {
           rootDir: vmDir,
           docker,
+          ...(systemd ? { systemd } : {}),
           // The agents' own tunables (the end-to-end test shortens Claude's working lease).
           env: process.env.BERTH_CLAUDE_LEASE_SECONDS
             ? { BERTH_CLAUDE_LEASE_SECONDS: process.env.BERTH_CLAUDE_LEASE_SECONDS }
@@ -78,6 +93,16 @@ const cloud = await startLocalCloud({
         edgePort: devPorts.edge,
       }),
 });
+
+// What `pnpm build:image` makes on Hetzner: the stand-in then holds a Berth image, so the control
+// plane renders the Berth-image user_data (no installs), which the local VM image answers to.
+if (systemd)
+  cloud.hetzner.registerSnapshot({
+    description: `local Berth VM image ${systemd.image}`,
+    // protocol/src/workspace.ts: imageLabels, berthImageKind
+    labels: { "berth.image": "vm", "berth.deployment": devDeploymentId },
+    architecture: "x86",
+  });
 
 const worker: ChildProcess = spawn(
   wrangler,
@@ -157,7 +182,7 @@ if (smoke) {
   Anthropic (for Claude Code): ${cloud.urls.anthropic}
   GitHub App "${cloud.githubApp.slug}" (id ${cloud.githubApp.id}) installed on alice: ${cloud.urls.github}/alice/private-notes.git (private),
     ${cloud.urls.github}/alice/hello-world.git (public); not on bob (${cloud.urls.github}/bob/dotfiles.git)
-  Workspaces: http://<id>.localhost:${devPorts.edge} (simulated VMs in ${vmDir})
+  Workspaces: http://<id>.localhost:${devPorts.edge} (${systemd ? "systemd" : "process"} VMs in ${vmDir})
   API docs:  ${devPublicUrl}/api/openapi.json      Stop with Ctrl-C.
 `);
 }

@@ -8,6 +8,7 @@ const root = path.resolve(import.meta.dirname, "..");
 
 import { existsSync } from "node:fs";
 import { bridgeNetworks, type DockerEngine, ensureDockerEngine } from "./lib/docker-engine.ts";
+import { ensureVmImage } from "./lib/vm-image.ts";
 import { ensureWorkspaceImage } from "./lib/workspace-image.ts";
 
 /** A package's own node_modules/.bin first, then the root's. */
@@ -96,7 +97,7 @@ const steps: Step[] = [
   },
   // Local mode's devcontainers: the project's Docker engine and the workspace image it runs.
   {
-    name: "workspace image (Docker engine, debootstrap, Node 22, Claude Code)",
+    name: "workspace image (Docker engine, debootstrap, Node 22, Claude Code; and the Berth VM image)",
     cwd: root,
     command: [],
     run: async () => {
@@ -107,6 +108,12 @@ const steps: Step[] = [
       process.env.BERTH_WORKSPACE_IMAGE = image.tag;
       console.log(
         `workspace image ${image.tag}: ${image.built ? "built" : "cached"} in ${image.seconds.toFixed(1)} s`,
+      );
+      // Local servers that boot like Hetzner VMs (images/berth-vm, on the same Debian base).
+      const vmImage = await ensureVmImage({ root, dockerHost, log: console.log });
+      process.env.BERTH_VM_IMAGE = vmImage.tag;
+      console.log(
+        `VM image ${vmImage.tag}: ${vmImage.built ? "built" : "cached"} in ${vmImage.seconds.toFixed(1)} s`,
       );
       const bridges = bridgeNetworks(dockerHost);
       if (bridges.length > 0)

@@ -36,6 +36,8 @@ export async function openTerminal(context: BrowserContext, page: Page): Promise
   while (!(await open.isEnabled()) && Date.now() < deadline) await page.waitForTimeout(500);
   const [terminal] = await Promise.all([context.waitForEvent("page"), open.click()]);
   await terminal.locator(".xterm-rows").waitFor({ timeout: 30_000 });
+  // Keys typed before the shell runs can be read by whatever starts it (devcontainer exec).
+  await waitForPrompt(terminal, 120_000);
   await terminal.locator(".xterm-helper-textarea").focus();
   return terminal;
 }

@@ -39,6 +39,7 @@ export type { RecordedRequest } from "./recorder.ts";
 export { containersDown, type VmDocker } from "./vm/containers.ts";
 export type { VmInfo, VmSimulator, VmSimulatorOptions, VmState } from "./vm/simulator.ts";
 export { startVmSimulator } from "./vm/simulator.ts";
+export { removeOwnedContainers, type SystemdVmConfig } from "./vm/systemd-machine.ts";
 
 export interface LocalCloudOptions {
   /** 0 = ephemeral. Defaults 8701 / 8702 / 8703 / 8704. */
@@ -198,6 +199,8 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
         host,
         cloudflare,
         ...(opts.agentPort ? { agentPort: opts.agentPort } : {}),
+        // Systemd VMs run their own Caddy: the edge hands every request to it.
+        ...(opts.vms && opts.vms.systemd !== undefined ? { vmCaddyPort: 443 } : {}),
       });
   } catch (err) {
     await Promise.all([...running.map((r) => r.close()), vms?.stop()]);

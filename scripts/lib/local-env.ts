@@ -75,6 +75,8 @@ export function writeDevVars(root: string): Record<string, string> {
     DEPLOYMENT_ID: devDeploymentId,
     WORKSPACE_SCHEME: "http",
     WORKSPACE_PORT: String(devPorts.edge),
+    // A VM's Caddy (systemd VMs) gets certificates from its own CA: no public CA reaches *.localhost.
+    WORKSPACE_TLS_ISSUER: "internal",
     // Claude Code on the VMs talks to the local Messages API stand-in; unset in production.
     ANTHROPIC_BASE_URL: `http://127.0.0.1:${devPorts.anthropic}`,
     ENCRYPTION_KEY: previous.ENCRYPTION_KEY ?? generateEncryptionKey(),

@@ -39,7 +39,7 @@ const hash = (text: string) => createHash("sha256").update(text).digest("hex").s
  * The certificates this machine trusts, for the image's build (npm over a network that may
  * re-sign TLS) and for what runs in it. Part of the recipe: a change rebuilds the image.
  */
-function hostCertificates(): string {
+export function hostCertificates(): string {
   const file = [process.env.SSL_CERT_FILE, "/etc/ssl/certs/ca-certificates.crt"].find(
     (f): f is string => !!f && existsSync(f),
   );
@@ -71,15 +71,15 @@ export function imageExists(dockerHost: string, tag: string): boolean {
 }
 
 /** Earlier recipes' images and leftovers of failed builds (an image still in use stays). */
-function removeOtherTags(dockerHost: string, keep: string): void {
-  const tags = docker(dockerHost, ["images", workspaceImageRepo, "--format", "{{.Repository}}:{{.Tag}}"]);
+export function removeOtherTags(dockerHost: string, keep: string, repo = workspaceImageRepo): void {
+  const tags = docker(dockerHost, ["images", repo, "--format", "{{.Repository}}:{{.Tag}}"]);
   const old = tags.stdout.split("\n").filter((t) => t && t !== keep);
   if (old.length > 0) docker(dockerHost, ["image", "rm", ...old]);
   docker(dockerHost, ["image", "prune", "--force"]);
 }
 
 /** Runs a shell pipeline (arguments passed positionally, never interpolated), output to the log. */
-function runLogged(log: string, argv: string[]): Promise<void> {
+export function runLogged(log: string, argv: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const out = createWriteStream(log, { flags: "a" });
     out.write(`\n$ ${argv.join(" ")}\n`);
@@ -101,7 +101,7 @@ function runLogged(log: string, argv: string[]): Promise<void> {
 const sudo = (argv: string[]) => (process.getuid?.() === 0 ? argv : ["sudo", "-n", ...argv]);
 
 /** debootstrap the base rootfs and `docker import` it, unless that exact base exists. */
-async function ensureBase(recipeDir: string, stateDir: string, dockerHost: string, log: string) {
+export async function ensureBase(recipeDir: string, stateDir: string, dockerHost: string, log: string) {
   const text = readFileSync(path.join(recipeDir, "base.json"), "utf8");
   const recipe = JSON.parse(text) as BaseRecipe;
   const tag = `${baseImageRepo}:${recipe.suite}-${hash(text)}`;

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, request, type ServerResponse, STATUS_CODES } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { type AddressInfo, connect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { connect as tlsConnect } from "node:tls";
 import { berthCookieNames } from "@berth/protocol";
 import type { CloudflareState } from "../cloudflare/state.ts";
 import { type Page, page, rawPage } from "./pages.ts";
@@ -13,6 +15,13 @@ export interface EdgeOptions {
   cloudflare: CloudflareState;
   /** The agent's port on every VM (agent config listen.port); default 7681. */
   agentPort?: number;
+  /**
+   * VMs that boot for real (systemd VMs) answer on their own Caddy: every request goes there, over
+   * TLS on this port (443) with the workspace's name as SNI, and Caddy does what the edge does for
+   * process VMs (forward-auth, cookie stripping, the /caddy/* refusal). Its certificates come from
+   * Caddy's internal CA (WORKSPACE_TLS_ISSUER=internal), so they are not verified here.
+   */
+  vmCaddyPort?: number;
   /** A VM that does not accept the connection in this time gets a 502; default 5000. */
   connectTimeoutMs?: number;
   /** A VM that accepted but sends no response head in this time gets a 504; default 60000. */
@@ -187,6 +196,14 @@ export function startEdge(opts: EdgeOptions): Promise<Edge> {
   const connectMs = opts.connectTimeoutMs ?? 5000;
   const responseMs = opts.responseTimeoutMs ?? 60_000;
   const upgrades = new Set<Duplex>();
+  const caddyPort = opts.vmCaddyPort;
+  const routeFor = (req: IncomingMessage): Route => {
+    const r = route(req.headers.host, req.url ?? "/", opts.cloudflare, agentPort);
+    if (caddyPort === undefined || r.kind !== "proxy") return r;
+    // /caddy/* is Caddy's to refuse; forwarded ports are Caddy's to authorize.
+    return { ...r, port: caddyPort, portHost: false };
+  };
+  const tls = (r: Extract<Route, { kind: "proxy" }>) => ({ servername: r.host, rejectUnauthorized: false });
 
   /** Runs the agent's forward-auth for port hosts; false when the client was already answered. */
   const authorized = async (
@@ -206,7 +223,7 @@ export function startEdge(opts: EdgeOptions): Promise<Edge> {
   };
 
   const server = createServer(async (req, res) => {
-    const r = route(req.headers.host, req.url ?? "/", opts.cloudflare, agentPort);
+    const r = routeFor(req);
     if (r.kind !== "proxy") {
       req.resume();
       sendPage(res, routePage(r));
@@ -221,7 +238,8 @@ export function startEdge(opts: EdgeOptions): Promise<Edge> {
       }
     });
     if (!ok) return;
-    const up = request({
+    const up = (caddyPort === undefined ? request : httpsRequest)({
+      ...(caddyPort === undefined ? {} : tls(r)),
       host: r.ip,
       port: r.port,
       method: req.method,
@@ -263,7 +281,7 @@ export function startEdge(opts: EdgeOptions): Promise<Edge> {
     upgrades.add(client);
     client.on("close", () => upgrades.delete(client));
     client.on("error", () => client.destroy());
-    const r = route(req.headers.host, req.url ?? "/", opts.cloudflare, agentPort);
+    const r = routeFor(req);
     if (r.kind !== "proxy") {
       client.end(rawPage(routePage(r)));
       return;
@@ -272,7 +290,10 @@ export function startEdge(opts: EdgeOptions): Promise<Edge> {
       client.end(typeof p.body === "string" ? rawPage(p as Page) : rawRefusal(p as Refusal)),
     );
     if (!ok || client.destroyed) return;
-    const up = connect({ host: r.ip, port: r.port });
+    const up =
+      caddyPort === undefined
+        ? connect({ host: r.ip, port: r.port })
+        : tlsConnect({ host: r.ip, port: r.port, ...tls(r) });
     let answered = false; // the VM sent bytes (or we answered for it)
     let piped = false;
     let responseTimer: NodeJS.Timeout | undefined;
@@ -285,7 +306,7 @@ export function startEdge(opts: EdgeOptions): Promise<Edge> {
     };
     connectTimer(up, connectMs, fail);
     up.on("error", fail);
-    up.on("connect", () => {
+    up.on(caddyPort === undefined ? "connect" : "secureConnect", () => {
       const h = forwardHeaders(req, true, r.portHost);
       let text = `${req.method} ${req.url} HTTP/1.1\r\n`;
       for (let i = 0; i < h.length; i += 2) text += `${h[i]}: ${h[i + 1]}\r\n`;

@@ -4,6 +4,7 @@ import type { HetznerState } from "../hetzner/state.ts";
 import { dockerEnv, type VmDocker } from "./containers.ts";
 import type { DownloadOptions } from "./disk.ts";
 import { Machine, type VmInfo } from "./machine.ts";
+import { ownerKey, removeOwnedContainers, SystemdMachine, type SystemdVmConfig } from "./systemd-machine.ts";
 
 export type { VmInfo, VmState } from "./machine.ts";
 
@@ -24,6 +25,11 @@ export interface VmSimulatorOptions {
    * it, agents run their shells on the host.
    */
   docker?: VmDocker;
+  /**
+   * Boot every server as a systemd container of the Berth VM image (real cloud-init, real units)
+   * instead of running its agent as a local process. `docker` is then ignored.
+   */
+  systemd?: SystemdVmConfig;
 }
 
 export interface VmSimulator {
@@ -35,6 +41,8 @@ export interface VmSimulator {
   powerOn(id: number): Promise<boolean>;
   cutNetwork(id: number): boolean;
   restoreNetwork(id: number): boolean;
+  /** Runs a command inside a systemd VM (null for a process VM or an unknown id). */
+  exec(id: number, argv: string[]): Promise<string> | null;
   /** Kills every agent; disks are kept (they are the evidence when something went wrong). */
   stop(): Promise<void>;
 }
@@ -42,7 +50,17 @@ export interface VmSimulator {
 export function startVmSimulator(opts: VmSimulatorOptions): VmSimulator {
   const log = opts.log ?? (() => {});
   mkdirSync(opts.rootDir, { recursive: true });
-  const machines = new Map<number, Machine>();
+  const machines = new Map<number, Machine | SystemdMachine>();
+  const owner = ownerKey(opts.rootDir);
+  const systemdDeps = opts.systemd
+    ? { hetzner: opts.hetzner, env: { ...opts.env }, log, vm: opts.systemd, owner }
+    : null;
+  // Containers an earlier run with this root dir left behind (after a crash of this process).
+  const cleared = opts.systemd
+    ? removeOwnedContainers(opts.systemd.dockerHost, owner).catch((err: unknown) => {
+        log(`[vm] could not remove earlier VMs: ${(err as Error).message}`);
+      })
+    : Promise.resolve();
   const pending = new Set<Promise<void>>();
   const deps = {
     hetzner: opts.hetzner,
@@ -67,9 +85,15 @@ export function startVmSimulator(opts: VmSimulatorOptions): VmSimulator {
   const offCreated = opts.hetzner.onServerCreated(({ server, userData, ip }) => {
     // Runs inside the Hetzner stand-in's request: nothing here may throw or block.
     try {
-      const m = new Machine(deps, server, ip, join(opts.rootDir, String(server.id)));
+      const dir = join(opts.rootDir, String(server.id));
+      const m = systemdDeps
+        ? new SystemdMachine(systemdDeps, server, ip, dir)
+        : new Machine(deps, server, ip, dir);
       machines.set(server.id, m);
-      m.boot(userData, destroying.get(server.id));
+      m.boot(
+        userData,
+        Promise.all([cleared, destroying.get(server.id)]).then(() => {}),
+      );
     } catch (err) {
       log(`[vm ${server.id}] could not boot: ${(err as Error).message}`);
     }
@@ -108,7 +132,10 @@ export function startVmSimulator(opts: VmSimulatorOptions): VmSimulator {
   };
   hetzner.powerAction = ours;
 
-  const withVm = async (id: number, f: (m: Machine) => Promise<void> | void): Promise<boolean> => {
+  const withVm = async (
+    id: number,
+    f: (m: Machine | SystemdMachine) => Promise<void> | void,
+  ): Promise<boolean> => {
     const m = machines.get(id);
     if (!m) return false;
     await f(m);
@@ -129,6 +156,10 @@ export function startVmSimulator(opts: VmSimulatorOptions): VmSimulator {
       machines.get(id)?.restoreNetwork();
       return machines.has(id);
     },
+    exec(id, argv) {
+      const m = machines.get(id);
+      return m instanceof SystemdMachine ? m.exec(argv) : null;
+    },
     async stop() {
       offCreated();
       offDeleted();
@@ -137,6 +168,8 @@ export function startVmSimulator(opts: VmSimulatorOptions): VmSimulator {
       const all = [...machines.values()];
       machines.clear();
       await Promise.all([...all.map((m) => m.destroy(false)), ...pending]);
+      // A systemd VM is a container: none outlives the simulator (its disk stays, as evidence).
+      if (opts.systemd) await removeOwnedContainers(opts.systemd.dockerHost, owner).catch(() => 0);
     },
   };
 }
