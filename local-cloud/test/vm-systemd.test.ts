@@ -290,7 +290,12 @@ describe.skipIf(!ready || !existsSync(CLOUD_INIT))(
       await api("DELETE", `/servers/${b.serverId}`);
       await until("the container to go", async () => vmContainers(b) === "", 30_000);
       await until("its devcontainers to go", async () => devcontainers(b) === "", 30_000);
-      expect(await readdir(join(b.root, "vms")).catch(() => [])).toEqual([]);
+      // The directory goes last, after the network helper and the docker proxy have stopped.
+      await until(
+        "its directory to go",
+        async () => (await readdir(join(b.root, "vms")).catch(() => [])).length === 0,
+        30_000,
+      );
       expect(helpers(b)).toEqual([]);
     }, 300_000);
 
