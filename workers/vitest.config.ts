@@ -4,7 +4,7 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { generateEncryptionKey, generateGithubAppKey, generateSigningJwk } from "../scripts/lib/keys.ts";
-import { testGithubAppKeyEnv, testPortBase, testVarsFor } from "./test/support/test-env.ts";
+import { testGithubAppKeyEnv, testPortBase, testRateLimits, testVarsFor } from "./test/support/test-env.ts";
 
 export default defineConfig(async () => {
   // wrangler.toml serves the dashboard's build as static assets; the API tests need only the folder.
@@ -34,9 +34,9 @@ export default defineConfig(async () => {
           // per-user and per-workspace limits sit above what the authorization matrix and the
           // fuzz send as one user and to one workspace within a minute (a 429 there tests nothing).
           ratelimits: {
-            RATE_LIMIT_USER: { namespace_id: "1001", simple: { limit: 2000, period: 60 } },
-            RATE_LIMIT_IP: { namespace_id: "1002", simple: { limit: 20, period: 60 } },
-            RATE_LIMIT_VM: { namespace_id: "1003", simple: { limit: 1000, period: 60 } },
+            RATE_LIMIT_USER: { namespace_id: "1001", simple: { limit: testRateLimits.user, period: 60 } },
+            RATE_LIMIT_IP: { namespace_id: "1002", simple: { limit: testRateLimits.ip, period: 60 } },
+            RATE_LIMIT_VM: { namespace_id: "1003", simple: { limit: testRateLimits.vm, period: 60 } },
           },
         },
       }),

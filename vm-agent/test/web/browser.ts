@@ -31,6 +31,40 @@ export function collectErrors(page: Page): string[] {
   return errors;
 }
 
+/**
+ * Records every text the page's #banner shows, in order, from the page's first load on. A banner
+ * can move on (warning -> saving -> saved) faster than a test polls it on a loaded machine; the
+ * observer runs in the page on each change, so no step is missed. Call before the first goto.
+ */
+export async function recordBanners(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { berthBanners: string[] }).berthBanners = seen;
+    const watch = () => {
+      const el = document.getElementById("banner");
+      if (!el) return;
+      const note = () => {
+        const text = el.hidden ? null : (el.textContent ?? "");
+        if (text !== null && text !== seen.at(-1)) seen.push(text);
+      };
+      new MutationObserver(note).observe(el, {
+        attributes: true,
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
+      note();
+    };
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", watch);
+    else watch();
+  });
+}
+
+/** The banners recorded so far by recordBanners, oldest first. */
+export function bannersShown(page: Page): Promise<string[]> {
+  return page.evaluate(() => [...((window as unknown as { berthBanners?: string[] }).berthBanners ?? [])]);
+}
+
 /** The visible rows of the active (not hidden) terminal, right-trimmed. */
 export async function screenRows(page: Page): Promise<string[]> {
   return page.$$eval(".term:not([hidden]) .xterm-rows > div", (rows) =>
