@@ -16,10 +16,11 @@ const root = path.resolve(import.meta.dirname, "..");
 const wrangler = path.join(root, "workers/node_modules/.bin/wrangler");
 const smoke = process.argv.includes("--smoke");
 /**
- * How servers boot: by default a systemd container of the Berth VM image (real cloud-init, real
- * units, the VM's own Caddy), as on Hetzner; BERTH_VMS=process runs the agent as a local process.
+ * How servers boot: BERTH_VMS=systemd = a systemd container of the Berth VM image (real cloud-init,
+ * real units, the VM's own Caddy), as on Hetzner; otherwise (still the default: two e2e files do not
+ * yet pass through it under load) the agent as a local process.
  */
-const vmKind = process.env.BERTH_VMS === "process" ? "process" : "systemd";
+const vmKind = process.env.BERTH_VMS === "systemd" ? "systemd" : "process";
 
 const devVars = writeDevVars(root);
 const agent = publishAgentLocally(root, wrangler);
