@@ -179,6 +179,8 @@ describe("anthropic messages stand-in: streaming", () => {
       stream: false,
       messageCount: 3,
       lastUserText: null,
+      // Every earlier prompt stays visible, so a resumed conversation can be told from a new one.
+      userTexts: ["run it"],
       toolResults: [{ tool_use_id: "toolu_1", content: "hello\n", is_error: false }],
       apiKeyLast4: "abcd",
     });

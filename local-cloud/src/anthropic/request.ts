@@ -83,8 +83,22 @@ function textOf(content: unknown): string {
  */
 export function lastUserText(req: MessagesRequest): string | null {
   const last = req.messages.findLast((m) => m.role === "user");
-  if (!last) return null;
-  const texts = blocks(last.content)
+  return last ? personText(last.content) : null;
+}
+
+/**
+ * The person's words in every user message, oldest first (tool results and reminders left out):
+ * a resumed conversation (`claude --continue`) shows its earlier prompts here.
+ */
+export function userTexts(req: MessagesRequest): string[] {
+  return req.messages
+    .filter((m) => m.role === "user")
+    .map((m) => personText(m.content))
+    .filter((t): t is string => t !== null);
+}
+
+function personText(content: unknown): string | null {
+  const texts = blocks(content)
     .filter((b) => b.type === "text" && typeof b.text === "string")
     .map((b) => (b.text as string).trim())
     .filter((t) => t !== "" && !t.startsWith("<system-reminder>"));

@@ -11,6 +11,7 @@ import {
   type MessagesRequest,
   parseMessagesRequest,
   toolResults,
+  userTexts,
 } from "./request.ts";
 import { type AnthropicRequestRecord, type AnthropicState, type Step, validateScript } from "./script.ts";
 import {
@@ -131,6 +132,7 @@ async function messages(opts: AnthropicServiceOptions, req: ServiceRequest, coun
     messageCount: parsed.messages.length,
     toolCount: parsed.tools.length,
     lastUserText: lastUserText(parsed),
+    userTexts: userTexts(parsed),
     toolResults: toolResults(parsed),
   };
   const inputTokens = Math.ceil(inputChars(parsed) / 4);
@@ -169,7 +171,15 @@ function emptySummary(): Omit<
   AnthropicRequestRecord,
   "at" | "path" | "kind" | "status" | "apiKeySha256" | "apiKeyLast4"
 > {
-  return { model: null, stream: false, messageCount: 0, toolCount: 0, lastUserText: null, toolResults: [] };
+  return {
+    model: null,
+    stream: false,
+    messageCount: 0,
+    toolCount: 0,
+    lastUserText: null,
+    userTexts: [],
+    toolResults: [],
+  };
 }
 
 function models(req: ServiceRequest): ServiceResponse {

@@ -73,6 +73,8 @@ export interface AnthropicRequestRecord {
   messageCount: number;
   toolCount: number;
   lastUserText: string | null;
+  /** The person's words in every user message, oldest first. */
+  userTexts: string[];
   toolResults: Array<{ tool_use_id: string; content: string; is_error: boolean }>;
   apiKeySha256: string | null;
   apiKeyLast4: string | null;
