@@ -68,8 +68,10 @@ describe("a private repository through the GitHub App", () => {
     await run(terminal, "cat README.md", "Alice's private notes");
     await run(
       terminal,
-      "git switch -c e2e-notes && echo 'from berth' > e2e.txt && git add e2e.txt && git commit -qm 'Notes from Berth' && git push -u origin e2e-notes 2>&1 | tail -1 && echo PUSHED-OK",
-      "PUSHED-OK",
+      // The marker is computed by the shell, so the typed line itself never matches it, and it is
+      // printed only when the push (not the pipe's tail) succeeded.
+      `git switch -c e2e-notes && echo 'from berth' > e2e.txt && git add e2e.txt && git commit -qm 'Notes from Berth' && { git push -u origin e2e-notes 2>&1 | tail -1; [ \${PIPESTATUS[0]} -eq 0 ] && echo PUSHED-$((40+2)); }`,
+      "PUSHED-42",
       120_000,
     );
     await screenshot(terminal, "github-app-pushed");
