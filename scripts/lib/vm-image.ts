@@ -5,12 +5,12 @@
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import {
+  buildOnBase,
   ensureBase,
   hostCertificates,
   imageExists,
   recipeHash,
   removeOtherTags,
-  runLogged,
 } from "./workspace-image.ts";
 
 export const vmImageRepo = "berth-vm";
@@ -53,21 +53,7 @@ export async function ensureVmImage(opts: {
   for (const name of readdirSync(recipeDir))
     copyFileSync(path.join(recipeDir, name), path.join(context, name));
   writeFileSync(path.join(context, "host-ca.crt"), hostCertificates());
-  await runLogged(log, [
-    "env",
-    "DOCKER_BUILDKIT=0",
-    "docker",
-    "-H",
-    opts.dockerHost,
-    "build",
-    "--network",
-    "host",
-    "--build-arg",
-    `BASE=${base}`,
-    "-t",
-    tag,
-    context,
-  ]);
+  await buildOnBase(log, opts.dockerHost, base, tag, context);
   rmSync(context, { recursive: true, force: true });
   removeOtherTags(opts.dockerHost, tag, vmImageRepo);
   return { tag, built: true, seconds: seconds() };

@@ -101,6 +101,26 @@ export function runLogged(log: string, argv: string[]): Promise<void> {
 const sudo = (argv: string[]) => (process.getuid?.() === 0 ? argv : ["sudo", "-n", ...argv]);
 
 /** debootstrap the base rootfs and `docker import` it, unless that exact base exists. */
+/** `docker build` of a context on a base image (the classic builder: Docker 20.10's engine, and
+ * no buildx plugin needed; host network, so the build reaches the registries). */
+export function buildOnBase(log: string, dockerHost: string, base: string, tag: string, context: string) {
+  return runLogged(log, [
+    "env",
+    "DOCKER_BUILDKIT=0",
+    "docker",
+    "-H",
+    dockerHost,
+    "build",
+    "--network",
+    "host",
+    "--build-arg",
+    `BASE=${base}`,
+    "-t",
+    tag,
+    context,
+  ]);
+}
+
 export async function ensureBase(recipeDir: string, stateDir: string, dockerHost: string, log: string) {
   const text = readFileSync(path.join(recipeDir, "base.json"), "utf8");
   const recipe = JSON.parse(text) as BaseRecipe;
@@ -163,22 +183,7 @@ export async function ensureWorkspaceImage(opts: {
   for (const name of readdirSync(recipeDir))
     copyFileSync(path.join(recipeDir, name), path.join(context, name));
   writeFileSync(path.join(context, "host-ca.crt"), certificates);
-  // The classic builder: Docker 20.10's engine, and no buildx plugin needed.
-  await runLogged(log, [
-    "env",
-    "DOCKER_BUILDKIT=0",
-    "docker",
-    "-H",
-    opts.dockerHost,
-    "build",
-    "--network",
-    "host",
-    "--build-arg",
-    `BASE=${base}`,
-    "-t",
-    tag,
-    context,
-  ]);
+  await buildOnBase(log, opts.dockerHost, base, tag, context);
   rmSync(context, { recursive: true, force: true });
   removeOtherTags(opts.dockerHost, tag);
   return { tag, built: true, seconds: seconds() };
