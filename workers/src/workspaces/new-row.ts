@@ -17,6 +17,25 @@ export type NewWorkspaceFields = Pick<
 > &
   Partial<Pick<Workspace, "githubRepository" | "githubInstallationId">>;
 
+/** The columns about a VM, as they are before one exists: a new workspace, and a wake's new VM. */
+export const noVmYet = {
+  serverId: null,
+  ipv4: null,
+  serverCreatedAt: null,
+  cleanedUpAt: null,
+  bootstrapTokenHash: null,
+  bootstrapExpiresAt: null,
+  bootstrapRedeemedAt: null,
+  callbackTokenHash: null,
+  runtime: null,
+  readyAt: null,
+  lastHeartbeatAt: null,
+  lastHumanInputAt: null,
+  claudeState: null,
+  claudeWaitingReason: null,
+  openTerminals: null,
+} satisfies Partial<Workspace>;
+
 /** A workspace row as it is first stored: `creating`, with nothing on Hetzner or Cloudflare yet. */
 export function newWorkspaceRow(fields: NewWorkspaceFields, now: Date): Workspace {
   return {
@@ -27,21 +46,7 @@ export function newWorkspaceRow(fields: NewWorkspaceFields, now: Date): Workspac
     stateChangedAt: now,
     stateReason: "requested",
     hidden: false,
-    serverId: null,
-    ipv4: null,
-    serverCreatedAt: null,
-    cleanedUpAt: null,
-    bootstrapTokenHash: null,
-    bootstrapExpiresAt: null,
-    bootstrapRedeemedAt: null,
-    callbackTokenHash: null,
-    runtime: null,
-    readyAt: null,
-    lastHeartbeatAt: null,
-    lastHumanInputAt: null,
-    claudeState: null,
-    claudeWaitingReason: null,
-    openTerminals: null,
+    ...noVmYet,
     idleWarning: false,
     idleShutdownAt: null,
     endedAt: null,

@@ -4,6 +4,7 @@ import { type Snapshot, snapshots, type Workspace, workspaceEvents } from "../db
 import { ApiError } from "../http/errors.ts";
 import { formatBytes } from "../snapshots/format.ts";
 import { deleteSnapshots, latestVerified, loadSnapshot, verifiedSnapshots } from "../snapshots/store.ts";
+import { noVmYet } from "./new-row.ts";
 import { costSoFar } from "./policy.ts";
 import type { LifecycleDeps } from "./reconcile.ts";
 import { loadWorkspace, recordEvent, transition } from "./store.ts";
@@ -132,22 +133,8 @@ export async function wakeWorkspace(deps: LifecycleDeps, ws: Workspace): Promise
     : "no snapshot to restore: it starts from the repository";
   const waking = await transition(deps.db, ws, "waking", `woken by its owner, ${what}`, {
     restoreSnapshotId: restore?.id ?? null,
-    serverId: null,
-    ipv4: null,
-    serverCreatedAt: null,
-    cleanedUpAt: null,
-    bootstrapTokenHash: null,
-    bootstrapExpiresAt: null,
-    bootstrapRedeemedAt: null,
-    // The old VM's token opens nothing of the new one.
-    callbackTokenHash: null,
-    runtime: null,
-    readyAt: null,
-    lastHeartbeatAt: null,
-    lastHumanInputAt: null,
-    claudeState: null,
-    claudeWaitingReason: null,
-    openTerminals: null,
+    // Nothing of the old VM carries over: its callback token opens nothing of the new one.
+    ...noVmYet,
     lastError: null,
   });
   if (!waking) {
