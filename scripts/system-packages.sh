@@ -4,7 +4,8 @@
 set -euo pipefail
 wanted=("$@")
 if [ ${#wanted[@]} -eq 0 ]; then
-  wanted=(caddy chromium cloud-init websocketd git docker.io debootstrap hcloud-cli)
+  # python3, iptables and nsenter (util-linux): the systemd VMs' network helper (local-cloud/src/vm).
+  wanted=(caddy chromium cloud-init websocketd git docker.io debootstrap hcloud-cli python3 iptables util-linux)
 fi
 missing=()
 for pkg in "${wanted[@]}"; do
