@@ -8,7 +8,7 @@ export interface UserNotification {
   kind: NotificationKind;
   title: string;
   body: string;
-  /** The dashboard page a click opens, relative to the dashboard ("/tasks/<id>", "/workspaces/<id>"). */
+  /** The dashboard page a click opens, relative to the dashboard ("/#/t/<id>", "/#/w/<id>": hash routes). */
   url: string;
   /** Replaces an earlier notification with the same tag on the person's device. */
   tag: string;
