@@ -46,7 +46,7 @@ export function mergeEvents(known: readonly TaskEvent[], incoming: readonly Task
 export function formatUsd(value: number): string {
   if (!Number.isFinite(value)) return "—";
   if (value === 0) return "$0.00";
-  return `$${value.toFixed(value >= 1 ? 2 : value >= 0.1 ? 3 : 4)}`;
+  return `$${value.toFixed(value >= 0.1 ? 2 : 4)}`;
 }
 
 /** 950 -> "950", 12345 -> "12.3k", 2_500_000 -> "2.5M". */

@@ -55,7 +55,8 @@ function TaskFacts({ task, now }: { task: Task; now: number }) {
   );
 }
 
-export function TaskView({ id }: { id: string }) {
+/** `timelinePollMs`: how often the timeline is polled when there is no live stream. */
+export function TaskView({ id, timelinePollMs = 2_000 }: { id: string; timelinePollMs?: number }) {
   const res = usePolled(() => api.getTask(id), taskInterval, id);
   const [task, setTask] = useState<Task>();
   const now = useNow(30_000);
@@ -66,6 +67,7 @@ export function TaskView({ id }: { id: string }) {
   const timeline = useTaskEvents(id, {
     finished: task ? isTaskFinished(task.status) : false,
     onTask: setTask,
+    pollMs: timelinePollMs,
   });
 
   if (!task) {
