@@ -55,6 +55,7 @@ describe("the task views on a phone", () => {
       ".task-item-link",
       ".task-pr-link",
       ".task-pr a",
+      ".back-link",
       ".task-timeline details > summary",
     ]) {
       expect(declOf(selector, "min-height"), selector).toBe("44px");

@@ -32,8 +32,11 @@ function EventBody({ event }: { event: TaskEvent }) {
       return (
         <details>
           <summary>
-            {event.is_error ? "Error from " : "Result of "}
-            <span className="tool-name">{event.tool ?? "tool"}</span>
+            {/* One element: the summary is a flex box, which would drop the space before the tool's name. */}
+            <span>
+              {event.is_error ? "Error from " : "Result of "}
+              <span className="tool-name">{event.tool ?? "tool"}</span>
+            </span>
           </summary>
           <pre className="tool-output">{event.text}</pre>
         </details>

@@ -163,7 +163,7 @@ export function NewTaskForm({
           </Field>
           <Field id="task-when-done" label="When done" error={errors.whenDone}>
             <select value={form.whenDone} onChange={set("whenDone")}>
-              <option value="sleep">Sleep (keep a snapshot to carry on)</option>
+              <option value="sleep">Sleep (keep a snapshot)</option>
               <option value="delete">Delete the workspace</option>
             </select>
           </Field>

@@ -88,7 +88,9 @@ export function TaskView({ id, timelinePollMs = 2_000 }: { id: string; timelineP
   return (
     <article className="task-view" aria-labelledby="task-heading">
       <p>
-        <a href="#/tasks">← All tasks</a>
+        <a className="back-link" href="#/tasks">
+          ← All tasks
+        </a>
       </p>
       <div className="ws-title">
         <h1 id="task-heading">{firstLine(task.prompt, 80) || task.id}</h1>
