@@ -1,8 +1,11 @@
+import { act } from "react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { TaskEvent } from "../src/api/types.ts";
 import { TaskTimeline } from "../src/components/TaskTimeline.tsx";
 import { TaskView } from "../src/views/TaskView.tsx";
 import {
+  buttonNamed,
+  byLabel,
   callsTo,
   event,
   FakeEventSource,
@@ -11,6 +14,7 @@ import {
   type Rendered,
   render,
   task,
+  typeInto,
   waitFor,
 } from "./task-helpers.tsx";
 
@@ -158,6 +162,36 @@ describe("the task page's live timeline", () => {
     );
     expect(cursors).toEqual(["0", "2", "3"]);
     expect(row(3).textContent).toContain("Bash npm test");
+  });
+
+  it("goes live again from its cursor when a follow-up makes a finished task run again", async () => {
+    vi.stubGlobal("EventSource", FakeEventSource);
+    let current = task({ status: "succeeded" });
+    fakeApi({
+      "GET /api/tasks/t1": () => json(200, current),
+      "GET /api/tasks/t1/events": () => json(200, { events: [], next_cursor: 2, done: true }),
+      "POST /api/tasks/t1/messages": () => {
+        current = task({ status: "running" });
+        return json(202, { seq: 1, text: "more", at: "2026-11-30T12:05:00.000Z" });
+      },
+    });
+    view = render(<TaskView id="t1" timelinePollMs={10} />);
+    await waitFor(() => expect(view?.container.querySelector("[data-testid=task-prompt]")).not.toBeNull());
+    const first = FakeEventSource.latest;
+    first.emit("task_event", event(1, "turn_started"));
+    first.emit("task_event", event(2, "turn_finished", { text: "succeeded" }));
+    first.fail(0); // the finished task's stream ends
+    await waitFor(() => expect(view?.container.querySelector("[data-testid=timeline-mode]")).toBeNull());
+    typeInto(byLabel<HTMLTextAreaElement>(view.container, "Message to Claude"), "more");
+    await act(async () => buttonNamed(view?.container as HTMLElement, "Send").click());
+    const second = await waitFor(() => {
+      if (FakeEventSource.instances.length !== 2) throw new Error("not reopened yet");
+      return FakeEventSource.latest;
+    });
+    expect(second.url).toBe("/api/tasks/t1/events?cursor=2");
+    second.emit("task_event", event(3, "turn_started", { turn: 1, text: "more" }));
+    expect(seqs()).toEqual([1, 2, 3]);
+    expect(row(3).textContent).toContain("Follow-up #1");
   });
 
   it("polls when the browser has no EventSource", async () => {
