@@ -12,6 +12,7 @@ import {
   render,
   task,
   typeInto,
+  waitFor,
 } from "./task-helpers.tsx";
 
 let view: Rendered;
@@ -114,6 +115,27 @@ describe("the new task form", () => {
     expect(box?.textContent).toContain("not installed on acme/secret");
     expect(box?.querySelector("a")?.getAttribute("href")).toBe(link);
     expect(errorFor(view.container, field("Repository"))).toBeNull();
+  });
+
+  it("fills owner/name from the repository picker", async () => {
+    view.unmount();
+    const search = vi.fn(async () => ({
+      repositories: [
+        {
+          installation_id: 1,
+          full_name: "acme/api",
+          private: true,
+          default_branch: "main",
+          repo_url: "https://github.com/acme/api.git",
+        },
+      ],
+      next_cursor: null,
+    }));
+    view = render(<NewTaskForm onCreated={onCreated} repositories={search as never} />);
+    act(() => field("Repository").focus());
+    const choice = await waitFor(() => buttonNamed(view.container, "acme/apiprivate · main"));
+    act(() => choice.click());
+    expect(field("Repository").value).toBe("acme/api");
   });
 
   it("shows other API errors (quota, conflicts) as one clear message", async () => {

@@ -108,9 +108,7 @@ describe("the task page", () => {
     });
     typeInto(byLabel<HTMLTextAreaElement>(el, "Message to Claude"), "more");
     await act(async () => buttonNamed(el, "Send").click());
-    expect(el.querySelector("#follow-up-error")?.textContent).toBe(
-      "The workspace was deleted. The task's workspace is gone: start a new task instead.",
-    );
+    expect(el.querySelector("#follow-up-error")?.textContent).toBe("The workspace was deleted.");
   });
 
   it("cancels a running task after a confirmation that says what happens", async () => {

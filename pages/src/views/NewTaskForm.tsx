@@ -52,8 +52,9 @@ export function NewTaskForm({
     setForm((f) => ({ ...f, [field]: e.target.value }));
     if (errors[field]) setErrors((errs) => ({ ...errs, [field]: undefined }));
   };
-  const pick = useCallback((repo: { repo_url: string }) => {
-    setForm((f) => ({ ...f, repo: repo.repo_url }));
+  // owner/name: what the API takes for a GitHub repository, and shorter to read than its URL.
+  const pick = useCallback((repo: { full_name: string }) => {
+    setForm((f) => ({ ...f, repo: repo.full_name }));
     setErrors((errs) => ({ ...errs, repo: undefined }));
   }, []);
 
@@ -98,14 +99,14 @@ export function NewTaskForm({
           id="task-repo"
           label="Repository"
           error={errors.repo}
-          hint="Type to search your GitHub repositories."
+          hint="Type to search your GitHub repositories, or enter owner/name or a git URL."
         >
           <input
             type="text"
             inputMode="url"
             autoComplete="off"
             spellCheck={false}
-            placeholder="https://github.com/you/repo.git"
+            placeholder="you/repo"
             value={form.repo}
             onChange={set("repo")}
             onFocus={() => setRepoFieldUsed(true)}

@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from "react";
-import { ApiError, describeError } from "../api/errors.ts";
+import { describeError } from "../api/errors.ts";
 import { api } from "../api/instance.ts";
 import type { Task } from "../api/types.ts";
 import { formatTime } from "../lib/format.ts";
@@ -37,11 +37,8 @@ export function TaskFollowUp({ task, onSent }: { task: Task; onSent: () => void 
       setText("");
       onSent();
     } catch (err) {
-      setError(
-        err instanceof ApiError && err.status === 409
-          ? `${err.message} The task's workspace is gone: start a new task instead.`
-          : describeError(err),
-      );
+      // A 409's message says why (canceled, workspace gone, a limit stops the wake).
+      setError(describeError(err));
     } finally {
       setBusy(false);
     }
