@@ -57,6 +57,16 @@ describe("the task page", () => {
     expect(terminal?.getAttribute("href")).toBe("#/w/w1");
   });
 
+  it("says why no pull request was opened after a successful turn, without alarm", async () => {
+    const { el } = await open(() =>
+      task({ status: "succeeded", reason: "no commits: nothing to open a pull request for" }),
+    );
+    const reason = el.querySelector("[data-testid=task-reason]");
+    expect(reason?.textContent).toBe("no commits: nothing to open a pull request for");
+    expect(reason?.getAttribute("role")).toBeNull();
+    expect(el.querySelector(".task-pr")).toBeNull();
+  });
+
   it("says so when the task is not the person's", async () => {
     fakeApi({
       "GET /api/tasks/t1": () => json(404, { error: { code: "not_found", message: "no such task" } }),

@@ -96,11 +96,17 @@ export function TaskView({ id, timelinePollMs = 2_000 }: { id: string; timelineP
         <h1 id="task-heading">{firstLine(task.prompt, 80) || task.id}</h1>
         <TaskStatusBadge status={task.status} />
       </div>
-      {task.status === "failed" && task.reason && (
-        <p className="error-box" role="alert" data-testid="task-reason">
-          {task.reason}
-        </p>
-      )}
+      {task.reason &&
+        (task.status === "failed" ? (
+          <p className="error-box" role="alert" data-testid="task-reason">
+            {task.reason}
+          </p>
+        ) : (
+          // e.g. why no pull request was opened after a successful turn
+          <p className="muted" data-testid="task-reason">
+            {task.reason}
+          </p>
+        ))}
       {task.pr && (
         <p className="task-pr">
           <a href={task.pr.url} target="_blank" rel="noopener noreferrer">
