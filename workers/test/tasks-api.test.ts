@@ -242,3 +242,42 @@ describe("the timeline: GET /api/tasks/{id}/events", () => {
     expect((await getTask(user.cookie, t.task.id)).turns).toBe(1);
   });
 });
+
+describe("live: the SSE stream of a running task", () => {
+  let user: TestUser;
+  beforeAll(async () => {
+    user = await newUser("task-live");
+  });
+  afterAll(() => cleanUpUser(user));
+
+  it("sends events as they arrive and the task when it changes, and ends once the task is finished", async () => {
+    const t = await startTask(user.cookie, { repo: await privateRepo(user), prompt: "Live" });
+    const res = await api(`/api/tasks/${t.task.id}/events`, {
+      headers: { cookie: user.cookie, accept: "text/event-stream" },
+    });
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let seen = "";
+    const until = async (what: string, done: (text: string) => boolean) => {
+      while (!done(seen)) {
+        const { value, done: ended } = await reader.read();
+        if (ended) throw new Error(`the stream ended before ${what}: ${seen}`);
+        seen += decoder.decode(value, { stream: true });
+      }
+    };
+    await until("the task", (s) => /event: task\ndata: .*"status":"running"/.test(s));
+    expect(seen).not.toContain("event: task_event");
+    // Sent by the VM after the stream opened: it arrives on the open stream.
+    await sendEvents(t, [event(1, "tool_call", { tool: "Edit", input_summary: "README.md" })]);
+    await until("event 1", (s) => s.includes("id: 1\nevent: task_event"));
+    expect(seen).toContain('"input_summary":"README.md"');
+    await sendResult(t, { outcome: "succeeded", summary: "ok" });
+    await until("the finished task", (s) => /event: task\ndata: .*"status":"succeeded"/.test(s));
+    // Finished: the stream ends by itself.
+    for (;;) {
+      const { done } = await reader.read();
+      if (done) break;
+    }
+  });
+});

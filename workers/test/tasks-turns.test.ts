@@ -139,6 +139,25 @@ describe("a turn's result", () => {
   });
 });
 
+describe("a VM gone before its turn finished", () => {
+  let user: TestUser;
+  beforeAll(async () => {
+    user = await newUser("task-gone");
+  });
+  afterAll(() => cleanUpUser(user));
+
+  it("the task shows failed with the reason once its workspace fell asleep mid-turn", async () => {
+    const t = await startTask(user.cookie, { repo: await privateRepo(user), prompt: "Slow work" });
+    const shut = await vmCall(t.task.workspace_id, "shutdown", t.callbackToken, { reason: "max_lifetime" });
+    expect(shut.status).toBe(202);
+    const view = await waitForTask(user.cookie, t.task.id, (x) => x.workspace_state === "asleep", "asleep");
+    expect(view.status).toBe("failed");
+    expect(view.reason).toMatch(/fell asleep before the turn finished: .*maximum lifetime/);
+    const events = await api(`/api/tasks/${t.task.id}/events`, { headers: { cookie: user.cookie } });
+    expect(((await events.json()) as { done: boolean }).done).toBe(true);
+  });
+});
+
 describe("follow-ups", () => {
   let user: TestUser;
   let repo: string;
@@ -253,6 +272,12 @@ describe("follow-ups", () => {
     await sendResult(t, { outcome: "succeeded", summary: "ok" });
     // Still sleeping (snapshot in progress): the message is stored, nothing wakes yet.
     expect((await post(user.cookie, `/api/tasks/${t.task.id}/messages`, { text: "again" })).status).toBe(202);
+    // The going VM starts no turn it could not finish: the wake's new VM runs it.
+    const polled = await api(`/api/vm/workspaces/${t.task.workspace_id}/task/messages?after=0`, {
+      headers: { authorization: `Bearer ${t.callbackToken}` },
+    });
+    expect(((await polled.json()) as { messages: unknown[] }).messages).toEqual([]);
+    expect((await getTask(user.cookie, t.task.id)).status).toBe("running");
     const sid = await uploadSnapshot(t.task.workspace_id, t.callbackToken, "sleep", randomBytes(500));
     await vmCall(t.task.workspace_id, "shutdown", t.callbackToken, { reason: "idle", snapshot_id: sid });
     expect((await load(t.task.workspace_id)).state).toBe("asleep");
