@@ -858,6 +858,11 @@ export interface components {
         Workspace: {
             id: string;
             name: string;
+            /**
+             * @description task: made for a task (GET /api/tasks), where Claude runs headless
+             * @enum {string}
+             */
+            mode: "interactive" | "task";
             /** @enum {string} */
             state: "creating" | "provisioning" | "booting" | "ready" | "sleeping" | "asleep" | "waking" | "stopping" | "deleted" | "failed";
             state_reason: string | null;

@@ -8,7 +8,7 @@ import { cancelTask, deleteTask, listTasks, postFollowUp, viewOf } from "../task
 import { createTask } from "../tasks/create.ts";
 import { eventsAfter, loadOwnedTask } from "../tasks/store.ts";
 import { taskEventStream } from "../tasks/stream.ts";
-import { effectiveStatus, isFinished } from "../tasks/view.ts";
+import { isFinished } from "../tasks/view.ts";
 import { lifecycleDeps } from "../workspaces/deps.ts";
 import { type LifecycleDeps, reconcileWorkspace } from "../workspaces/reconcile.ts";
 import {
@@ -176,7 +176,7 @@ export const taskRoutes = new OpenAPIHono<AuthedEnv>({ defaultHook: validationHo
       }) as never;
     }
     const page = await eventsAfter(deps.db, task.id, cursor, query.limit);
-    const finished = isFinished(effectiveStatus(task, workspace).status);
+    const finished = isFinished((await viewOf(deps, task, workspace)).status);
     return c.json(
       {
         events: page.events,

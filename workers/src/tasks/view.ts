@@ -10,9 +10,19 @@ export const isFinished = (status: TaskStatus) => finishedStatuses.includes(stat
  * The status a person sees: a task whose workspace failed or was deleted before the task ended
  * failed with it (nothing will ever report its turn).
  */
-export function effectiveStatus(task: Task, ws: Workspace): { status: TaskStatus; reason: string | null } {
-  if (!isFinished(task.status) && (ws.state === "failed" || ws.state === "deleted")) {
-    return { status: "failed", reason: `the workspace ${ws.state}: ${ws.stateReason ?? "unknown reason"}` };
+export function effectiveStatus(
+  task: Task,
+  ws: Workspace,
+  followUpWaiting = false,
+): { status: TaskStatus; reason: string | null } {
+  if (isFinished(task.status)) return { status: task.status, reason: task.reason };
+  const why = ws.stateReason ?? "unknown reason";
+  if (ws.state === "failed" || ws.state === "deleted") {
+    return { status: "failed", reason: `the workspace ${ws.state}: ${why}` };
+  }
+  // Asleep with nothing to wake it for: the VM went (idle, its lifetime) before the turn finished.
+  if (ws.state === "asleep" && !followUpWaiting) {
+    return { status: "failed", reason: `the workspace fell asleep before the turn finished: ${why}` };
   }
   return { status: task.status, reason: task.reason };
 }
@@ -50,7 +60,8 @@ export function taskView(
   usage: TaskUsage | undefined,
   now: number,
 ) {
-  const { status, reason } = effectiveStatus(task, ws);
+  const waiting = messages.some((m) => m.seq > (task.lastTurn ?? 0));
+  const { status, reason } = effectiveStatus(task, ws, waiting);
   return {
     id: task.id,
     workspace_id: task.workspaceId,
