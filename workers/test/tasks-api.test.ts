@@ -191,6 +191,12 @@ describe("the timeline: GET /api/tasks/{id}/events", () => {
       status: "failed",
       reason: "claude exited with code 1: boom",
     });
+    expect(task?.id).toBe("5");
+    // EventSource reconnects with the last id: finished, nothing newer, so 204 stops it.
+    const again = await api(`/api/tasks/${t.task.id}/events`, {
+      headers: { cookie: user.cookie, accept: "text/event-stream", "last-event-id": "5" },
+    });
+    expect(again.status).toBe(204);
     // JSON: the finished task's last page says done.
     expect(await page("cursor=5")).toEqual({ events: [], next_cursor: 5, done: true });
   });

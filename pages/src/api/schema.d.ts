@@ -407,7 +407,7 @@ export interface paths {
         };
         /**
          * The task's timeline after a cursor; with Accept: text/event-stream, live as server-sent events
-         * @description SSE: `id:` is the event's seq, `event: task_event` carries a TaskEvent, `event: task` the Task whenever its status or pull request changes. Last-Event-ID (or cursor) says where to go on. The stream ends when the task is finished or after about 25 s: reconnect.
+         * @description SSE: `id:` is the event's seq, `event: task_event` carries a TaskEvent, `event: task` the Task whenever its status or pull request changes. Last-Event-ID (or cursor) says where to go on. The stream ends when the task is finished or after about 25 s: reconnect (EventSource does). A reconnect (Last-Event-ID) to a finished task with nothing newer gets 204, which stops EventSource: open a new one after sending a follow-up.
          */
         get: operations["listTaskEvents"];
         put?: never;
@@ -2951,6 +2951,13 @@ export interface operations {
                     "application/json": components["schemas"]["TaskEventsPage"];
                     "text/event-stream": string;
                 };
+            };
+            /** @description SSE reconnect (Last-Event-ID) to a finished task with nothing newer: stop */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description not_invited: this GitHub account is no longer on ALLOWED_GITHUB_LOGINS / ALLOWED_GITHUB_ORGS */
             403: {
