@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { FaultSet, validateFaultRule } from "./faults.ts";
 import {
+  BodyTooLargeError,
   parseBody,
   queryObject,
   readRaw,
@@ -160,7 +161,23 @@ async function handle(
   )
     return handleRaw(def.raw, def, rec, faults, req, res, url);
   const at = new Date().toISOString();
-  const rawBody = await readRaw(req, def.maxBodyBytes);
+  const rawBody = await readRaw(req, def.maxBodyBytes).catch((err: unknown) => {
+    if (!(err instanceof BodyTooLargeError)) throw err;
+    // The service's own 413 (Anthropic's request_too_large, ...), as its front answers it.
+    const r = def.faultResponse(413);
+    rec.add({
+      method: (req.method ?? "GET").toUpperCase(),
+      path: url.pathname,
+      query: queryObject(url),
+      headers: publicHeaders(req.headers),
+      body: `(${err.message})`,
+      status: r.status,
+      at,
+    });
+    write(res, r);
+    return null;
+  });
+  if (rawBody === null) return;
   const sreq: ServiceRequest = {
     method: (req.method ?? "GET").toUpperCase(),
     url,
