@@ -96,4 +96,24 @@ describe("rate limits", () => {
     await expectLimited(res);
     expect((await call(`${id}x`)()).status).not.toBe(429);
   }, 300_000);
+
+  it("per workspace on its git credentials, apart from its other callbacks", async () => {
+    const callback = (ws: string, action: string) => () =>
+      api(`/api/vm/workspaces/${ws}/${action}`, {
+        method: "POST",
+        headers: { authorization: "Bearer cb_junk" },
+        body: "{}",
+      });
+    let id = "";
+    const toFreshWorkspace = async () => {
+      id = `wgit${crypto.randomUUID().replaceAll("-", "").slice(0, 6)}`;
+      return callback(id, "git-credentials");
+    };
+    const { res, passed } = await untilLimited(toFreshWorkspace, testRateLimits.git);
+    expect(passed).toBe(testRateLimits.git);
+    await expectLimited(res);
+    // The workspace's heartbeats still go through: only its credentials wait.
+    const beat = await callback(id, "heartbeat")();
+    expect(beat.status).toBe(401);
+  }, 300_000);
 });
