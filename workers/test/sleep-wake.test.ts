@@ -141,6 +141,22 @@ describe("sleep: the VM goes only after a verified snapshot", () => {
   });
 });
 
+/** The delete won: deleted, and no server, record, snapshot row or object of it is left. */
+async function deletedLeavingNothing(id: string, sid: string) {
+  await waitForState(id, "deleted");
+  // A server the wake's reconcile created after the delete's cleanup is the sweep's to remove.
+  await waitFor("the workspace to own nothing", async () => {
+    await reconcileWorkspace(depsAt(), await load(id), {
+      servers: await serversOf(id),
+      records: await recordsOf(id),
+    });
+    return (await serversOf(id)).length === 0 && (await recordsOf(id)).length === 0;
+  });
+  expect(await snapshotRow(sid)).toBeUndefined();
+  expect(await objectKeys(`ws/${id}/`)).toEqual([]);
+  await expectInvariants();
+}
+
 describe("wake: a new VM restores the snapshot", () => {
   it("wakes an asleep workspace: the bootstrap names the snapshot and the parts come back byte for byte", async () => {
     const cookie = await signIn(freshLogin("waker"));
@@ -280,18 +296,7 @@ describe("wake: a new VM restores the snapshot", () => {
     ]);
     expect([202, 409]).toContain(woke.status);
     expect(deleted.status).toBe(202);
-    await waitForState(id, "deleted");
-    // A server the wake's reconcile created after the delete's cleanup is the sweep's to remove.
-    await waitFor("the workspace to own nothing", async () => {
-      await reconcileWorkspace(depsAt(), await load(id), {
-        servers: await serversOf(id),
-        records: await recordsOf(id),
-      });
-      return (await serversOf(id)).length === 0 && (await recordsOf(id)).length === 0;
-    });
-    expect(await snapshotRow(sid)).toBeUndefined();
-    expect(await objectKeys(`ws/${id}/`)).toEqual([]);
-    await expectInvariants();
+    await deletedLeavingNothing(id, sid);
   });
 
   it("a delete right after a wake began wins too: nothing is left behind", async () => {
@@ -301,17 +306,7 @@ describe("wake: a new VM restores the snapshot", () => {
     expect((await vmRequest(`${id}/snapshots/${sid}`, oldToken)).status).toBe(404);
     expect((await post(cookie, `/api/workspaces/${id}/wake`)).status).toBe(202);
     expect((await api(`/api/workspaces/${id}`, { method: "DELETE", headers: { cookie } })).status).toBe(202);
-    await waitForState(id, "deleted");
-    await waitFor("the workspace to own nothing", async () => {
-      await reconcileWorkspace(depsAt(), await load(id), {
-        servers: await serversOf(id),
-        records: await recordsOf(id),
-      });
-      return (await serversOf(id)).length === 0 && (await recordsOf(id)).length === 0;
-    });
-    expect(await snapshotRow(sid)).toBeUndefined();
-    expect(await objectKeys(`ws/${id}/`)).toEqual([]);
-    await expectInvariants();
+    await deletedLeavingNothing(id, sid);
   });
 
   it("a stop during a wake cancels it: back to asleep, snapshot kept", async () => {
