@@ -12,7 +12,8 @@ import {
   waitFor,
   waitForState,
 } from "./support/lifecycle.ts";
-import { freshLogin, signInWithId } from "./support/session.ts";
+import { api, freshLogin, signIn, signInWithId } from "./support/session.ts";
+import { asleepWorkspace, randomBytes } from "./support/snapshots.ts";
 
 /** The real Hetzner stand-in, whose server create waits until the test lets it through. */
 function heldCreates(servers: ServerProvider) {
@@ -83,6 +84,30 @@ describe("a stop or delete while the server is being created leaves nothing behi
     expect(after.state).toBe("deleted");
     expect(await recordsOf(workspace.id)).toEqual([]);
     expect(await serversOf(workspace.id)).toEqual([]);
+    await expectInvariants();
+  });
+
+  it("a reconcile holding the asleep row from before a wake leaves the wake's new VM and records alone", async () => {
+    const cookie = await signIn(freshLogin("racewake"));
+    const { id } = await asleepWorkspace(cookie, randomBytes(1000));
+    // The sweep loaded the row while asleep (or the shutdown's own cleanup is still under way)...
+    const stale = await load(id);
+    expect(stale.state).toBe("asleep");
+    // ...and the owner wakes it meanwhile: a new VM with its DNS records.
+    expect((await api(`/api/workspaces/${id}/wake`, { method: "POST", headers: { cookie } })).status).toBe(
+      202,
+    );
+    const booting = await waitForState(id, "booting");
+    expect(await recordsOf(id)).toHaveLength(2);
+
+    await reconcileWorkspace(depsAt(), stale);
+    expect((await serversOf(id)).map((s) => s.id)).toEqual([booting.serverId]);
+    expect(await recordsOf(id)).toHaveLength(2);
+    expect(await load(id)).toMatchObject({
+      state: "booting",
+      serverId: booting.serverId,
+      ipv4: booting.ipv4,
+    });
     await expectInvariants();
   });
 });

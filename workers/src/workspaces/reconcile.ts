@@ -1,6 +1,7 @@
 import { serverLabels } from "@berth/protocol";
+import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import type { Workspace } from "../db/schema/index.ts";
+import { type Workspace, workspaces } from "../db/schema/index.ts";
 import type { GitHubDeps } from "../github/access.ts";
 import {
   type CloudServer,
@@ -86,7 +87,7 @@ export async function reconcileWorkspace(
       if (checked.recordsSet) listing = undefined;
     }
     if (ws.state === "stopping" || isTerminal(ws.state)) ws = await cleanUp(deps, ws, listing);
-    if (ws.state === "asleep" && ownsSomething(listing)) ws = await cleanUp(deps, ws, listing);
+    if (ws.state === "asleep" && ownsSomething(listing)) ws = await cleanUpAsleep(deps, ws, listing);
     if (ws.lastError) await updateWorkspace(deps.db, ws.id, { lastError: null });
     return { ...ws, lastError: null };
   } catch (err) {
@@ -214,6 +215,15 @@ async function serverGone(deps: LifecycleDeps, ws: Workspace): Promise<Workspace
   return (await transition(deps.db, ws, "failed", why)) ?? reload(deps, ws);
 }
 
+/**
+ * The VM an asleep workspace slept on goes. The row may predate a wake (the sweep loaded it, or a
+ * shutdown's cleanup races a quick wake): then the VM and records are the wake's, and stay.
+ */
+async function cleanUpAsleep(deps: LifecycleDeps, start: Workspace, observed?: Observed) {
+  const ws = await reload(deps, start);
+  return ws.state === "asleep" ? cleanUp(deps, ws, observed) : ws;
+}
+
 async function cleanUp(deps: LifecycleDeps, start: Workspace, observed?: Observed): Promise<Workspace> {
   let ws = start;
   const records = observed?.records;
@@ -229,7 +239,11 @@ async function cleanUp(deps: LifecycleDeps, start: Workspace, observed?: Observe
   }
   if (ws.state === "asleep") {
     if (ws.serverId !== null || ws.ipv4 !== null) {
-      await updateWorkspace(deps.db, ws.id, { serverId: null, ipv4: null });
+      // Only while still asleep: a wake begun meanwhile has the new VM's columns to keep.
+      await deps.db
+        .update(workspaces)
+        .set({ serverId: null, ipv4: null, updatedAt: new Date(deps.now()) })
+        .where(and(eq(workspaces.id, ws.id), eq(workspaces.state, "asleep")));
       ws = { ...ws, serverId: null, ipv4: null };
     }
     return ws;
