@@ -37,6 +37,7 @@ export default defineConfig(async () => {
             RATE_LIMIT_USER: { namespace_id: "1001", simple: { limit: testRateLimits.user, period: 60 } },
             RATE_LIMIT_IP: { namespace_id: "1002", simple: { limit: testRateLimits.ip, period: 60 } },
             RATE_LIMIT_VM: { namespace_id: "1003", simple: { limit: testRateLimits.vm, period: 60 } },
+            RATE_LIMIT_GIT: { namespace_id: "1004", simple: { limit: testRateLimits.git, period: 60 } },
           },
         },
       }),

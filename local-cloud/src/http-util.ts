@@ -21,20 +21,31 @@ export interface ServiceResponse {
   stream?: () => AsyncIterable<string>;
 }
 
+/** A request body over the service's limit; the body was read to its end, so the answer can be sent. */
+export class BodyTooLargeError extends Error {
+  readonly limit: number;
+  constructor(limit: number) {
+    super(`request body over ${limit} bytes`);
+    this.limit = limit;
+  }
+}
+
+/**
+ * Reads the body as text. Past `limit` it keeps reading without keeping anything and then rejects
+ * with BodyTooLargeError: a client still writing its body would see a reset, not the 413.
+ */
 export function readRaw(req: IncomingMessage, limit = 1024 * 1024): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        reject(new Error("request body too large"));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      if (size <= limit) chunks.push(chunk);
+      else chunks.length = 0;
     });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () =>
+      size > limit ? reject(new BodyTooLargeError(limit)) : resolve(Buffer.concat(chunks).toString("utf8")),
+    );
     req.on("error", reject);
   });
 }

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { FaultSet, validateFaultRule } from "./faults.ts";
+import { type FaultRule, FaultSet, validateFaultRule } from "./faults.ts";
 import {
+  BodyTooLargeError,
   parseBody,
   queryObject,
   readRaw,
@@ -102,6 +103,32 @@ function control(def: ServiceDef, rec: Recorder, faults: FaultSet, req: ServiceR
   }
 }
 
+/** What the recorder keeps of one request; `body` is what the handler saw (raw routes: none). */
+function recorderFor(rec: Recorder, req: IncomingMessage, url: URL, at: string) {
+  return (status: number, body: unknown, fault?: string) =>
+    rec.add({
+      method: (req.method ?? "GET").toUpperCase(),
+      path: url.pathname,
+      query: queryObject(url),
+      headers: publicHeaders(req.headers),
+      body,
+      status,
+      at,
+      ...(fault ? { fault } : {}),
+    });
+}
+
+/** An injected status: the service's own error for it, or the rule's body, with the rule's headers. */
+function injectedResponse(def: ServiceDef, rule: FaultRule & { status: number }): ServiceResponse {
+  if (rule.body === undefined) {
+    const base = def.faultResponse(rule.status);
+    return { ...base, headers: { ...base.headers, ...rule.headers } };
+  }
+  return typeof rule.body === "string"
+    ? { status: rule.status, text: rule.body, headers: { ...rule.headers } }
+    : { status: rule.status, json: rule.body, headers: { ...rule.headers } };
+}
+
 async function handleRaw(
   raw: NonNullable<ServiceDef["raw"]>,
   def: ServiceDef,
@@ -111,30 +138,13 @@ async function handleRaw(
   res: ServerResponse,
   url: URL,
 ): Promise<void> {
-  const at = new Date().toISOString();
-  const method = (req.method ?? "GET").toUpperCase();
-  const record = (status: number, fault?: string) =>
-    rec.add({
-      method,
-      path: url.pathname,
-      query: queryObject(url),
-      headers: publicHeaders(req.headers),
-      body: undefined,
-      status,
-      at,
-      ...(fault ? { fault } : {}),
-    });
-  const rule = faults.take(method, url.pathname);
+  const recorded = recorderFor(rec, req, url, new Date().toISOString());
+  const record = (status: number, fault?: string) => recorded(status, undefined, fault);
+  const rule = faults.take((req.method ?? "GET").toUpperCase(), url.pathname);
   if (rule?.delayMs) await sleep(rule.delayMs);
   if (rule?.status !== undefined) {
     req.resume();
-    const base = def.faultResponse(rule.status);
-    const r: ServiceResponse =
-      rule.body === undefined
-        ? { ...base, headers: { ...base.headers, ...rule.headers } }
-        : typeof rule.body === "string"
-          ? { status: rule.status, text: rule.body, headers: { ...rule.headers } }
-          : { status: rule.status, json: rule.body, headers: { ...rule.headers } };
+    const r = injectedResponse(def, { ...rule, status: rule.status });
     record(r.status, "status");
     write(res, r);
     return;
@@ -159,8 +169,16 @@ async function handle(
     def.raw.matches(req.method ?? "GET", url.pathname)
   )
     return handleRaw(def.raw, def, rec, faults, req, res, url);
-  const at = new Date().toISOString();
-  const rawBody = await readRaw(req, def.maxBodyBytes);
+  const recorded = recorderFor(rec, req, url, new Date().toISOString());
+  const rawBody = await readRaw(req, def.maxBodyBytes).catch((err: unknown) => {
+    if (!(err instanceof BodyTooLargeError)) throw err;
+    // The service's own 413 (Anthropic's request_too_large, ...), as its front answers it.
+    const r = def.faultResponse(413);
+    recorded(r.status, `(${err.message})`);
+    write(res, r);
+    return null;
+  });
+  if (rawBody === null) return;
   const sreq: ServiceRequest = {
     method: (req.method ?? "GET").toUpperCase(),
     url,
@@ -174,16 +192,7 @@ async function handle(
     return;
   }
   const record = (status: number, fault?: string) =>
-    rec.add({
-      method: sreq.method,
-      path: sreq.path,
-      query: queryObject(url),
-      headers: publicHeaders(req.headers),
-      body: typeof sreq.body === "symbol" ? rawBody : sreq.body,
-      status,
-      at,
-      ...(fault ? { fault } : {}),
-    });
+    recorded(status, typeof sreq.body === "symbol" ? rawBody : sreq.body, fault);
 
   const rule = faults.take(sreq.method, sreq.path);
   if (rule?.delayMs) await sleep(rule.delayMs);
@@ -194,13 +203,7 @@ async function handle(
     return;
   }
   if (rule?.status !== undefined) {
-    const base = def.faultResponse(rule.status);
-    const r: ServiceResponse =
-      rule.body === undefined
-        ? { ...base, headers: { ...base.headers, ...rule.headers } }
-        : typeof rule.body === "string"
-          ? { status: rule.status, text: rule.body, headers: { ...rule.headers } }
-          : { status: rule.status, json: rule.body, headers: { ...rule.headers } };
+    const r = injectedResponse(def, { ...rule, status: rule.status });
     record(r.status, "status");
     write(res, r);
     return;

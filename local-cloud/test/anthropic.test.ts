@@ -221,6 +221,26 @@ describe("anthropic messages stand-in: errors", () => {
     expect(noVersion.status).toBe(400);
   });
 
+  it("413 request_too_large, in the error shape, for a body over the real 32 MB limit", async () => {
+    // A real prompt, padded past the limit: the front refuses it before any model sees it.
+    const padding = "x".repeat(32 * 1024 * 1024);
+    const res = await post(body({ messages: [{ role: "user", content: padding }] }));
+    expect(res.status).toBe(413);
+    expect(res.headers.get("request-id")).toMatch(/^req_01/);
+    const answer = (await res.json()) as { error: { message: string }; request_id: string };
+    expect(answer).toEqual({
+      type: "error",
+      error: {
+        type: "request_too_large",
+        message: expect.stringContaining("maximum allowed number of bytes"),
+      },
+      request_id: res.headers.get("request-id"),
+    });
+    // Nothing reached the model, and the service answers the next request as usual.
+    expect(await ctl.messages()).toEqual([]);
+    expect((await post(body())).status).toBe(200);
+  });
+
   it("scripted 429 carries retry-after, 529 is overloaded_error; each consumes its step", async () => {
     await ctl.script([
       { error: { status: 429 } },

@@ -78,10 +78,14 @@ export interface Env {
   MONTHLY_BUDGET_EUR?: string;
   /** Most API keys one user may hold (default 25). */
   MAX_API_KEYS_PER_USER?: string;
-  /** Workers Rate Limiting bindings: per user, per client IP, per workspace (VM callbacks). */
+  /**
+   * Workers Rate Limiting bindings: per user, per client IP, per workspace (VM callbacks), and per
+   * workspace on its git credentials (apart from the other callbacks: each one calls GitHub).
+   */
   RATE_LIMIT_USER?: RateLimit;
   RATE_LIMIT_IP?: RateLimit;
   RATE_LIMIT_VM?: RateLimit;
+  RATE_LIMIT_GIT?: RateLimit;
 
   MAX_LIVE_WORKSPACES_PER_USER?: string;
   DEFAULT_IDLE_TIMEOUT_MINUTES?: string;

@@ -4,8 +4,9 @@
  * one repository, a revoked installation, the repository picker's listing and pull requests.
  */
 import { env } from "cloudflare:workers";
+import { localCloudControl } from "@berth/local-cloud/client";
 import { gitCredentialsResponseSchema } from "@berth/protocol";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   cleanUpUser,
   expectError,
@@ -49,6 +50,7 @@ async function readyOn(user: TestUser, repoUrl: string) {
 }
 
 const credentials = (id: string, token: string) => vmCall(id, "git-credentials", token);
+const githubFaults = localCloudControl(web);
 
 describe("the GitHub App against the GitHub stand-in", () => {
   let alice: TestUser;
@@ -169,6 +171,55 @@ describe("the GitHub App against the GitHub stand-in", () => {
     expect(pr.url).toContain(`/${alice.login}/alpha/pull/${pr.number}`);
     await expectError(await open(), 409, "conflict");
     expect((await load(a.id)).pullRequestNumber).toBe(pr.number);
+  });
+
+  describe("GitHub's rate limits on the credentials route: 429 with GitHub's wait, never a revocation", () => {
+    const tokenPath = "/app/installations/";
+    afterEach(() => githubFaults.clearFaults());
+    const limited = async (rule: { status: number; headers?: Record<string, string>; body: unknown }) => {
+      await githubFaults.fault({ method: "POST", path: tokenPath, times: 1, ...rule });
+      const res = await credentials(a.id, a.callbackToken);
+      const body = await expectError(res.clone(), 429, "rate_limited");
+      expect(body.error.message).toContain("GitHub's rate limit is reached");
+      return Number(res.headers.get("retry-after"));
+    };
+
+    it("429 with retry-after: the agent is told the same wait", async () => {
+      const wait = await limited({
+        status: 429,
+        headers: { "retry-after": "30" },
+        body: { message: "You have exceeded a secondary rate limit." },
+      });
+      expect(wait).toBe(30);
+    });
+
+    it("403 for a secondary limit without retry-after: a minute, and the App keeps its access", async () => {
+      const wait = await limited({
+        status: 403,
+        body: {
+          message:
+            "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+          documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+        },
+      });
+      expect(wait).toBe(60);
+      const view = (await (
+        await api(`/api/workspaces/${a.id}`, { headers: { cookie: alice.cookie } })
+      ).json()) as { git: { access_revoked: boolean } };
+      expect(view.git.access_revoked).toBe(false);
+      expect((await credentials(a.id, a.callbackToken)).status).toBe(200);
+    });
+
+    it("403 with the primary limit spent: until x-ratelimit-reset", async () => {
+      const reset = Math.floor(Date.now() / 1000) + 120;
+      const wait = await limited({
+        status: 403,
+        headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) },
+        body: { message: "API rate limit exceeded for installation ID 1." },
+      });
+      expect(wait).toBeGreaterThan(60);
+      expect(wait).toBeLessThanOrEqual(121);
+    });
   });
 
   it("a suspended installation is a clear 403 on the credentials route, on the timeline once", async () => {

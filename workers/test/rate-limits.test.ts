@@ -79,21 +79,34 @@ describe("rate limits", () => {
     expect((await from("203.0.113.7")()).status).toBe(200);
   });
 
-  it("per workspace on /api/vm/*, before any token is checked", async () => {
-    const call = (ws: string) => () =>
-      api(`/api/vm/workspaces/${ws}/heartbeat`, {
-        method: "POST",
-        headers: { authorization: "Bearer cb_junk" },
-        body: "{}",
-      });
+  /** A VM callback with a junk token: the limiters count it before any token is checked. */
+  const callback = (ws: string, action: string) => () =>
+    api(`/api/vm/workspaces/${ws}/${action}`, {
+      method: "POST",
+      headers: { authorization: "Bearer cb_junk" },
+      body: "{}",
+    });
+  /** Bursts at `action` of a fresh workspace id each attempt; returns the id the limit was reached on. */
+  async function limitedCallback(action: string, limit: number) {
     let id = "";
     const toFreshWorkspace = async () => {
       id = `wlimit${crypto.randomUUID().replaceAll("-", "").slice(0, 6)}`;
-      return call(id);
+      return callback(id, action);
     };
-    const { res, passed } = await untilLimited(toFreshWorkspace, testRateLimits.vm);
-    expect(passed).toBe(testRateLimits.vm);
+    const { res, passed } = await untilLimited(toFreshWorkspace, limit);
+    expect(passed).toBe(limit);
     await expectLimited(res);
-    expect((await call(`${id}x`)()).status).not.toBe(429);
+    return id;
+  }
+
+  it("per workspace on /api/vm/*, before any token is checked", async () => {
+    const id = await limitedCallback("heartbeat", testRateLimits.vm);
+    expect((await callback(`${id}x`, "heartbeat")()).status).not.toBe(429);
+  }, 300_000);
+
+  it("per workspace on its git credentials, apart from its other callbacks", async () => {
+    const id = await limitedCallback("git-credentials", testRateLimits.git);
+    // The workspace's heartbeats still go through: only its credentials wait.
+    expect((await callback(id, "heartbeat")()).status).toBe(401);
   }, 300_000);
 });

@@ -141,6 +141,22 @@ describe("sleep: the VM goes only after a verified snapshot", () => {
   });
 });
 
+/** The delete won: deleted, and no server, record, snapshot row or object of it is left. */
+async function deletedLeavingNothing(id: string, sid: string) {
+  await waitForState(id, "deleted");
+  // A server the wake's reconcile created after the delete's cleanup is the sweep's to remove.
+  await waitFor("the workspace to own nothing", async () => {
+    await reconcileWorkspace(depsAt(), await load(id), {
+      servers: await serversOf(id),
+      records: await recordsOf(id),
+    });
+    return (await serversOf(id)).length === 0 && (await recordsOf(id)).length === 0;
+  });
+  expect(await snapshotRow(sid)).toBeUndefined();
+  expect(await objectKeys(`ws/${id}/`)).toEqual([]);
+  await expectInvariants();
+}
+
 describe("wake: a new VM restores the snapshot", () => {
   it("wakes an asleep workspace: the bootstrap names the snapshot and the parts come back byte for byte", async () => {
     const cookie = await signIn(freshLogin("waker"));
@@ -178,6 +194,63 @@ describe("wake: a new VM restores the snapshot", () => {
     expect(ws).toMatchObject({ state: "ready", asleepAt: null, restoreSnapshotId: null });
     expect((await snapshotRow(sid))?.expiresAt).toBeNull();
     expect((await post(cookie, `/api/workspaces/${id}/wake`)).status).toBe(409);
+  });
+
+  it("a woken workspace shows nothing the old VM reported: no idle warning, ports or git status", async () => {
+    const cookie = await signIn(freshLogin("stale"));
+    const { id, callbackToken } = await readyWorkspace(cookie);
+    const shutdownAt = new Date(Date.now() + 5 * 60_000).toISOString();
+    const beat = await vmCall(id, "heartbeat", callbackToken, {
+      ...heartbeat,
+      idle: { idle_seconds: 1800, warning: true, shutdown_at: shutdownAt },
+      ports: [{ port: 3000, process: "node", first_seen_at: new Date().toISOString() }],
+      git: { branch: "feature/old", ahead: 2, pushed: false },
+    });
+    expect(beat.status).toBe(200);
+    const put = await api(`/api/workspaces/${id}/ports/3000`, {
+      method: "PUT",
+      headers: { cookie, "content-type": "application/json" },
+      body: JSON.stringify({ visibility: "public" }),
+    });
+    expect(put.status).toBe(200);
+    const sid = await uploadSnapshot(id, callbackToken, "sleep", randomBytes(500));
+    expect((await vmCall(id, "shutdown", callbackToken, { reason: "idle", snapshot_id: sid })).status).toBe(
+      202,
+    );
+    await waitFor("the old VM to go", async () => (await serversOf(id)).length === 0);
+    expect((await post(cookie, `/api/workspaces/${id}/wake`)).status).toBe(202);
+    type View = {
+      agent: { idle_warning: boolean; idle_shutdown_at: string | null };
+      git: {
+        branch: string | null;
+        ahead: number | null;
+        pushed: boolean | null;
+        reported_at: string | null;
+      };
+    };
+    const show = async () => {
+      const view = (await (await api(`/api/workspaces/${id}`, { headers: { cookie } })).json()) as View;
+      const ports = (await (await api(`/api/workspaces/${id}/ports`, { headers: { cookie } })).json()) as {
+        ports: unknown[];
+      };
+      return { agent: view.agent, git: view.git, ports: ports.ports };
+    };
+    const fresh = {
+      agent: expect.objectContaining({ idle_warning: false, idle_shutdown_at: null }),
+      git: expect.objectContaining({ branch: null, ahead: null, pushed: null, reported_at: null }),
+      ports: [],
+    };
+    expect(await show()).toEqual(fresh);
+    const booting = await waitForState(id, "booting");
+    const { callback_token: token } = await bootstrapWake(id, booting.serverId ?? 0);
+    expect((await vmCall(id, "ready", token, { runtime: "host" })).status).toBe(200);
+    expect(await show()).toEqual(fresh);
+    // The new VM reports the port listening again: the owner's choice of visibility still holds.
+    const again = await vmCall(id, "heartbeat", token, {
+      ...heartbeat,
+      ports: [{ port: 3000, process: "node", first_seen_at: new Date().toISOString() }],
+    });
+    expect(((await again.json()) as { public_ports: number[] }).public_ports).toEqual([3000]);
   });
 
   it("fails a wake from a corrupted snapshot clearly, keeps the snapshot, and goes back to asleep", async () => {
@@ -223,18 +296,7 @@ describe("wake: a new VM restores the snapshot", () => {
     ]);
     expect([202, 409]).toContain(woke.status);
     expect(deleted.status).toBe(202);
-    await waitForState(id, "deleted");
-    // A server the wake's reconcile created after the delete's cleanup is the sweep's to remove.
-    await waitFor("the workspace to own nothing", async () => {
-      await reconcileWorkspace(depsAt(), await load(id), {
-        servers: await serversOf(id),
-        records: await recordsOf(id),
-      });
-      return (await serversOf(id)).length === 0 && (await recordsOf(id)).length === 0;
-    });
-    expect(await snapshotRow(sid)).toBeUndefined();
-    expect(await objectKeys(`ws/${id}/`)).toEqual([]);
-    await expectInvariants();
+    await deletedLeavingNothing(id, sid);
   });
 
   it("a delete right after a wake began wins too: nothing is left behind", async () => {
@@ -244,17 +306,7 @@ describe("wake: a new VM restores the snapshot", () => {
     expect((await vmRequest(`${id}/snapshots/${sid}`, oldToken)).status).toBe(404);
     expect((await post(cookie, `/api/workspaces/${id}/wake`)).status).toBe(202);
     expect((await api(`/api/workspaces/${id}`, { method: "DELETE", headers: { cookie } })).status).toBe(202);
-    await waitForState(id, "deleted");
-    await waitFor("the workspace to own nothing", async () => {
-      await reconcileWorkspace(depsAt(), await load(id), {
-        servers: await serversOf(id),
-        records: await recordsOf(id),
-      });
-      return (await serversOf(id)).length === 0 && (await recordsOf(id)).length === 0;
-    });
-    expect(await snapshotRow(sid)).toBeUndefined();
-    expect(await objectKeys(`ws/${id}/`)).toEqual([]);
-    await expectInvariants();
+    await deletedLeavingNothing(id, sid);
   });
 
   it("a stop during a wake cancels it: back to asleep, snapshot kept", async () => {

@@ -7,6 +7,7 @@ import {
   type HetznerClientOptions,
 } from "../../../workers/src/providers/hetzner/http.ts";
 import { listAll } from "../../../workers/src/providers/hetzner/list.ts";
+import { serverCreateBody } from "../../../workers/src/providers/hetzner/wire.ts";
 
 export interface WireImage {
   id: number;
@@ -63,16 +64,7 @@ export function hetznerImageBuildApi(opts: HetznerClientOptions): ImageBuildApi 
       const body = await request<{ server: { id: number; status: string } }>({
         method: "POST",
         path: "/servers",
-        body: {
-          name: spec.name,
-          server_type: spec.serverType,
-          location: spec.location,
-          image: spec.image,
-          user_data: spec.userData,
-          labels: spec.labels,
-          start_after_create: true,
-          public_net: { enable_ipv4: true, enable_ipv6: false },
-        },
+        body: serverCreateBody(spec),
       });
       return body.server;
     },

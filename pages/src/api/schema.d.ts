@@ -3721,7 +3721,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            /** @description rate_limited: this workspace asked too often, or GitHub's rate limit is reached; Retry-After says when to ask again */
             429: {
                 headers: {
                     /** @description Seconds to wait */
@@ -3741,7 +3741,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The App's settings are wrong, or GitHub's rate limit is reached */
+            /** @description The App's settings are wrong */
             503: {
                 headers: {
                     [name: string]: unknown;

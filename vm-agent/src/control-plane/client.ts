@@ -49,6 +49,8 @@ export type CallResult<T> =
       attempts: number;
       /** Berth's error body ({error:{code,message}}), when the control plane answered with one. */
       body?: { code: string; message: string };
+      /** The control plane's Retry-After, when it gave one (429, 503). */
+      retryAfterMs?: number;
     };
 
 function notSent<T>(error: string): CallResult<T> {
@@ -235,8 +237,12 @@ export function createControlPlaneClient(opts: ControlPlaneClientOptions): Contr
           attempts: attempt,
           ...(errBody ? { body: errBody } : {}),
         };
-        if (retryable) delay = parseRetryAfter(res.headers.get("retry-after"), now());
-        else return failure;
+        if (!retryable) return failure;
+        delay = parseRetryAfter(res.headers.get("retry-after"), now());
+        if (delay !== null) {
+          failure.retryAfterMs = delay;
+          if (retry.maxRetryAfterMs !== undefined && delay > retry.maxRetryAfterMs) return failure;
+        }
       } catch (err) {
         failure = {
           ok: false,

@@ -5,6 +5,11 @@ export interface RetryPolicy {
   attempts: number;
   baseMs: number;
   maxMs: number;
+  /**
+   * A Retry-After longer than this is not waited out: the call fails at once with `retryAfterMs`,
+   * for a caller someone is waiting on (git's credential helper). Unset: any Retry-After is waited.
+   */
+  maxRetryAfterMs?: number;
 }
 
 export const defaultRetry: RetryPolicy = { attempts: 6, baseMs: 500, maxMs: 30_000 };

@@ -6,8 +6,14 @@ import type { RetryPolicy } from "../control-plane/retry.ts";
 /** A token is used until this long before GitHub expires it, then a fresh one is asked for. */
 export const refreshMarginMs = 60_000;
 
-/** git waits for the helper: a few quick retries, not the boot's patience. */
-export const credentialRetry: RetryPolicy = { attempts: 3, baseMs: 500, maxMs: 3000 };
+/**
+ * git waits for the helper: a few quick retries, not the boot's patience. A longer Retry-After (a
+ * rate limit, Berth's or GitHub's) is not waited out with git hanging: it is reported at once.
+ */
+export const credentialRetry: RetryPolicy = { attempts: 3, baseMs: 500, maxMs: 3000, maxRetryAfterMs: 5000 };
+
+/** A 429 without Retry-After: GitHub's own advice is to wait at least a minute. */
+const defaultRateLimitWaitMs = 60_000;
 
 export type TokenResult =
   | { ok: true; username: string; password: string; expiresAt: number }
@@ -35,9 +41,22 @@ export function createGitTokens(opts: {
   const log = opts.log ?? (() => {});
   let held: { username: string; password: string; expiresAt: number } | null = null;
   let inflight: Promise<TokenResult> | null = null;
+  // After a 429, nobody is asked again before the wait is over: every git command in the meantime
+  // (a retry loop, an IDE fetching) would only spend more of the limit.
+  let limited: { until: number; detail: string } | null = null;
+
+  const limitedAnswer = (l: { until: number; detail: string }): TokenResult => ({
+    ok: false,
+    message: rateLimitedMessage(opts.git.repository, l.detail, l.until - now()),
+  });
 
   const ask = async (): Promise<TokenResult> => {
     const r = await opts.fetchToken(credentialRetry);
+    if (!r.ok && r.status === 429) {
+      log(`git credentials: ${r.error}`);
+      limited = { until: now() + (r.retryAfterMs ?? defaultRateLimitWaitMs), detail: r.body?.message ?? "" };
+      return limitedAnswer(limited);
+    }
     if (!r.ok) {
       log(`git credentials: ${r.error}`);
       return { ok: false, message: failureMessage(opts.git.repository, r) };
@@ -53,6 +72,8 @@ export function createGitTokens(opts: {
     async get() {
       if (held && held.expiresAt - refreshMarginMs > now()) return { ok: true, ...held };
       held = null;
+      if (limited && now() < limited.until) return limitedAnswer(limited);
+      limited = null;
       inflight ??= ask().finally(() => {
         inflight = null;
       });
@@ -65,6 +86,15 @@ export function createGitTokens(opts: {
       }
     },
   };
+}
+
+/** What git prints while a rate limit (Berth's on credentials, or GitHub's) says to wait. */
+export function rateLimitedMessage(repository: string, detail: string, waitMs: number): string {
+  // The wait is said once, counted down from the agent's clock: the control plane's own "try
+  // again in …" (true when it answered) goes.
+  const why = detail.replace(/[;,]?\s*try again\b.*$/i, "").replace(/[\s.]+$/, "");
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  return `Berth: no GitHub credentials for ${repository} for now${why ? ` (${why})` : ""}. Try again in ${seconds} s.`;
 }
 
 /** What git prints to the terminal when there is no token to give. */

@@ -279,26 +279,38 @@ export interface IdleView {
   warning: boolean;
 }
 
-/** Where the clocks stand at `now`, without changing anything. */
+/**
+ * Where the clocks stand at `now`, without changing anything.
+ *
+ * A warning is a promise: once shown, the VM does not sleep before the moment it named, and a
+ * warning is always shown a full grace before a sleep. So when the scheduled moment has already
+ * passed without a warning on screen (a tick stalled on a loaded machine, or the agent restarted),
+ * the sleep moves to `now + grace` instead of happening at once.
+ */
 export function idleView(state: IdleState, now: number, st: IdleSettings): IdleView {
   const claude = claudeActivityAt(state, now, st);
   const lastActivityAt = Math.max(state.lastActivityAt, claude ?? 0);
   const idleEnd = lastActivityAt + st.idleTimeoutMs + st.graceMs;
   const lifetimeEnd = state.startedAt + st.maxLifetimeMs;
   const shutdownReason: ShutdownReason = lifetimeEnd <= idleEnd ? "max_lifetime" : "idle";
-  const shutdownAt = Math.min(idleEnd, lifetimeEnd);
+  const scheduledAt = Math.min(idleEnd, lifetimeEnd);
+  const warningDue = now >= scheduledAt - st.graceMs;
+  const promisedAt = state.warning ? state.warning.shutdownAt : now + st.graceMs;
+  const shutdownAt =
+    warningDue && state.shutdownReason === null ? Math.max(scheduledAt, promisedAt) : scheduledAt;
   return {
     lastActivityAt,
     idleMs: Math.max(0, now - lastActivityAt),
     shutdownAt,
     shutdownReason,
-    warning: state.shutdownReason !== null || now >= shutdownAt - st.graceMs,
+    warning: state.shutdownReason !== null || warningDue,
   };
 }
 
 /**
  * The tick: folds Claude's work into the activity clock and decides. A shutdown is emitted exactly
- * once; after that the state is final and later ticks return no actions.
+ * once, and only once a warning naming that moment has been out for its grace; after that the state
+ * is final and later ticks return no actions.
  */
 export function evaluate(
   state: IdleState,
@@ -308,7 +320,7 @@ export function evaluate(
   if (state.shutdownReason !== null) return { state, actions: [] };
   const view = idleView(state, now, st);
   let next: IdleState = { ...state, lastActivityAt: view.lastActivityAt };
-  if (now >= view.shutdownAt) {
+  if (view.warning && state.warning && now >= view.shutdownAt) {
     next = { ...next, shutdownReason: view.shutdownReason };
     return { state: next, actions: [{ type: "shutdown", reason: view.shutdownReason }] };
   }

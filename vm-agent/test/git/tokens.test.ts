@@ -118,6 +118,53 @@ describe("installation tokens in the agent", () => {
     expect(cp.of("git-credentials")).toHaveLength(2);
   });
 
+  test("a rate limit is said at once, with its wait, and nobody is asked again before it is over", async () => {
+    const limited: Responder = (_req, n) =>
+      n === 1
+        ? Response.json(
+            {
+              error: {
+                code: "rate_limited",
+                message:
+                  "cannot get a token for octo/private: GitHub's rate limit is reached; try again in 30 s",
+              },
+            },
+            { status: 429, headers: { "retry-after": "30" } },
+          )
+        : Response.json({
+            username: "x-access-token",
+            password: "ghs_after_the_wait",
+            expires_at: new Date(T0 + 3600_000).toISOString(),
+            repository: git.repository,
+            origin: git.origin,
+          });
+    const { clock, cp, tokens } = setup(limited);
+    const message = (s: number) =>
+      `Berth: no GitHub credentials for octo/private for now (cannot get a token for octo/private: GitHub's rate limit is reached). Try again in ${s} s.`;
+    // Not retried with git hanging for the 30 s: one request, and the answer.
+    expect(await tokens.get()).toEqual({ ok: false, message: message(30) });
+    expect(cp.of("git-credentials")).toHaveLength(1);
+    clock.now = T0 + 10_000;
+    expect(await tokens.get()).toEqual({ ok: false, message: message(20) });
+    expect(cp.of("git-credentials")).toHaveLength(1);
+    clock.now = T0 + 30_000;
+    expect(await tokens.get()).toMatchObject({ ok: true, password: "ghs_after_the_wait" });
+    expect(cp.of("git-credentials")).toHaveLength(2);
+  });
+
+  test("a 429 without Retry-After waits a minute", async () => {
+    const { clock, cp, tokens } = setup(() => new Response("slow down", { status: 429 }));
+    const r = await tokens.get();
+    expect(r).toMatchObject({ ok: false, message: expect.stringContaining("Try again in") });
+    const asked = cp.of("git-credentials").length;
+    clock.now = T0 + 59_000;
+    expect(await tokens.get()).toMatchObject({ ok: false, message: expect.stringContaining("Try again in") });
+    expect(cp.of("git-credentials")).toHaveLength(asked);
+    clock.now = T0 + 5 * 60_000;
+    await tokens.get();
+    expect(cp.of("git-credentials").length).toBeGreaterThan(asked);
+  });
+
   test("a control plane that keeps failing: retried a few times, then a message", async () => {
     const { cp, tokens } = setup(() => new Response("down", { status: 503 }));
     const r = await tokens.get();

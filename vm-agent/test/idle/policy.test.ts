@@ -52,6 +52,11 @@ function sim(st: IdleSettings = settings, start = 1_000_000) {
         tick();
       }
     },
+    /** Move the clock without ticking: the daemon's timer stalled (a loaded machine, a paused VM). */
+    stall(ms: number) {
+      now += ms;
+    },
+    tick,
     input() {
       state = recordHumanInput(state, now);
       tick();
@@ -269,7 +274,46 @@ describe("idle policy", () => {
     const st = { ...settings, maxLifetimeMs: 60 * MIN };
     const first = initialIdleState(0);
     const restarted = initialIdleState(50 * MIN, persistable(recordHumanInput(first, 50 * MIN)));
-    expect(evaluate(restarted, 60 * MIN, st).actions).toEqual([{ type: "shutdown", reason: "max_lifetime" }]);
+    // Restarted past the end with no warning on screen: warn first, then sleep after the grace.
+    const r1 = evaluate(restarted, 60 * MIN, st);
+    expect(r1.actions).toEqual([{ type: "warn", reason: "max_lifetime", shutdownAt: 65 * MIN }]);
+    expect(evaluate(r1.state, 65 * MIN, st).actions).toEqual([{ type: "shutdown", reason: "max_lifetime" }]);
+  });
+
+  test("a tick that stalls past the grace still warns, and gives the full grace before the sleep", () => {
+    const s = sim();
+    s.advance(29 * MIN);
+    // The timer stalls from before the warning until well after the scheduled sleep.
+    s.stall(40 * MIN);
+    s.tick();
+    expect(s.actions).toEqual([{ type: "warn", reason: "idle", shutdownAt: s.now + 5 * MIN, at: s.now }]);
+    expect(idleView(s.state, s.now, settings)).toMatchObject({ warning: true, shutdownAt: s.now + 5 * MIN });
+    s.advance(5 * MIN - 5000);
+    expect(s.shutdowns()).toEqual([]);
+    s.advance(5000);
+    expect(s.shutdowns()).toEqual([{ type: "shutdown", reason: "idle", at: s.now }]);
+  });
+
+  test("input during a late warning cancels it like any other", () => {
+    const s = sim();
+    s.advance(29 * MIN);
+    s.stall(40 * MIN);
+    s.tick();
+    s.advance(2 * MIN);
+    s.input();
+    expect(s.actions.map((a) => a.type)).toEqual(["warn", "cancel_warning"]);
+    s.advance(29 * MIN);
+    expect(s.shutdowns()).toEqual([]);
+  });
+
+  test("a warning once shown is not cut short by a stall inside the grace", () => {
+    const s = sim();
+    s.advance(30 * MIN);
+    const warnedAt = s.now;
+    expect(s.actions).toMatchObject([{ type: "warn", shutdownAt: warnedAt + 5 * MIN }]);
+    s.stall(10 * MIN);
+    s.tick();
+    expect(s.shutdowns()).toEqual([{ type: "shutdown", reason: "idle", at: warnedAt + 10 * MIN }]);
   });
 
   test("SessionStart alone is not work", () => {

@@ -17,6 +17,13 @@ export interface GitHubDeps {
   settings: GitHubAppSettings;
 }
 
+/** Seconds GitHub asks to wait when its rate limit refused the call; null for any other failure. */
+function rateLimitedFor(err: unknown): number | null {
+  if (!(err instanceof GitHubError)) return null;
+  if (err.retryAfterSeconds !== null) return err.retryAfterSeconds;
+  return err.status === 429 || (err.status === 403 && /rate limit/i.test(err.message)) ? 60 : null;
+}
+
 /** An answer from GitHub that is not about this repository: the App's own setup, or GitHub's health. */
 export function upstreamError(err: unknown, doing: string): ApiError {
   if (err instanceof AppKeyError) {
@@ -33,14 +40,13 @@ export function upstreamError(err: unknown, doing: string): ApiError {
       `cannot ${doing}: GitHub refused the App's credentials; check GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY`,
     );
   }
-  if (
-    err instanceof GitHubError &&
-    (err.status === 429 || (err.status === 403 && /rate limit/i.test(err.message)))
-  ) {
+  const wait = rateLimitedFor(err);
+  if (wait !== null) {
     return new ApiError(
-      503,
-      errorCodes.upstream,
-      `cannot ${doing}: GitHub's rate limit is reached; try again shortly`,
+      429,
+      errorCodes.rateLimited,
+      `cannot ${doing}: GitHub's rate limit is reached; try again in ${wait} s`,
+      { headers: { "Retry-After": String(wait) } },
     );
   }
   const detail =
@@ -88,6 +94,8 @@ export function repoRefOf(ws: Pick<Workspace, "githubRepository">): RepoRef | nu
 
 /** GitHub's answers when the installation (or its grant of this repo) is gone or suspended. */
 function isRevocation(err: unknown): boolean {
+  // GitHub's rate limits answer 403 too: the App still has its access then.
+  if (rateLimitedFor(err) !== null) return false;
   return err instanceof GitHubError && (err.status === 403 || err.status === 404 || err.status === 422);
 }
 

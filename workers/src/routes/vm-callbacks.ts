@@ -136,11 +136,14 @@ const credentials = createRoute({
         "The workspace is stopping or over, or its repository is not reached through the GitHub App",
       content: errorResponses[401].content,
     },
-    502: { description: "GitHub failed", content: errorResponses[401].content },
-    503: {
-      description: "The App's settings are wrong, or GitHub's rate limit is reached",
+    429: {
+      description:
+        "rate_limited: this workspace asked too often, or GitHub's rate limit is reached; Retry-After says when to ask again",
+      headers: { "Retry-After": { schema: { type: "integer" }, description: "Seconds to wait" } },
       content: errorResponses[401].content,
     },
+    502: { description: "GitHub failed", content: errorResponses[401].content },
+    503: { description: "The App's settings are wrong", content: errorResponses[401].content },
   },
 });
 

@@ -33,9 +33,18 @@ export const limitPerClientIp: MiddlewareHandler<{ Bindings: Env }> = async (c, 
   return next();
 };
 
-/** Per workspace on the VM callbacks, before any token is checked (a flood costs no D1 query). */
+/** The VM callback that mints a GitHub token: limited on its own (RATE_LIMIT_GIT). */
+const gitCredentialsPath = /^\/api\/vm\/workspaces\/[^/]+\/git-credentials$/;
+
+/**
+ * Per workspace on the VM callbacks, before any token is checked (a flood costs no D1 query). The
+ * git credentials have their own limit: heartbeats and snapshot parts must not starve a push, nor
+ * a credential helper in a loop the heartbeats.
+ */
 export const limitPerWorkspace: MiddlewareHandler<{ Bindings: Env }> = async (c, next) => {
   const id = c.req.param("id") ?? "";
-  await takeRateLimit(c.env.RATE_LIMIT_VM, `ws:${id}`, "for this workspace");
+  if (gitCredentialsPath.test(c.req.path))
+    await takeRateLimit(c.env.RATE_LIMIT_GIT, `git:${id}`, "for this workspace's git credentials");
+  else await takeRateLimit(c.env.RATE_LIMIT_VM, `ws:${id}`, "for this workspace");
   return next();
 };

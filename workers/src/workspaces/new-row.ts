@@ -17,7 +17,10 @@ export type NewWorkspaceFields = Pick<
 > &
   Partial<Pick<Workspace, "githubRepository" | "githubInstallationId" | "mode">>;
 
-/** The columns about a VM, as they are before one exists: a new workspace, and a wake's new VM. */
+/**
+ * The columns about a VM and what its agent reported, as they are before one exists: a new
+ * workspace, and a wake's new VM (the old VM's idle warning and git status would be stale there).
+ */
 export const noVmYet = {
   serverId: null,
   ipv4: null,
@@ -34,6 +37,12 @@ export const noVmYet = {
   claudeState: null,
   claudeWaitingReason: null,
   openTerminals: null,
+  idleWarning: false,
+  idleShutdownAt: null,
+  gitBranch: null,
+  gitAhead: null,
+  gitPushed: null,
+  gitReportedAt: null,
 } satisfies Partial<Workspace>;
 
 /** A workspace row as it is first stored: `creating`, with nothing on Hetzner or Cloudflare yet. */
@@ -48,8 +57,6 @@ export function newWorkspaceRow(fields: NewWorkspaceFields, now: Date): Workspac
     stateReason: "requested",
     hidden: false,
     ...noVmYet,
-    idleWarning: false,
-    idleShutdownAt: null,
     endedAt: null,
     lastError: null,
     secretsGeneration: 0,
@@ -63,10 +70,6 @@ export function newWorkspaceRow(fields: NewWorkspaceFields, now: Date): Workspac
     priorBilledHours: 0,
     priorCostEur: 0,
     githubRevokedAt: null,
-    gitBranch: null,
-    gitAhead: null,
-    gitPushed: null,
-    gitReportedAt: null,
     pullRequestUrl: null,
     pullRequestNumber: null,
     pullRequestBranch: null,

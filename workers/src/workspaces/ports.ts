@@ -89,6 +89,17 @@ export async function syncReportedPorts(
   }
 }
 
+/**
+ * The VM is gone: nothing listens any more. The ports keep their visibility, so a port the owner
+ * made public is public again once the next VM reports it listening.
+ */
+export async function forgetListeningPorts(db: Database, workspaceId: string, now: number) {
+  await db
+    .update(workspacePorts)
+    .set({ listening: false, updatedAt: new Date(now) })
+    .where(and(eq(workspacePorts.workspaceId, workspaceId), eq(workspacePorts.listening, true)));
+}
+
 /** Ports anyone may open without the owner's login (the agent's forward-auth lets them through). */
 export async function publicPorts(db: Database, workspaceId: string): Promise<number[]> {
   const rows = await db

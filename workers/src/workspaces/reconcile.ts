@@ -1,6 +1,7 @@
 import { serverLabels } from "@berth/protocol";
+import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import type { Workspace } from "../db/schema/index.ts";
+import { type Workspace, workspaces } from "../db/schema/index.ts";
 import type { GitHubDeps } from "../github/access.ts";
 import {
   type CloudServer,
@@ -71,13 +72,22 @@ export async function reconcileWorkspace(
         ws =
           (await transition(deps.db, ws, "provisioning", "requesting a server")) ?? (await reload(deps, ws));
     }
+    // What this pass creates is newer than the sweep's listing. A stop or delete that landed while
+    // it was being created (its own cleanup found nothing yet) is cleaned up against a new listing.
+    let listing = observed;
     const provisioning = ws.state === "provisioning";
-    if (provisioning) ws = await provision(deps, ws, observed);
+    if (provisioning) {
+      ws = await provision(deps, ws, observed);
+      listing = undefined;
+    }
     // A server made in this pass is newer than the sweep's listing: checking it there would miss it.
-    if (!provisioning && (ws.state === "booting" || ws.state === "ready" || ws.state === "sleeping"))
-      ws = await verifyRunning(deps, ws, observed);
-    if (ws.state === "stopping" || isTerminal(ws.state)) ws = await cleanUp(deps, ws, observed);
-    if (ws.state === "asleep" && ownsSomething(observed)) ws = await cleanUp(deps, ws, observed);
+    if (!provisioning && (ws.state === "booting" || ws.state === "ready" || ws.state === "sleeping")) {
+      const checked = await verifyRunning(deps, ws, observed);
+      ws = checked.ws;
+      if (checked.recordsSet) listing = undefined;
+    }
+    if (ws.state === "stopping" || isTerminal(ws.state)) ws = await cleanUp(deps, ws, listing);
+    if (ws.state === "asleep" && ownsSomething(listing)) ws = await cleanUpAsleep(deps, ws, listing);
     if (ws.lastError) await updateWorkspace(deps.db, ws.id, { lastError: null });
     return { ...ws, lastError: null };
   } catch (err) {
@@ -174,18 +184,27 @@ async function createServer(
   return server;
 }
 
-async function verifyRunning(deps: LifecycleDeps, ws: Workspace, observed?: Observed): Promise<Workspace> {
+/**
+ * A running workspace's server is still there and its names point at it. Setting the records
+ * reloads the row: the sweep's row may predate a stop, whose cleanup these records would outlive.
+ */
+async function verifyRunning(
+  deps: LifecycleDeps,
+  ws: Workspace,
+  observed?: Observed,
+): Promise<{ ws: Workspace; recordsSet: boolean }> {
   const servers = await serversOf(deps, ws, observed);
   const server = servers.find((s) => s.id === ws.serverId) ?? null;
-  if (!server) return serverGone(deps, ws);
+  if (!server) return { ws: await serverGone(deps, ws), recordsSet: false };
   const wanted = workspaceDnsNames(ws);
   const records = observed?.records;
   const recordsOk =
     records !== undefined &&
     records.length === wanted.length &&
     wanted.every((name) => records.some((r) => r.name === name && r.content === server.ipv4));
-  if (!recordsOk && server.ipv4) await deps.dns.ensureWorkspaceRecords(ws.id, wanted, server.ipv4);
-  return ws;
+  if (recordsOk || !server.ipv4) return { ws, recordsSet: false };
+  await deps.dns.ensureWorkspaceRecords(ws.id, wanted, server.ipv4);
+  return { ws: await reload(deps, ws), recordsSet: true };
 }
 
 /** A ready or sleeping workspace whose VM vanished sleeps on its newest checkpoint; a boot fails. */
@@ -194,6 +213,15 @@ async function serverGone(deps: LifecycleDeps, ws: Workspace): Promise<Workspace
   if (ws.state === "ready" || ws.state === "sleeping") return fallAsleepOnCheckpoint(deps, ws, why);
   if (isWaking(ws)) return wakeFailed(deps, ws, why);
   return (await transition(deps.db, ws, "failed", why)) ?? reload(deps, ws);
+}
+
+/**
+ * The VM an asleep workspace slept on goes. The row may predate a wake (the sweep loaded it, or a
+ * shutdown's cleanup races a quick wake): then the VM and records are the wake's, and stay.
+ */
+async function cleanUpAsleep(deps: LifecycleDeps, start: Workspace, observed?: Observed) {
+  const ws = await reload(deps, start);
+  return ws.state === "asleep" ? cleanUp(deps, ws, observed) : ws;
 }
 
 async function cleanUp(deps: LifecycleDeps, start: Workspace, observed?: Observed): Promise<Workspace> {
@@ -211,7 +239,11 @@ async function cleanUp(deps: LifecycleDeps, start: Workspace, observed?: Observe
   }
   if (ws.state === "asleep") {
     if (ws.serverId !== null || ws.ipv4 !== null) {
-      await updateWorkspace(deps.db, ws.id, { serverId: null, ipv4: null });
+      // Only while still asleep: a wake begun meanwhile has the new VM's columns to keep.
+      await deps.db
+        .update(workspaces)
+        .set({ serverId: null, ipv4: null, updatedAt: new Date(deps.now()) })
+        .where(and(eq(workspaces.id, ws.id), eq(workspaces.state, "asleep")));
       ws = { ...ws, serverId: null, ipv4: null };
     }
     return ws;

@@ -6,6 +6,7 @@ import { formatBytes } from "../snapshots/format.ts";
 import { deleteSnapshots, latestVerified, loadSnapshot, verifiedSnapshots } from "../snapshots/store.ts";
 import { noVmYet } from "./new-row.ts";
 import { costSoFar } from "./policy.ts";
+import { forgetListeningPorts } from "./ports.ts";
 import type { LifecycleDeps } from "./reconcile.ts";
 import { loadWorkspace, recordEvent, transition } from "./store.ts";
 
@@ -60,6 +61,7 @@ export async function fallAsleep(
     idleShutdownAt: null,
   });
   if (!asleep) return null;
+  await forgetListeningPorts(deps.db, ws.id, now);
   await deps.db
     .update(snapshots)
     .set({ expiresAt })
@@ -145,6 +147,8 @@ export async function wakeWorkspace(deps: LifecycleDeps, ws: Workspace): Promise
       `the workspace is ${now?.state ?? "gone"}; only an asleep workspace wakes`,
     );
   }
+  // The old VM's ports are not the new one's: they show again once the new agent reports them.
+  await forgetListeningPorts(deps.db, ws.id, deps.now());
   // Nothing expires during the wake (a failed wake sets the expiry again). The earlier VMs' boot
   // lines go, so the new VM's restore progress has the log to itself (progress lines are capped).
   await deps.db

@@ -53,8 +53,32 @@ const toRepo = (r: WireRepo): GitHubRepository => ({
 
 const segment = (s: string) => encodeURIComponent(s);
 
+/** Without retry-after or a spent primary limit, GitHub asks for at least a minute's wait. */
+const defaultRateLimitWaitSeconds = 60;
+
+/**
+ * Seconds to wait when GitHub's rate limit refused the call, else null. Both limits answer 403 or
+ * 429: the primary one with x-ratelimit-remaining 0 (until x-ratelimit-reset, epoch seconds), a
+ * secondary one with a message saying so, and retry-after when GitHub gives one.
+ */
+export function rateLimitWait(
+  status: number,
+  headers: Headers,
+  message: string,
+  nowMs: number,
+): number | null {
+  const spent = headers.get("x-ratelimit-remaining") === "0";
+  const limited = status === 429 || (status === 403 && (spent || /rate limit/i.test(message)));
+  if (!limited) return null;
+  const retryAfter = headers.get("retry-after")?.trim() ?? "";
+  if (/^\d+$/.test(retryAfter)) return Math.max(1, Number(retryAfter));
+  const reset = Number(headers.get("x-ratelimit-reset"));
+  if (spent && Number.isFinite(reset) && reset > 0) return Math.max(1, Math.ceil(reset - nowMs / 1000));
+  return defaultRateLimitWaitSeconds;
+}
+
 /** GitHub's error body: `{message, errors?: [{message?, code?}], documentation_url}`. */
-async function githubError(res: Response): Promise<GitHubError> {
+async function githubError(res: Response, nowMs: number): Promise<GitHubError> {
   const body = (await res.json().catch(() => null)) as {
     message?: unknown;
     errors?: Array<{ message?: unknown; code?: unknown }>;
@@ -69,6 +93,7 @@ async function githubError(res: Response): Promise<GitHubError> {
     res.status,
     message.slice(0, 500),
     errors.map((e) => e.slice(0, 500)),
+    rateLimitWait(res.status, res.headers, message, nowMs),
   );
 }
 
@@ -116,7 +141,7 @@ function createRequester(opts: GitHubAppOptions): Requester {
       // The runtime's own error text could quote the request: say only what failed.
       throw new GitHubError(0, `GitHub did not answer ${c.method} ${c.path}`);
     }
-    if (!res.ok) throw await githubError(res);
+    if (!res.ok) throw await githubError(res, now());
     const value = (await res.json().catch(() => null)) as T | null;
     if (value === null || typeof value !== "object") throw unexpected(c);
     return value;

@@ -87,11 +87,19 @@ export interface GitHubApp {
 export class GitHubError extends Error {
   readonly status: number;
   readonly errors: string[];
+  /** Set when GitHub's primary or secondary rate limit refused the call: seconds until a retry. */
+  readonly retryAfterSeconds: number | null;
 
-  constructor(status: number, message: string, errors: string[] = []) {
+  constructor(
+    status: number,
+    message: string,
+    errors: string[] = [],
+    retryAfterSeconds: number | null = null,
+  ) {
     super(message);
     this.name = "GitHubError";
     this.status = status;
     this.errors = errors;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }

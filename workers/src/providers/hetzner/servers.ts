@@ -3,6 +3,7 @@ import { hetznerFirewalls } from "./firewalls.ts";
 import type { HetznerRequester } from "./http.ts";
 import { listAll } from "./list.ts";
 import {
+  serverCreateBody,
   toCloudImage,
   toCloudServer,
   toPrices,
@@ -17,19 +18,7 @@ export function hetznerServers(request: HetznerRequester): ServerProvider {
       const body = await request<{ server: WireServer }>({
         method: "POST",
         path: "/servers",
-        body: {
-          name: spec.name,
-          server_type: spec.serverType,
-          location: spec.location,
-          image: spec.image,
-          user_data: spec.userData,
-          labels: spec.labels,
-          start_after_create: true,
-          public_net: { enable_ipv4: true, enable_ipv6: false },
-          ...(spec.firewallIds?.length
-            ? { firewalls: spec.firewallIds.map((firewall) => ({ firewall })) }
-            : {}),
-        },
+        body: serverCreateBody(spec),
       });
       return toCloudServer(body.server);
     },

@@ -1,4 +1,11 @@
-import type { CloudFirewall, CloudImage, CloudServer, FirewallRule, ServerTypePrice } from "../types.ts";
+import type {
+  CloudFirewall,
+  CloudImage,
+  CloudServer,
+  FirewallRule,
+  ServerSpec,
+  ServerTypePrice,
+} from "../types.ts";
 
 /** The parts of Hetzner's JSON we read. Optional/nullable where Hetzner documents null. */
 export interface WireServer {
@@ -105,5 +112,23 @@ export function toCloudImage(i: WireImage): CloudImage {
     createdAt: i.created,
     architecture: i.architecture === "arm" ? "arm" : "x86",
     labels: { ...(i.labels ?? {}) },
+  };
+}
+
+/**
+ * POST /servers' body, for a workspace's VM and an image build alike: started at once, IPv4 only,
+ * behind its firewalls from the first boot when it names any.
+ */
+export function serverCreateBody(spec: ServerSpec) {
+  return {
+    name: spec.name,
+    server_type: spec.serverType,
+    location: spec.location,
+    image: spec.image,
+    user_data: spec.userData,
+    labels: spec.labels,
+    start_after_create: true,
+    public_net: { enable_ipv4: true, enable_ipv6: false },
+    ...(spec.firewallIds?.length ? { firewalls: spec.firewallIds.map((firewall) => ({ firewall })) } : {}),
   };
 }
