@@ -155,6 +155,12 @@ describe("a VM gone before its turn finished", () => {
     expect(view.reason).toMatch(/fell asleep before the turn finished: .*maximum lifetime/);
     const events = await api(`/api/tasks/${t.task.id}/events`, { headers: { cookie: user.cookie } });
     expect(((await events.json()) as { done: boolean }).done).toBe(true);
+    expect(view.finished_at).toBeNull();
+    // The sweep makes it final (and tells its owner): it no longer depends on the workspace's state.
+    await sweep(depsAt());
+    const final = await getTask(user.cookie, t.task.id);
+    expect(final).toMatchObject({ status: "failed", reason: view.reason });
+    expect(final.finished_at).not.toBeNull();
   });
 });
 

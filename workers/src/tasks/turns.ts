@@ -125,7 +125,7 @@ export async function recordTurnResult(deps: LifecycleDeps, ws: Workspace, resul
   };
 }
 
-async function notifyFinished(deps: LifecycleDeps, task: Task) {
+export async function notifyFinished(deps: LifecycleDeps, task: Task) {
   const ok = task.status === "succeeded";
   await notifyUser(deps, task.ownerId, {
     kind: ok ? "task_finished" : "task_failed",
