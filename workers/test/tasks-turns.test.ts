@@ -235,6 +235,10 @@ describe("follow-ups", () => {
     expect((await post(user.cookie, `/api/tasks/${t.task.id}/messages`, { text: "and docs" })).status).toBe(
       202,
     );
+    // The prompt's turn still runs: the follow-up waits its turn.
+    expect((await getTask(user.cookie, t.task.id)).messages).toEqual([
+      expect.objectContaining({ seq: 1, text: "and docs", state: "pending" }),
+    ]);
     expect(await (await sendResult(t, { outcome: "succeeded", summary: "Tests written." })).json()).toEqual({
       status: "running",
     });
@@ -242,6 +246,7 @@ describe("follow-ups", () => {
       status: "running",
       turns: 1,
       workspace_state: "ready",
+      messages: [expect.objectContaining({ seq: 1, state: "running" })],
     });
     // Cancel: nothing more runs, the workspace sleeps; a second cancel is refused.
     const cancel = await post(user.cookie, `/api/tasks/${t.task.id}/cancel`);
