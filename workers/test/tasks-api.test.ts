@@ -35,6 +35,8 @@ describe("POST /api/tasks", () => {
       [{ repo, prompt: "a".repeat(100_001) }, "prompt"],
       [{ repo, prompt: "x", max_minutes: 0 }, "max_minutes"],
       [{ repo, prompt: "x", max_minutes: 1441 }, "max_minutes"],
+      // Longer than a VM lives here (MAX_LIFETIME_HOURS, 12 by default).
+      [{ repo, prompt: "x", max_minutes: 12 * 60 + 1 }, "max_minutes"],
       [{ repo, prompt: "x", permission_mode: "yolo" }, "permission_mode"],
       [{ repo, prompt: "x", when_done: "explode" }, "when_done"],
     ];

@@ -155,6 +155,12 @@ describe("a VM gone before its turn finished", () => {
     expect(view.reason).toMatch(/fell asleep before the turn finished: .*maximum lifetime/);
     const events = await api(`/api/tasks/${t.task.id}/events`, { headers: { cookie: user.cookie } });
     expect(((await events.json()) as { done: boolean }).done).toBe(true);
+    expect(view.finished_at).toBeNull();
+    // The sweep makes it final (and tells its owner): it no longer depends on the workspace's state.
+    await sweep(depsAt());
+    const final = await getTask(user.cookie, t.task.id);
+    expect(final).toMatchObject({ status: "failed", reason: view.reason });
+    expect(final.finished_at).not.toBeNull();
   });
 });
 
@@ -229,6 +235,10 @@ describe("follow-ups", () => {
     expect((await post(user.cookie, `/api/tasks/${t.task.id}/messages`, { text: "and docs" })).status).toBe(
       202,
     );
+    // The prompt's turn still runs: the follow-up waits its turn.
+    expect((await getTask(user.cookie, t.task.id)).messages).toEqual([
+      expect.objectContaining({ seq: 1, text: "and docs", state: "pending" }),
+    ]);
     expect(await (await sendResult(t, { outcome: "succeeded", summary: "Tests written." })).json()).toEqual({
       status: "running",
     });
@@ -236,6 +246,7 @@ describe("follow-ups", () => {
       status: "running",
       turns: 1,
       workspace_state: "ready",
+      messages: [expect.objectContaining({ seq: 1, state: "running" })],
     });
     // Cancel: nothing more runs, the workspace sleeps; a second cancel is refused.
     const cancel = await post(user.cookie, `/api/tasks/${t.task.id}/cancel`);

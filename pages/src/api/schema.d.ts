@@ -1047,7 +1047,7 @@ export interface components {
             /** @description The branch to start from and open the pull request against (default: the repository's default branch) */
             base_branch?: string;
             server_type?: string;
-            /** @description Each turn's time limit (default 30) */
+            /** @description Each turn's time limit (default 30); 422 past the VM lifetime (MAX_LIFETIME_HOURS) */
             max_minutes?: number;
             /**
              * @description Claude Code's --permission-mode (default acceptEdits)

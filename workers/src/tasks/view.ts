@@ -36,10 +36,13 @@ export function vmCostEur(ws: Workspace, now: number): number {
   return Math.round((ws.priorCostEur + (minutes * price) / 60) * 10_000) / 10_000;
 }
 
-/** Message states: done once its turn finished, running while it is the next to run, else pending. */
+/**
+ * Message states: done once its turn finished; running while it is the next turn of a running task
+ * (after the prompt's turn: before that, the prompt runs); else pending.
+ */
 function messageViews(task: Task, status: TaskStatus, messages: TaskMessageRow[]) {
   const done = task.lastTurn ?? -1;
-  const next = messages.find((m) => m.seq > done)?.seq;
+  const next = task.lastTurn === null ? undefined : messages.find((m) => m.seq > done)?.seq;
   return messages.map((m) => ({
     seq: m.seq,
     text: m.text,
