@@ -8,6 +8,8 @@ import { useHashRoute } from "./lib/hooks.ts";
 import { NotFoundView } from "./views/NotFoundView.tsx";
 import { SettingsView } from "./views/SettingsView.tsx";
 import { SignInView } from "./views/SignInView.tsx";
+import { TasksView } from "./views/TasksView.tsx";
+import { TaskView } from "./views/TaskView.tsx";
 import { WorkspacesView } from "./views/WorkspacesView.tsx";
 import { WorkspaceView } from "./views/WorkspaceView.tsx";
 
@@ -69,6 +71,9 @@ export function App() {
 function renderRoute(route: string) {
   if (route === "/" || route === "") return <WorkspacesView />;
   if (route === "/settings") return <SettingsView />;
+  if (route === "/tasks" || route === "/tasks/") return <TasksView />;
+  const task = /^\/t\/([A-Za-z0-9][A-Za-z0-9_-]{0,63})\/?$/.exec(route);
+  if (task?.[1]) return <TaskView key={task[1]} id={task[1]} />;
   const match = /^\/w\/([a-z0-9]{1,32})\/?$/.exec(route);
   if (match?.[1]) return <WorkspaceView key={match[1]} id={match[1]} />;
   return <NotFoundView />;

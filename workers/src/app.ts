@@ -17,8 +17,10 @@ import { notInvitedRoutes } from "./routes/not-invited.ts";
 import { repositoryRoutes } from "./routes/repositories.ts";
 import { secretRoutes } from "./routes/secrets.ts";
 import { serverTypeRoutes } from "./routes/server-types.ts";
+import { taskRoutes } from "./routes/tasks.ts";
 import { vmCallbackRoutes } from "./routes/vm-callbacks.ts";
 import { vmSnapshotRoutes } from "./routes/vm-snapshots.ts";
+import { vmTaskCallbackRoutes } from "./routes/vm-task-callbacks.ts";
 import { workspaceEnvironmentRoutes } from "./routes/workspace-environment.ts";
 import { workspaceGithubRoutes } from "./routes/workspace-github.ts";
 import { workspacePortRoutes } from "./routes/workspace-ports.ts";
@@ -28,6 +30,12 @@ import { requireSameOriginForCookies } from "./security/same-origin.ts";
 
 /** Largest JSON body any endpoint accepts; nothing Berth takes in comes close. */
 export const maxBodyBytes = 64 * 1024;
+/**
+ * Task prompts and follow-ups (up to 100,000 characters, taskLimits.promptChars) and the agent's
+ * event batches are larger: those routes alone take up to 1 MiB.
+ */
+export const maxTaskBodyBytes = 1024 * 1024;
+const taskBodyPath = /^\/api\/(tasks(\/[^/]+\/messages)?|vm\/workspaces\/[^/]+\/task\/(events|result))$/;
 const snapshotPartPath = /^\/api\/vm\/workspaces\/[^/]+\/snapshots\/[^/]+\/parts\/[^/]+$/;
 
 type Routes = OpenAPIHono<{ Bindings: Env }>;
@@ -40,10 +48,16 @@ export function createApp() {
     onError: (c) =>
       c.json(errorBody(errorCodes.payloadTooLarge, `request body exceeds ${maxBodyBytes} bytes`), 413),
   });
+  const taskLimit = bodyLimit({
+    maxSize: maxTaskBodyBytes,
+    onError: (c) =>
+      c.json(errorBody(errorCodes.payloadTooLarge, `request body exceeds ${maxTaskBodyBytes} bytes`), 413),
+  });
   // Snapshot parts are the one raw body: their route reads at most part_size (SNAPSHOT_PART_BYTES).
-  app.use("/api/*", (c, next) =>
-    c.req.method === "PUT" && snapshotPartPath.test(c.req.path) ? next() : jsonLimit(c, next),
-  );
+  app.use("/api/*", (c, next) => {
+    if (c.req.method === "PUT" && snapshotPartPath.test(c.req.path)) return next();
+    return c.req.method === "POST" && taskBodyPath.test(c.req.path) ? taskLimit(c, next) : jsonLimit(c, next);
+  });
 
   app.use("/api/*", requirePlainBodies);
 
@@ -66,10 +80,12 @@ export function createApp() {
   mount("/api/workspaces", workspacePortRoutes);
   mount("/api/workspaces", workspaceEnvironmentRoutes);
   mount("/api/workspaces", workspaceGithubRoutes);
+  mount("/api/tasks", taskRoutes);
   mount("/api/repositories", repositoryRoutes);
   mount("/api/server-types", serverTypeRoutes);
   mount("/api/vm/workspaces", vmCallbackRoutes);
   mount("/api/vm/workspaces", vmSnapshotRoutes);
+  mount("/api/vm/workspaces", vmTaskCallbackRoutes);
   app.route("/agent", agentDownloadRoutes);
 
   registerOpenApiDocument(app);

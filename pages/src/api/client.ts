@@ -3,6 +3,7 @@ import type {
   ApiKey,
   CreatedApiKey,
   CreatePullRequestInput,
+  CreateTaskInput,
   CreateWorkspaceInput,
   CredentialStatus,
   GitIdentity,
@@ -10,9 +11,13 @@ import type {
   PullRequest,
   RepositoryPage,
   Secret,
+  SentTaskMessage,
   ServerTypeCatalog,
   SetSecretInput,
   SignInResponse,
+  Task,
+  TaskEventsPage,
+  TaskPage,
   TerminalToken,
   Usage,
   Workspace,
@@ -139,6 +144,30 @@ export function createClient(options: ClientOptions = {}) {
       request<WorkspaceEnvironment>("POST", `/api/workspaces/${enc(id)}/environment/restart`),
     setPortVisibility: (id: string, port: number, visibility: WorkspacePort["visibility"]) =>
       request<WorkspacePort>("PUT", `/api/workspaces/${enc(id)}/ports/${port}`, { body: { visibility } }),
+
+    listTasks: (query: { cursor?: string | null; limit?: number } = {}) => {
+      const params = new URLSearchParams();
+      if (query.limit) params.set("limit", String(query.limit));
+      if (query.cursor) params.set("cursor", query.cursor);
+      const qs = params.toString();
+      return request<TaskPage>("GET", `/api/tasks${qs ? `?${qs}` : ""}`);
+    },
+    createTask: (input: CreateTaskInput, idempotencyKey: string) =>
+      request<Task>("POST", "/api/tasks", { body: input, headers: { "idempotency-key": idempotencyKey } }),
+    getTask: (id: string) => request<Task>("GET", `/api/tasks/${enc(id)}`),
+    taskEvents: (id: string, cursor: number, signal?: AbortSignal) =>
+      request<TaskEventsPage>(
+        "GET",
+        `/api/tasks/${enc(id)}/events?cursor=${cursor}&limit=500`,
+        signal ? { signal } : {},
+      ),
+    /** The same events as server-sent events (for EventSource; it sends the cookie itself). */
+    taskEventsStreamUrl: (id: string, cursor: number) =>
+      `${baseUrl}/api/tasks/${enc(id)}/events?cursor=${cursor}`,
+    sendTaskMessage: (id: string, text: string) =>
+      request<SentTaskMessage>("POST", `/api/tasks/${enc(id)}/messages`, { body: { text } }),
+    cancelTask: (id: string) => request<Task>("POST", `/api/tasks/${enc(id)}/cancel`),
+    deleteTask: (id: string) => request<unknown>("DELETE", `/api/tasks/${enc(id)}`),
 
     listApiKeys: () => request<{ api_keys: ApiKey[] }>("GET", "/api/keys"),
     createApiKey: (name: string) => request<CreatedApiKey>("POST", "/api/keys", { body: { name } }),

@@ -359,6 +359,102 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your tasks, newest first */
+        get: operations["listTasks"];
+        put?: never;
+        /**
+         * Start a task: Claude Code runs headless on a new branch berth/<id> in a workspace of its own
+         * @description The same checks as creating a workspace. When the workspace is ready the agent runs the prompt; at the end of a turn it pushes the branch, and a successful turn with commits opens a pull request. Then the workspace sleeps (or is deleted, with when_done=delete).
+         */
+        post: operations["createTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One task: status, follow-ups, pull request, cost */
+        get: operations["getTask"];
+        put?: never;
+        post?: never;
+        /** Delete the task and its workspace (VM, DNS records and every snapshot); the branch and PR stay on GitHub */
+        delete: operations["deleteTask"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The task's timeline after a cursor; with Accept: text/event-stream, live as server-sent events
+         * @description SSE: `id:` is the event's seq, `event: task_event` carries a TaskEvent, `event: task` the Task whenever its status or pull request changes. Last-Event-ID (or cursor) says where to go on. The stream ends when the task is finished or after about 25 s: reconnect.
+         */
+        get: operations["listTaskEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a follow-up: it runs as the next turn (claude --continue) on the same branch
+         * @description An asleep workspace is woken for it.
+         */
+        post: operations["postTaskMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel: nothing more runs; the workspace sleeps (or is deleted, per when_done) */
+        post: operations["cancelTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/repositories": {
         parameters: {
             query?: never;
@@ -581,6 +677,57 @@ export interface paths {
         get: operations["vmGetSnapshot"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/vm/workspaces/{id}/task/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A batch of the task's timeline; repeats of a seq already stored are ignored */
+        post: operations["vmTaskEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/vm/workspaces/{id}/task/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Follow-up messages newer than `after`, oldest first */
+        get: operations["vmTaskMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/vm/workspaces/{id}/task/result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The end of one turn: the task's status, its pull request, then the workspace sleeps */
+        post: operations["vmTaskResult"];
         delete?: never;
         options?: never;
         head?: never;
@@ -837,6 +984,115 @@ export interface components {
         CreatePullRequest: {
             title: string;
             body?: string;
+        };
+        Task: {
+            id: string;
+            workspace_id: string;
+            /** @description owner/name through the GitHub App, else the repository URL */
+            repo: string;
+            prompt: string;
+            base_branch: string | null;
+            branch: string;
+            /** @enum {string} */
+            status: "starting" | "running" | "succeeded" | "failed" | "canceled";
+            /** @description Why it failed (or why no pull request was opened) */
+            reason: string | null;
+            /** @description Finished turns */
+            turns: number;
+            messages: components["schemas"]["TaskMessage"][];
+            pr: {
+                number: number;
+                url: string;
+            } | null;
+            commits: number;
+            head_sha: string | null;
+            pushed: boolean;
+            /** @description The last turn's summary (Claude's final answer) */
+            summary: string;
+            tokens: {
+                input: number;
+                output: number;
+            };
+            claude_cost_usd: number;
+            /** @description VM minutes so far × the server type's price */
+            vm_cost_eur: number;
+            max_minutes: number;
+            /** @enum {string} */
+            permission_mode: "default" | "acceptEdits" | "plan" | "dontAsk" | "bypassPermissions";
+            /** @enum {string} */
+            when_done: "sleep" | "delete";
+            /** @enum {string} */
+            workspace_state: "creating" | "provisioning" | "booting" | "ready" | "sleeping" | "asleep" | "waking" | "stopping" | "deleted" | "failed";
+            created_at: string;
+            started_at: string | null;
+            finished_at: string | null;
+        };
+        TaskMessage: {
+            seq: number;
+            text: string;
+            at: string;
+            /** @enum {string} */
+            state: "pending" | "running" | "done";
+        };
+        CreateTask: {
+            /** @example acme/shop */
+            repo: string;
+            /** @description What Claude should do. Stored and shown; it reaches the VM only through its bootstrap */
+            prompt: string;
+            /** @description The branch to start from and open the pull request against (default: the repository's default branch) */
+            base_branch?: string;
+            server_type?: string;
+            /** @description Each turn's time limit (default 30) */
+            max_minutes?: number;
+            /**
+             * @description Claude Code's --permission-mode (default acceptEdits)
+             * @enum {string}
+             */
+            permission_mode?: "default" | "acceptEdits" | "plan" | "dontAsk" | "bypassPermissions";
+            /**
+             * @description After the last turn: sleep the workspace (default; open it later and carry on) or delete it
+             * @enum {string}
+             */
+            when_done?: "sleep" | "delete";
+        };
+        TaskEventsPage: {
+            events: {
+                seq: number;
+                /** Format: date-time */
+                at: string;
+                turn: number;
+                /** @enum {string} */
+                kind: "turn_started" | "message" | "tool_call" | "tool_result" | "files_changed" | "usage" | "error" | "turn_finished";
+                text: string;
+                tool?: string;
+                tool_use_id?: string;
+                input_summary?: string;
+                is_error?: boolean;
+                files?: {
+                    path: string;
+                    /** @enum {string} */
+                    change: "added" | "modified" | "deleted" | "renamed";
+                }[];
+                tokens?: {
+                    input: number;
+                    output: number;
+                    cache_read?: number;
+                    cache_creation?: number;
+                };
+                cost_usd?: number;
+            }[];
+            /** @description The last seq returned, or the cursor */
+            next_cursor: number;
+            /** @description The task finished and no newer events exist */
+            done: boolean;
+        };
+        TaskFollowUpAccepted: {
+            seq: number;
+            text: string;
+            at: string;
+        };
+        TaskFollowUp: {
+            text: string;
         };
         Repository: {
             /** @example octocat/hello-world */
@@ -2429,6 +2685,423 @@ export interface operations {
             };
         };
     };
+    listTasks: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of tasks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tasks: components["schemas"]["Task"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_invited: this GitHub account is no longer on ALLOWED_GITHUB_LOGINS / ALLOWED_GITHUB_ORGS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTask"];
+            };
+        };
+        responses: {
+            /** @description Created; its workspace boots in the background */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_invited (no longer on the allow-lists), or forbidden: a cookie-authenticated write from another origin than the dashboard */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description limit_reached or budget_exhausted, as for a workspace */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input, a server_type outside ALLOWED_SERVER_TYPES, or github_app_not_installed (the message carries the install link) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description GitHub failed while checking the App's access */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description not_invited: this GitHub account is no longer on ALLOWED_GITHUB_LOGINS / ALLOWED_GITHUB_ORGS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleting */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description not_invited (no longer on the allow-lists), or forbidden: a cookie-authenticated write from another origin than the dashboard */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listTaskEvents: {
+        parameters: {
+            query?: {
+                /** @description The last seq seen (default 0: from the start) */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Events with seq > cursor, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskEventsPage"];
+                    "text/event-stream": string;
+                };
+            };
+            /** @description not_invited: this GitHub account is no longer on ALLOWED_GITHUB_LOGINS / ALLOWED_GITHUB_ORGS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTaskMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskFollowUp"];
+            };
+        };
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskFollowUpAccepted"];
+                };
+            };
+            /** @description not_invited (no longer on the allow-lists), or forbidden: a cookie-authenticated write from another origin than the dashboard */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The task was canceled, its workspace is gone, or a limit stops the wake */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cancelTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Canceled */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description not_invited (no longer on the allow-lists), or forbidden: a cookie-authenticated write from another origin than the dashboard */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Already finished */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listRepositories: {
         parameters: {
             query?: {
@@ -3435,6 +4108,245 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    vmTaskEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    task_id: string;
+                    events: {
+                        seq: number;
+                        /** Format: date-time */
+                        at: string;
+                        turn: number;
+                        /** @enum {string} */
+                        kind: "turn_started" | "message" | "tool_call" | "tool_result" | "files_changed" | "usage" | "error" | "turn_finished";
+                        text: string;
+                        tool?: string;
+                        tool_use_id?: string;
+                        input_summary?: string;
+                        is_error?: boolean;
+                        files?: {
+                            path: string;
+                            /** @enum {string} */
+                            change: "added" | "modified" | "deleted" | "renamed";
+                        }[];
+                        tokens?: {
+                            input: number;
+                            output: number;
+                            cache_read?: number;
+                            cache_creation?: number;
+                        };
+                        cost_usd?: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Stored (new events only) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        stored: number;
+                    };
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The workspace runs no task, or another one */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    vmTaskMessages: {
+        parameters: {
+            query?: {
+                after?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Follow-ups to run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        task_id: string;
+                        messages: {
+                            seq: number;
+                            text: string;
+                            /** Format: date-time */
+                            at: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The workspace runs no task, or another one */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    vmTaskResult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    task_id: string;
+                    turn: number;
+                    /** @enum {string} */
+                    outcome: "succeeded" | "failed";
+                    reason?: string;
+                    branch: string;
+                    commits: number;
+                    head_sha: string | null;
+                    pushed: boolean;
+                    summary: string;
+                    tokens?: {
+                        input: number;
+                        output: number;
+                        cache_read?: number;
+                        cache_creation?: number;
+                    };
+                    cost_usd?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Recorded (a repeat changes nothing) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "starting" | "running" | "succeeded" | "failed" | "canceled";
+                    };
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The workspace runs no task, or another one */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

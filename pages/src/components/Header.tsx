@@ -27,6 +27,7 @@ export function Header({ me, onSignedOut }: { me: Me; onSignedOut: () => void })
       </a>
       <nav aria-label="Main">
         <a href="#/">Workspaces</a>
+        <a href="#/tasks">Tasks</a>
         <a href="#/settings">Settings</a>
       </nav>
       <div className="user">

@@ -13,6 +13,8 @@ import { type GitHubDeps, installationTokenFor, upstreamError } from "./access.t
 export interface PullRequestRequest {
   title: string;
   body?: string | undefined;
+  /** The branch to merge into; default: the repository's default branch. */
+  base?: string | undefined;
 }
 
 const conflict = (message: string) => new ApiError(409, errorCodes.conflict, message);
@@ -52,7 +54,7 @@ export async function openPullRequest(
   let base: string;
   let head: string | null;
   try {
-    base = (await app.repository(token, ref.owner, ref.repo)).defaultBranch;
+    base = input.base ?? (await app.repository(token, ref.owner, ref.repo)).defaultBranch;
     head = base === branch ? null : await app.branchHead(token, ref.owner, ref.repo, branch);
   } catch (err) {
     throw upstreamError(err, `read ${ref.owner}/${ref.repo} on GitHub`);

@@ -3,6 +3,7 @@ import { inArray } from "drizzle-orm";
 import { type Workspace, workspaces } from "../db/schema/index.ts";
 import type { DnsRecord } from "../providers/types.ts";
 import { type SnapshotSweepReport, sweepSnapshots } from "../snapshots/sweep.ts";
+import { wakeForFollowUps } from "../tasks/actions.ts";
 import { type LifecycleDeps, type Observed, reconcileWorkspace } from "../workspaces/reconcile.ts";
 import { isLive, isStarting } from "../workspaces/state-machine.ts";
 import { loadWorkspacesInStates } from "../workspaces/store.ts";
@@ -83,6 +84,8 @@ export async function sweep(baseDeps: LifecycleDeps): Promise<SweepReport> {
 
   const serversByWorkspace = groupBy(servers ?? [], (s) => s.labels[serverLabels.workspace] ?? null);
   const recordsByWorkspace = groupBy(records ?? [], workspaceOfRecord(deps.deployment));
+  // Before the load: a task workspace woken here is reconciled (gets its VM) in this same pass.
+  await step("wake task workspaces for follow-ups", () => wakeForFollowUps(deps));
   const live =
     (await step("load workspaces", () =>
       loadWorkspacesInStates(deps.db, [

@@ -8,6 +8,7 @@ import { workspaceGit } from "../github/identity.ts";
 import { ApiError } from "../http/errors.ts";
 import type { SecretBox } from "../security/secret-box.ts";
 import { randomToken, sha256Hex } from "../security/tokens.ts";
+import { taskSpecFor } from "../tasks/agent.ts";
 import { publicPorts, syncReportedPorts } from "./ports.ts";
 import type { LifecycleDeps } from "./reconcile.ts";
 import { stopWorkspace } from "./service.ts";
@@ -73,6 +74,8 @@ export async function redeemBootstrap(deps: LifecycleDeps, box: SecretBox, id: s
     restore: ws.restoreSnapshotId ? { snapshot_id: ws.restoreSnapshotId } : null,
     // The repository and commit identity only: the token comes later, on demand (gitCredentials).
     git: await workspaceGit(deps, ws),
+    // A task workspace: the job (its prompt reaches the VM only here, never through user_data).
+    task: await taskSpecFor(deps, ws),
   };
 }
 

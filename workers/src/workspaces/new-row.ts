@@ -15,7 +15,7 @@ export type NewWorkspaceFields = Pick<
   | "idempotencyKey"
   | "hourlyPrice"
 > &
-  Partial<Pick<Workspace, "githubRepository" | "githubInstallationId">>;
+  Partial<Pick<Workspace, "githubRepository" | "githubInstallationId" | "mode">>;
 
 /** The columns about a VM, as they are before one exists: a new workspace, and a wake's new VM. */
 export const noVmYet = {
@@ -41,6 +41,7 @@ export function newWorkspaceRow(fields: NewWorkspaceFields, now: Date): Workspac
   return {
     githubRepository: null,
     githubInstallationId: null,
+    mode: "interactive",
     ...fields,
     state: "creating",
     stateChangedAt: now,

@@ -20,6 +20,8 @@ export interface CreateWorkspaceInput {
   location?: string | undefined;
   idle_timeout_minutes?: number | undefined;
   snapshot_retention_days?: number | undefined;
+  /** "task": made for a task (workers/src/tasks), which runs Claude headless in it. */
+  mode?: "interactive" | "task" | undefined;
 }
 
 function nameFromRepo(repoUrl: string): string {
@@ -152,6 +154,7 @@ export async function createWorkspace(
     now,
   );
   row.snapshotRetentionDays = input.snapshot_retention_days ?? null;
+  row.mode = input.mode ?? "interactive";
   try {
     // Insert and enforce both limits in one D1 batch (a transaction), so parallel creates cannot
     // all pass the count checks above: whichever lands past a limit removes itself.

@@ -11,6 +11,9 @@ import {
 
 /** Largest body the API takes (workers/src/app.ts); the fuzz goes just under and over it. */
 export const maxBodyBytes = 64 * 1024;
+/** Task prompts, follow-ups and the agent's task callbacks take up to 1 MiB (app.ts maxTaskBodyBytes). */
+const taskBodyPath = /^\/api\/(tasks\/?(\{id\}\/messages)?|vm\/workspaces\/\{id\}\/task\/(events|result))$/;
+export const bodyLimitOf = (op: Operation) => (taskBodyPath.test(op.path) ? 1024 * 1024 : maxBodyBytes);
 
 /** One generated request. `reject`: it breaks the document's contract, so it must get a 4xx. */
 export interface FuzzCase {
@@ -204,7 +207,7 @@ function bodyCases(doc: OpenApiDoc, op: Operation, base: BaseRequest, schema: Sc
     at("no content-type", valid, true, {}),
     at("gzip-encoded (but not)", valid, true, { ...json, "content-encoding": "gzip" }),
     at("JSON in UTF-16", valid, true, { "content-type": "application/json; charset=utf-16" }),
-    at("body over 64 KiB", JSON.stringify({ pad: "a".repeat(maxBodyBytes + 10) }), true, json, 413),
+    at("body over its limit", JSON.stringify({ pad: "a".repeat(bodyLimitOf(op) + 10) }), true, json, 413),
     at(
       "extra property",
       JSON.stringify({ ...(base.body as Json), zz_extra: 1 }),

@@ -1,7 +1,17 @@
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
+import { createTask } from "../../src/tasks/create.ts";
+import { updateWorkspace } from "../../src/workspaces/store.ts";
 import { cleanUpUser, newUser, ownerRows, type TestUser } from "./api-cases.ts";
-import { bootstrapTokenOf, createWorkspace, load, vmCall, waitFor, waitForState } from "./lifecycle.ts";
+import {
+  bootstrapTokenOf,
+  createWorkspace,
+  depsAt,
+  load,
+  vmCall,
+  waitFor,
+  waitForState,
+} from "./lifecycle.ts";
 import { api } from "./session.ts";
 import { asleepWorkspace, putPart, startSnapshot, uploadSnapshot } from "./snapshots.ts";
 
@@ -38,6 +48,8 @@ export interface MatrixFixture {
   snapshots: { verified: string; uploading: string };
   /** The owner's workspace that is asleep on a verified snapshot, for wakeWorkspace. */
   asleep: { id: string };
+  /** The owner's task, whose workspace failed (it holds no live slot and no VM). */
+  task: { id: string; prompt: string };
 }
 
 export async function createKey(cookie: string, name: string): Promise<Key> {
@@ -88,6 +100,11 @@ export async function buildFixture(): Promise<MatrixFixture> {
   });
   expect(revoke.status).toBe(204);
 
+  // First, while the owner has no live workspace: its workspace fails at once and frees the slot.
+  const deps = depsAt();
+  const prompt = `matrix task ${tag}`;
+  const { task } = await createTask(deps, owner.id, { repo: repoUrl, prompt });
+  await updateWorkspace(deps.db, task.workspaceId, { state: "failed", cleanedUpAt: new Date() });
   const main = await readyWorkspace(owner.cookie, repoUrl);
   const verified = await uploadSnapshot(main.id, main.callbackToken, "checkpoint", new Uint8Array(100));
   const { snapshot_id: uploading } = await startSnapshot(main.id, main.callbackToken, "checkpoint");
@@ -109,6 +126,7 @@ export async function buildFixture(): Promise<MatrixFixture> {
     created: [],
     snapshots: { verified, uploading },
     asleep: { id: asleep.id },
+    task: { id: task.id, prompt },
   };
 }
 
@@ -128,6 +146,8 @@ export function ownerSecrets(fx: MatrixFixture): Array<[string, string]> {
     ["fresh workspace id", fx.fresh.id],
     ["callback token", fx.main.callbackToken],
     ["bootstrap token", fx.fresh.bootstrapToken],
+    ["task id", fx.task.id],
+    ["task prompt", fx.task.prompt],
     ...[fx.ownerKey, fx.spareKey, fx.expiredKey, fx.revokedKey].flatMap(
       (k): Array<[string, string]> => [
         ["API key", k.key],

@@ -133,6 +133,47 @@ export const ownerRequests: Record<string, (fx: MatrixFixture) => OwnerRequest> 
     // After the part upload above (document order), before vmShutdown puts the workspace to sleep.
     expect: 200,
   }),
+  // Destructive: after the deletes and stops above, the owner has a live-workspace slot for it.
+  createTask: (fx) => ({
+    body: { repo: fx.repoUrl, prompt: "matrix" },
+    expect: 201,
+    destructive: true,
+    after: async (f, json) => rememberWorkspace(f, { id: (json as { workspace_id: string }).workspace_id }),
+    // Other users already hold their 3 live workspaces (MAX_LIVE_WORKSPACES_PER_USER) by then.
+    asOtherUser: { "another user (session)": 409, "another user (API key)": 409 },
+  }),
+  listTasks: () => ({ expect: 200 }),
+  getTask: (fx) => ({ params: { id: fx.task.id }, expect: 200 }),
+  listTaskEvents: (fx) => ({ params: { id: fx.task.id }, expect: 200 }),
+  // The fixture task's workspace failed: no follow-up can run (409); authentication is what is checked.
+  postTaskMessage: (fx) => ({ params: { id: fx.task.id }, body: { text: "more" }, expect: 409 }),
+  // Not destructive: the follow-up above is refused all the same (409), and deleteTask runs last.
+  cancelTask: (fx) => ({ params: { id: fx.task.id }, expect: 202 }),
+  deleteTask: (fx) => ({ params: { id: fx.task.id }, expect: 202, destructive: true }),
+  // The main workspace runs no task (409); authentication is what the matrix checks.
+  vmTaskEvents: (fx) => ({
+    params: { id: fx.main.id },
+    body: {
+      task_id: "t1",
+      events: [{ seq: 1, at: new Date().toISOString(), turn: 0, kind: "message", text: "x" }],
+    },
+    expect: 409,
+  }),
+  vmTaskMessages: (fx) => ({ params: { id: fx.main.id }, expect: 409 }),
+  vmTaskResult: (fx) => ({
+    params: { id: fx.main.id },
+    body: {
+      task_id: "t1",
+      turn: 0,
+      outcome: "succeeded",
+      branch: "berth/t1",
+      commits: 0,
+      head_sha: null,
+      pushed: false,
+      summary: "",
+    },
+    expect: 409,
+  }),
   signIn: () => ({ body: { provider: "github", callbackURL: "/" }, expect: 200 }),
   signOut: () => ({ body: {}, expect: 200, destructive: true, endsSession: true }),
 };

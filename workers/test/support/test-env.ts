@@ -14,7 +14,7 @@ export const testZone = { id: "023e105f4ecef8ad9ca31a8372d0c353", name: "localho
  * The tests' rate limits per 60 s window (vitest.config.ts hands them to workerd; the tests count
  * against them). Lower than production so a test reaches each limit quickly.
  */
-export const testRateLimits = { user: 2000, ip: 20, vm: 1000 } as const;
+export const testRateLimits = { user: 2000, ip: 20, vm: 1500 } as const;
 
 /** The GitHub App the tests' Worker is configured as (registered with the GitHub stand-in). */
 export const testGithubApp = { id: "4242", slug: "berth-test" } as const;

@@ -12,6 +12,8 @@ export const workspaces = sqliteTable(
       .notNull()
       .references(() => user.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
+    /** "task": made for a task (tasks.workspace_id), which runs Claude headless in it. */
+    mode: text("mode").$type<"interactive" | "task">().notNull().default("interactive"),
     repoUrl: text("repo_url").notNull(),
     branch: text("branch"),
     serverType: text("server_type").notNull(),
