@@ -1,4 +1,5 @@
 export * from "./auth.ts";
 export * from "./environment.ts";
+export * from "./push.ts";
 export * from "./snapshots.ts";
 export * from "./workspaces.ts";
