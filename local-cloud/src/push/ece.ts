@@ -1,4 +1,4 @@
-import type { webcrypto } from "node:crypto";
+import { webcrypto } from "node:crypto";
 
 type JsonWebKey = webcrypto.JsonWebKey;
 
@@ -7,7 +7,7 @@ type JsonWebKey = webcrypto.JsonWebKey;
  * aes128gcm content coding. The push service stand-in decrypts what the Worker sent to keys the
  * test registered, so a test can read what a person's browser would show. WebCrypto only.
  */
-const subtle = globalThis.crypto.subtle;
+const subtle = webcrypto.subtle;
 const text = new TextEncoder();
 
 export function b64u(bytes: Uint8Array): string {
@@ -18,16 +18,11 @@ export function fromB64u(value: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(Buffer.from(value, "base64url"));
 }
 
-async function hkdf(
-  salt: Uint8Array<ArrayBuffer>,
-  ikm: Uint8Array<ArrayBuffer>,
-  info: Uint8Array<ArrayBuffer>,
-  bytes: number,
-) {
-  const key = await subtle.importKey("raw", ikm, "HKDF", false, ["deriveBits"]);
-  return new Uint8Array(
-    await subtle.deriveBits({ name: "HKDF", hash: "SHA-256", salt, info }, key, bytes * 8),
-  );
+async function hkdf(salt: Uint8Array, ikm: Uint8Array, info: Uint8Array, bytes: number) {
+  // Copies: WebCrypto wants ArrayBuffer-backed views, whatever the caller's came from.
+  const key = await subtle.importKey("raw", new Uint8Array(ikm), "HKDF", false, ["deriveBits"]);
+  const params = { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(salt), info: new Uint8Array(info) };
+  return new Uint8Array(await subtle.deriveBits(params, key, bytes * 8));
 }
 
 const concat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
@@ -47,7 +42,7 @@ export async function generateReceiverKeys(): Promise<ReceiverKeys> {
   return {
     privateJwk: await subtle.exportKey("jwk", pair.privateKey),
     publicKey: new Uint8Array(await subtle.exportKey("raw", pair.publicKey)),
-    auth: globalThis.crypto.getRandomValues(new Uint8Array(16)),
+    auth: webcrypto.getRandomValues(new Uint8Array(16)),
   };
 }
 
@@ -107,5 +102,5 @@ export async function decryptPushMessage(body: Uint8Array<ArrayBuffer>, keys: Re
   let end = padded.length - 1;
   while (end >= 0 && padded[end] === 0) end--;
   if (padded[end] !== 2) throw new DecryptError("the last record's delimiter (0x02) is missing");
-  return new TextDecoder("utf-8", { fatal: true }).decode(padded.slice(0, end));
+  return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(padded.slice(0, end));
 }

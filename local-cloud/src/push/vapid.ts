@@ -1,3 +1,4 @@
+import { webcrypto } from "node:crypto";
 import { b64u, fromB64u } from "./ece.ts";
 
 /** What a valid VAPID Authorization (RFC 8292) told the push service. */
@@ -52,9 +53,9 @@ export async function verifyVapid(
   const claims = p ? parseJson(p) : null;
   if (!head || !claims || !s) return fail(401, "t= is not a JWT");
   if (head.alg !== "ES256") return fail(401, "the JWT must be signed with ES256");
-  let publicKey: Awaited<ReturnType<typeof globalThis.crypto.subtle.importKey>>;
+  let publicKey: Awaited<ReturnType<typeof webcrypto.subtle.importKey>>;
   try {
-    publicKey = await globalThis.crypto.subtle.importKey(
+    publicKey = await webcrypto.subtle.importKey(
       "jwk",
       { kty: "EC", crv: "P-256", x: b64u(point.slice(1, 33)), y: b64u(point.slice(33)) },
       { name: "ECDSA", namedCurve: "P-256" },
@@ -64,7 +65,7 @@ export async function verifyVapid(
   } catch {
     return fail(401, "k= is not a point on P-256");
   }
-  const signed = await globalThis.crypto.subtle.verify(
+  const signed = await webcrypto.subtle.verify(
     { name: "ECDSA", hash: "SHA-256" },
     publicKey,
     fromB64u(s),
