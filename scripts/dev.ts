@@ -75,6 +75,7 @@ const cloud = await startLocalCloud({
   cloudflarePort: devPorts.cloudflare,
   githubPort: devPorts.github,
   anthropicPort: devPorts.anthropic,
+  pushPort: devPorts.push,
   // The Worker signs its App JWTs with the key in .dev.vars: the stand-in checks them with it.
   githubApp: { privateKey: devVars.GITHUB_APP_PRIVATE_KEY },
   githubDataDir: githubDir,
@@ -181,6 +182,7 @@ if (smoke) {
 
   Stand-ins: Hetzner ${cloud.urls.hetzner}  Cloudflare ${cloud.urls.cloudflare}  GitHub ${cloud.urls.github}
   Anthropic (for Claude Code): ${cloud.urls.anthropic}
+  Push service (Web Push):     ${cloud.urls.push}
   GitHub App "${cloud.githubApp.slug}" (id ${cloud.githubApp.id}) installed on alice: ${cloud.urls.github}/alice/private-notes.git (private),
     ${cloud.urls.github}/alice/hello-world.git (public); not on bob (${cloud.urls.github}/bob/dotfiles.git)
   Workspaces: http://<id>.localhost:${devPorts.edge} (${systemd ? "systemd" : "process"} VMs in ${vmDir})

@@ -3,7 +3,12 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { generateEncryptionKey, generateGithubAppKey, generateSigningJwk } from "../scripts/lib/keys.ts";
+import {
+  generateEncryptionKey,
+  generateGithubAppKey,
+  generateSigningJwk,
+  generateVapidKey,
+} from "../scripts/lib/keys.ts";
 import { testGithubAppKeyEnv, testPortBase, testRateLimits, testVarsFor } from "./test/support/test-env.ts";
 
 export default defineConfig(async () => {
@@ -20,6 +25,7 @@ export default defineConfig(async () => {
             ...testVarsFor(testPortBase(process.env)),
             ENCRYPTION_KEY: generateEncryptionKey(),
             TERMINAL_SIGNING_KEY: generateSigningJwk(),
+            VAPID_PRIVATE_KEY: generateVapidKey(),
             GITHUB_APP_PRIVATE_KEY: process.env[testGithubAppKeyEnv],
             // For tests that verify the App's JWTs the way GitHub does: with the public key.
             TEST_GITHUB_APP_PUBLIC_KEY: createPublicKey(

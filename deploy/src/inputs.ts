@@ -118,12 +118,16 @@ export const promptedSecrets: SecretInput[] = [
   },
 ];
 
+const p256Jwk = () => {
+  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  return JSON.stringify(privateKey.export({ format: "jwk" }));
+};
+
 export const generatedSecrets: Record<string, () => string> = {
   ENCRYPTION_KEY: () => randomBytes(32).toString("base64"),
-  TERMINAL_SIGNING_KEY: () => {
-    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-    return JSON.stringify(privateKey.export({ format: "jwk" }));
-  },
+  TERMINAL_SIGNING_KEY: p256Jwk,
+  // Web Push's application server key (VAPID); browsers subscribe with its public half.
+  VAPID_PRIVATE_KEY: p256Jwk,
   BETTER_AUTH_SECRET: () => randomBytes(32).toString("hex"),
 };
 

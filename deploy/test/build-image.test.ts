@@ -23,6 +23,7 @@ beforeAll(async () => {
     cloudflarePort: 0,
     githubPort: 0,
     anthropicPort: 0,
+    pushPort: 0,
     hetznerBootMs: 0,
     hetznerImageMs: 100,
   });

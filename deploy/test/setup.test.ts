@@ -123,6 +123,7 @@ describe("setup:cloudflare --dry-run", () => {
     for (const name of [
       "ENCRYPTION_KEY",
       "TERMINAL_SIGNING_KEY",
+      "VAPID_PRIVATE_KEY",
       "BETTER_AUTH_SECRET",
       "GITHUB_APP_PRIVATE_KEY",
       "GITHUB_CLIENT_SECRET",
@@ -198,6 +199,7 @@ describe("setup:cloudflare", () => {
         "GITHUB_CLIENT_SECRET",
         "HETZNER_TOKEN",
         "TERMINAL_SIGNING_KEY",
+        "VAPID_PRIVATE_KEY",
       ].sort(),
     );
     for (const put of puts) {
@@ -210,6 +212,7 @@ describe("setup:cloudflare", () => {
     expect(stdinOf("CLOUDFLARE_API_TOKEN")).toBe(secretInputs.BERTH_CLOUDFLARE_API_TOKEN);
     expect(Buffer.from(stdinOf("ENCRYPTION_KEY"), "base64")).toHaveLength(32);
     expect(JSON.parse(stdinOf("TERMINAL_SIGNING_KEY"))).toMatchObject({ kty: "EC", crv: "P-256" });
+    expect(JSON.parse(stdinOf("VAPID_PRIVATE_KEY"))).toMatchObject({ kty: "EC", crv: "P-256" });
     expect(stdinOf("BETTER_AUTH_SECRET").length).toBeGreaterThanOrEqual(32);
 
     // wrangler.toml now names the database that was created, and carries the settings.

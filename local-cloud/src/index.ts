@@ -13,6 +13,8 @@ import { githubService } from "./github/routes.ts";
 import { type GithubClient, GithubState } from "./github/state.ts";
 import { hetznerService } from "./hetzner/routes.ts";
 import { HetznerState } from "./hetzner/state.ts";
+import { pushService } from "./push/routes.ts";
+import { PushState } from "./push/state.ts";
 import { BucketMap, TokenBucket } from "./rate-limit.ts";
 import { type RunningService, type ServiceDef, startService } from "./service.ts";
 import { vmControl } from "./vm/control.ts";
@@ -35,6 +37,8 @@ export { USERS as GITHUB_USERS } from "./github/users.ts";
 export { LOCATIONS, SERVER_TYPES } from "./hetzner/catalog.ts";
 export type { HetznerServer, ServerCreatedEvent, ServerDeletedEvent, ServerStatus } from "./hetzner/state.ts";
 export { HetznerState } from "./hetzner/state.ts";
+export type { PushMessageRecord } from "./push/state.ts";
+export { PushState } from "./push/state.ts";
 export type { RecordedRequest } from "./recorder.ts";
 export { containersDown, type VmDocker } from "./vm/containers.ts";
 export type { VmInfo, VmSimulator, VmSimulatorOptions, VmState } from "./vm/simulator.ts";
@@ -47,6 +51,8 @@ export interface LocalCloudOptions {
   cloudflarePort?: number;
   githubPort?: number;
   anthropicPort?: number;
+  /** The browser push service (Web Push); default 8705. */
+  pushPort?: number;
   /** Keys the Anthropic stand-in accepts; default any non-empty key. */
   anthropicApiKeys?: string[];
   /** Anthropic requests per minute; default 4000. */
@@ -88,7 +94,14 @@ export interface LocalCloudOptions {
 
 export interface LocalCloud {
   /** `anthropic` is the base URL for `ANTHROPIC_BASE_URL` (no /v1). */
-  urls: { hetzner: string; cloudflare: string; github: string; anthropic: string; edge?: string };
+  urls: {
+    hetzner: string;
+    cloudflare: string;
+    github: string;
+    anthropic: string;
+    push: string;
+    edge?: string;
+  };
   hetzner: HetznerState;
   /** The VM simulator when `vms` was given, else null. */
   vms: VmSimulator | null;
@@ -97,6 +110,8 @@ export interface LocalCloud {
   /** The GitHub App: its key (`githubApp.key.pem`), installations, repositories and tokens. */
   githubApp: GithubAppState;
   anthropic: AnthropicState;
+  /** The push service: subscriptions and the messages it accepted, decrypted. */
+  push: PushState;
   stop(): Promise<void>;
 }
 
@@ -137,6 +152,7 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
     if (tempGitDir) rmSync(tempGitDir, { recursive: true, force: true });
   };
   const anthropic = new AnthropicState();
+  const push = new PushState();
   const anLimit = opts.anthropicRateLimit?.limit ?? 4000;
   const hLimit = opts.hetznerRateLimit?.limit ?? 3600;
   const cfLimit = opts.cloudflareRateLimit?.limit ?? 1200;
@@ -187,6 +203,7 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
       }),
       opts.anthropicPort ?? 8704,
     ],
+    [pushService(push), opts.pushPort ?? 8705],
   ];
 
   const running: RunningService[] = [];
@@ -207,7 +224,13 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
     removeGitDir();
     throw err;
   }
-  const [h, c, g, a] = running as [RunningService, RunningService, RunningService, RunningService];
+  const [h, c, g, a, p] = running as [
+    RunningService,
+    RunningService,
+    RunningService,
+    RunningService,
+    RunningService,
+  ];
   origins.github = g.origin;
   return {
     urls: {
@@ -215,6 +238,7 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
       cloudflare: `${c.origin}/client/v4`,
       github: g.origin,
       anthropic: a.origin,
+      push: p.origin,
       ...(edge ? { edge: edge.url } : {}),
     },
     hetzner,
@@ -223,6 +247,7 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
     github,
     githubApp,
     anthropic,
+    push,
     async stop() {
       await Promise.all([...running.map((r) => r.close()), edge?.stop(), vms?.stop()]);
       removeGitDir();

@@ -34,6 +34,7 @@ const opts: LocalCloudOptions = {
   cloudflarePort: port("LOCAL_CLOUD_CLOUDFLARE_PORT", 8702),
   githubPort: port("LOCAL_CLOUD_GITHUB_PORT", 8703),
   anthropicPort: port("LOCAL_CLOUD_ANTHROPIC_PORT", 8704),
+  pushPort: port("LOCAL_CLOUD_PUSH_PORT", 8705),
   host: process.env.LOCAL_CLOUD_HOST || "127.0.0.1",
   ...(process.env.LOCAL_CLOUD_HETZNER_BOOT_MS
     ? { hetznerBootMs: Number(process.env.LOCAL_CLOUD_HETZNER_BOOT_MS) }
@@ -64,6 +65,7 @@ console.log(`local-cloud hetzner    ${cloud.urls.hetzner}`);
 console.log(`local-cloud cloudflare ${cloud.urls.cloudflare}`);
 console.log(`local-cloud github     ${cloud.urls.github}`);
 console.log(`local-cloud anthropic  ${cloud.urls.anthropic}`);
+console.log(`local-cloud push       ${cloud.urls.push}`);
 console.log(
   `local-cloud github-app id ${cloud.githubApp.id}, slug ${cloud.githubApp.slug}, key ${keyFile ?? `GET ${cloud.urls.github}/__berth/app`}`,
 );

@@ -5,7 +5,14 @@ export const CF_TOKEN = "local-cloudflare-token";
 
 /** Starts local-cloud on ephemeral loopback ports. */
 export function startEphemeral(opts: LocalCloudOptions = {}): Promise<LocalCloud> {
-  return startLocalCloud({ hetznerPort: 0, cloudflarePort: 0, githubPort: 0, anthropicPort: 0, ...opts });
+  return startLocalCloud({
+    hetznerPort: 0,
+    cloudflarePort: 0,
+    githubPort: 0,
+    anthropicPort: 0,
+    pushPort: 0,
+    ...opts,
+  });
 }
 
 export function hetzner(cloud: LocalCloud, token = HETZNER_TOKEN) {

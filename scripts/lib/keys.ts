@@ -1,5 +1,5 @@
 // Generates the Worker's own secrets for local mode and tests: the AES-256-GCM key for user secrets,
-// the P-256 key pair that signs terminal tokens, and the GitHub App's RSA key (for the stand-in).
+// the P-256 key pairs that sign terminal tokens and Web Push (VAPID), and the GitHub App's RSA key (for the stand-in).
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 
 export function generateEncryptionKey(): string {
@@ -10,6 +10,9 @@ export function generateSigningJwk(): string {
   const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   return JSON.stringify(privateKey.export({ format: "jwk" }));
 }
+
+/** Web Push's application server key (VAPID, RFC 8292): a P-256 key pair, as a private JWK. */
+export const generateVapidKey = generateSigningJwk;
 
 /**
  * A GitHub App private key as GitHub hands it out (PKCS#1 PEM), with its newlines escaped as "\\n"

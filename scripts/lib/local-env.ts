@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { generateEncryptionKey, generateGithubAppKey, generateSigningJwk } from "./keys.ts";
+import { generateEncryptionKey, generateGithubAppKey, generateSigningJwk, generateVapidKey } from "./keys.ts";
 
 export const devPorts = {
   worker: 8787,
@@ -11,6 +11,7 @@ export const devPorts = {
   cloudflare: 8702,
   github: 8703,
   anthropic: 8704,
+  push: 8705,
 } as const;
 export const devPublicUrl = `http://localhost:${devPorts.worker}`;
 /** Local mode's DEPLOYMENT_ID: on every label and DNS comment the local Worker makes. */
@@ -81,6 +82,11 @@ export function writeDevVars(root: string): Record<string, string> {
     ANTHROPIC_BASE_URL: `http://127.0.0.1:${devPorts.anthropic}`,
     ENCRYPTION_KEY: previous.ENCRYPTION_KEY ?? generateEncryptionKey(),
     TERMINAL_SIGNING_KEY: previous.TERMINAL_SIGNING_KEY ?? generateSigningJwk(),
+    // Web Push: kept across runs, so browsers' subscriptions stay valid after a restart.
+    VAPID_PRIVATE_KEY: previous.VAPID_PRIVATE_KEY ?? generateVapidKey(),
+    VAPID_SUBJECT: "mailto:berth@localhost",
+    // The push service stand-in speaks http: the one push endpoint origin allowed without https.
+    PUSH_LOCAL_SERVICE_URL: `http://127.0.0.1:${devPorts.push}`,
     ALLOWED_GITHUB_LOGINS: localGithubLogins,
   };
   // Policy settings can be tightened for a session (the end-to-end test idles out in seconds).

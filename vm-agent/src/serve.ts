@@ -62,6 +62,11 @@ export interface ServeOptions {
   /** cloud-init's stage times for the boot timeline; default: its status file or command. */
   cloudInitStatus?: CloudInitReader;
   log?: (msg: string) => void;
+  /**
+   * The compiled agent to mount into a devcontainer (git's credential helper, Claude's hooks); by
+   * default this process when it is one. Tests under `bun test` (not compiled) pass a built one.
+   */
+  agentBinary?: string;
   /** Overrides for a task's runner (tests: a short minute, a fake claude). */
   task?: Partial<Pick<TaskOptions, "claude" | "minuteMs" | "pollMs" | "eventIntervalMs" | "retryMs">>;
 }
@@ -251,7 +256,7 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
       secrets: secrets.secrets,
       paths,
       agentCommand: selfCommand(),
-      agentBinary: isCompiled() ? process.execPath : null,
+      agentBinary: opts.agentBinary ?? (isCompiled() ? process.execPath : null),
       report,
       mark: (m) => {
         if (secrets.source !== "stored") timeline.mark(m);

@@ -14,6 +14,8 @@ import { gitIdentityRoutes } from "./routes/git-identity.ts";
 import { healthRoutes, requireHealthyConfig } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
 import { notInvitedRoutes } from "./routes/not-invited.ts";
+import { notificationRoutes } from "./routes/notifications.ts";
+import { pushRoutes } from "./routes/push.ts";
 import { repositoryRoutes } from "./routes/repositories.ts";
 import { secretRoutes } from "./routes/secrets.ts";
 import { serverTypeRoutes } from "./routes/server-types.ts";
@@ -72,6 +74,8 @@ export function createApp() {
   mount("/api/auth", authRoutes);
   mount("/api/not-invited", notInvitedRoutes);
   mount("/api/me/git-identity", gitIdentityRoutes);
+  mount("/api/me/notifications", notificationRoutes);
+  mount("/api/push", pushRoutes);
   mount("/api/me", meRoutes);
   mount("/api/keys", apiKeyRoutes);
   mount("/api/credentials", credentialRoutes);

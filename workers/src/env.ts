@@ -60,6 +60,15 @@ export interface Env {
   ENCRYPTION_KEY: string;
   /** Private P-256 JWK (JSON) signing terminal tokens. */
   TERMINAL_SIGNING_KEY: string;
+  /**
+   * Web Push's application server key (VAPID, RFC 8292): a private P-256 JWK (JSON), a secret.
+   * Unset: no notifications are pushed.
+   */
+  VAPID_PRIVATE_KEY?: string;
+  /** VAPID's contact for push services: mailto: or https: (default: BERTH_PUBLIC_URL when https). */
+  VAPID_SUBJECT?: string;
+  /** Local mode only: the push service stand-in's origin, the one push endpoint allowed over http. */
+  PUSH_LOCAL_SERVICE_URL?: string;
 
   /** Where VMs download the agent, per architecture, and its SHA-256. */
   AGENT_URL_X64?: string;

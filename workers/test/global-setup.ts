@@ -17,6 +17,7 @@ export default async function setup() {
     cloudflarePort: ports.cloudflare,
     githubPort: ports.github,
     anthropicPort: ports.anthropic,
+    pushPort: ports.push,
     // The whole suite shares one stand-in; its real limits would make tests depend on each other.
     // 429s are tested by injecting them, and request budgets by counting what was received.
     hetznerRateLimit: { limit: 1_000_000 },

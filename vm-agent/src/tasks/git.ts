@@ -96,10 +96,12 @@ export class TaskGit {
   }
 
   async push(branch: string): Promise<{ ok: true } | { ok: false; error: string }> {
-    const r = await this.change(
-      ["push", "-q", "-u", "origin", `refs/heads/${branch}:refs/heads/${branch}`],
-      10 * 60_000,
-    );
+    const push = () =>
+      this.change(["push", "-q", "-u", "origin", `refs/heads/${branch}:refs/heads/${branch}`], 10 * 60_000);
+    let r = await push();
+    // A token the server refused (revoked, or expired before its time) is dropped by the credential
+    // helper when git says so, but git has failed by then: the next push asks for a fresh one.
+    if (r.code !== 0 && /Authentication failed/i.test(r.stderr)) r = await push();
     return r.code === 0
       ? { ok: true }
       : { ok: false, error: `git push failed: ${tail(r.stderr || r.stdout, 500)}` };

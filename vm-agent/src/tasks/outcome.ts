@@ -12,8 +12,10 @@ export type GitEnd = Outcome & Pick<TaskResultRequest, "commits" | "head_sha" | 
 export function outcomeOf(r: TurnRun): Outcome {
   if (r.timedOut) return { outcome: "failed", reason: "max_minutes reached" };
   if (r.result?.isError) {
-    const text = oneLine(r.result.text || r.apiError || "unknown error");
     const status = r.result.apiErrorStatus;
+    const said = oneLine(r.result.text || r.apiError || "unknown error");
+    // Claude's own text often starts "API Error: <status> ": said once is enough.
+    const text = status ? said.replace(new RegExp(`^API Error: ${status}:?\\s+`), "") : said;
     return {
       outcome: "failed",
       reason: cut(status ? `Claude API error ${status}: ${text}` : `Claude: ${text}`, 2000),

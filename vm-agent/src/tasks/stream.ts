@@ -127,7 +127,9 @@ export class StreamParser {
       tokens,
       costUsd: cost,
     };
-    if (!tokens && cost === null) return [];
+    // A turn whose first request failed reports zeros: nothing was used, nothing to show.
+    const used = (tokens && (tokens.input > 0 || tokens.output > 0)) || (cost !== null && cost > 0);
+    if (!used) return [];
     const parts = tokens ? [`${tokens.input} tokens in`, `${tokens.output} out`] : [];
     if (cost !== null) parts.push(`$${cost.toFixed(4)}`);
     return [

@@ -6,6 +6,7 @@
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { outcomeOf } from "../../src/tasks/outcome.ts";
 import { type EventDraft, StreamParser } from "../../src/tasks/stream.ts";
 
 const folder = "/workspaces/app";
@@ -104,6 +105,13 @@ test("an API error: Claude's synthetic message becomes an error event and the re
   expect(events[0]).toEqual({ kind: "error", text: expect.stringMatching(/^API Error: 529 Overloaded/) });
   expect(parser.apiError).toMatch(/^API Error: 529/);
   expect(parser.result).toMatchObject({ isError: true, apiErrorStatus: 529, costUsd: 0 });
+  // Nothing was used: no usage line of zeros in the timeline.
+  expect(events.map((e) => e.kind)).toEqual(["error"]);
+  // The reason names the status once, then Claude's words.
+  const run = { code: 1, timedOut: false, aborted: false, apiError: null, sessionId: null, stderrTail: "" };
+  expect(outcomeOf({ ...run, result: parser.result }).reason).toStartWith(
+    "Claude API error 529: Overloaded. This is a server-side issue",
+  );
 });
 
 test("long texts are cut, tool inputs are summarised, junk lines are skipped", () => {

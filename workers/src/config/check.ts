@@ -278,6 +278,20 @@ const optional: Optional[] = [
     },
   },
   { name: "ANTHROPIC_BASE_URL", validate: anthropicBaseUrlProblem },
+  // Web Push's application server key: the same shape as the terminal signing key.
+  { name: "VAPID_PRIVATE_KEY", validate: signingKeyProblem },
+  {
+    name: "VAPID_SUBJECT",
+    validate: (value) =>
+      /^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/.test(value)
+        ? null
+        : "must be a contact push services can reach: mailto:you@your-domain.com or an https:// URL",
+  },
+  {
+    name: "PUSH_LOCAL_SERVICE_URL",
+    validate: (value) =>
+      httpUrl(value) ? null : "must be an absolute http(s) URL (local mode only; unset in production)",
+  },
   {
     name: "GITHUB_WEB_URL",
     validate: (value) => {
@@ -441,6 +455,13 @@ export function configWarnings(env: Env): ConfigProblem[] {
     warnings.push({
       setting: "WORKSPACE_DOMAIN",
       problem: `shares the registrable domain ${dashboardSite} with BERTH_PUBLIC_URL: workspaces run arbitrary code and would be same-site with the dashboard; put them under a separate registrable domain (e.g. berth-workspaces.dev)`,
+    });
+  }
+  if (blank(env.VAPID_PRIVATE_KEY)) {
+    warnings.push({
+      setting: "VAPID_PRIVATE_KEY",
+      problem:
+        "is not set: no Web Push notifications (task finished or failed, Claude waiting) are sent; set a private P-256 JWK with `wrangler secret put VAPID_PRIVATE_KEY` or `pnpm run setup:cloudflare`",
     });
   }
   if (!env.SNAPSHOTS) {

@@ -1,11 +1,12 @@
 import { errorCodes, type HeartbeatRequest, type ShutdownRequest } from "@berth/protocol";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { readClaudeKey } from "../credentials/claude-key.ts";
 import { type Workspace, workspaces } from "../db/schema/index.ts";
 import { noteAppliedGeneration } from "../environment/restart.ts";
 import { secretsForWorkspace } from "../environment/user-secrets.ts";
 import { workspaceGit } from "../github/identity.ts";
 import { ApiError } from "../http/errors.ts";
+import { notifyUser } from "../push/notify.ts";
 import type { SecretBox } from "../security/secret-box.ts";
 import { randomToken, sha256Hex } from "../security/tokens.ts";
 import { taskSpecFor } from "../tasks/agent.ts";
@@ -130,6 +131,25 @@ export async function markReady(deps: LifecycleDeps, ws: Workspace, runtime: str
   return ready ?? (await loadWorkspace(deps.db, ws.id)) ?? ws;
 }
 
+/**
+ * True once per wait: when this heartbeat is the first to say Claude waits on a permission prompt.
+ * One conditional update decides it, so two heartbeats racing cannot both notify.
+ */
+async function enteredPermissionPrompt(deps: LifecycleDeps, ws: Workspace, beat: HeartbeatRequest) {
+  if (beat.claude.state !== "waiting" || beat.claude.waiting_reason !== "permission_prompt") return false;
+  const changed = await deps.db
+    .update(workspaces)
+    .set({ claudeState: "waiting", claudeWaitingReason: "permission_prompt" })
+    .where(
+      and(
+        eq(workspaces.id, ws.id),
+        sql`(${workspaces.claudeState} IS NOT 'waiting' OR ${workspaces.claudeWaitingReason} IS NOT 'permission_prompt')`,
+      ),
+    )
+    .returning({ id: workspaces.id });
+  return changed.length > 0;
+}
+
 export async function recordHeartbeat(deps: LifecycleDeps, ws: Workspace, beat: HeartbeatRequest) {
   // "sleeping" in the answer tells the agent to upload its sleep snapshot, then call shutdown.
   if (isTerminal(ws.state) || ws.state === "stopping" || ws.state === "asleep") {
@@ -140,6 +160,7 @@ export async function recordHeartbeat(deps: LifecycleDeps, ws: Workspace, beat: 
     iso ? new Date(Math.min(Date.parse(iso), deps.now())) : null;
   const future = (iso: string | null | undefined) =>
     iso ? new Date(Math.min(Date.parse(iso), deps.now() + 86_400_000)) : null;
+  const startedWaiting = await enteredPermissionPrompt(deps, ws, beat);
   await updateWorkspace(deps.db, ws.id, {
     lastHeartbeatAt: new Date(deps.now()),
     lastHumanInputAt: past(beat.last_human_input_at) ?? ws.lastHumanInputAt,
@@ -162,6 +183,14 @@ export async function recordHeartbeat(deps: LifecycleDeps, ws: Workspace, beat: 
   if (beat.ports) await syncReportedPorts(deps.db, ws.id, beat.ports, deps.now());
   // An older agent says nothing about secrets: nothing is known to be applied then.
   if (beat.secrets_generation !== undefined) await noteAppliedGeneration(deps, ws, beat.secrets_generation);
+  if (startedWaiting)
+    await notifyUser(deps, ws.ownerId, {
+      kind: "claude_waiting",
+      title: `Claude is waiting in ${ws.name}`,
+      body: "Claude asks for permission to go on.",
+      url: `/#/w/${ws.id}`,
+      tag: `claude-waiting-${ws.id}`,
+    });
   return {
     state: ws.state,
     public_ports: await publicPorts(deps.db, ws.id),

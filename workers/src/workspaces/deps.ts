@@ -5,6 +5,7 @@ import { githubAppFrom, githubAppSettings } from "../github/config.ts";
 import { type CatalogStore, withCachedCatalog } from "../providers/catalog-cache.ts";
 import { createCloudflareDnsProvider } from "../providers/cloudflare-dns/index.ts";
 import { createHetznerProvider } from "../providers/hetzner/index.ts";
+import { pushConfigFrom } from "../push/config.ts";
 import { SecretBox } from "../security/secret-box.ts";
 import { parseSigningJwk, publicJwk } from "../security/terminal-tokens.ts";
 import { settingsFrom } from "../settings.ts";
@@ -50,6 +51,7 @@ export function lifecycleDeps(env: Env): LifecycleDeps {
     snapshotBucket: env.SNAPSHOTS ?? null,
     box: new SecretBox(env.ENCRYPTION_KEY),
     github: { app: githubAppFrom(env), settings: githubAppSettings(env) },
+    push: pushConfigFrom(env),
     now: () => Date.now(),
   };
 }

@@ -10,6 +10,7 @@ import {
   ProviderError,
   type ServerProvider,
 } from "../providers/types.ts";
+import type { PushConfig } from "../push/config.ts";
 import { ensureFirewall } from "../reconciler/firewall.ts";
 import { randomToken, sha256Hex } from "../security/tokens.ts";
 import type { Settings } from "../settings.ts";
@@ -32,6 +33,8 @@ export interface LifecycleDeps extends SnapshotDeps {
   deployment: string;
   /** The GitHub App: the access check on create, installation tokens, pull requests. */
   github: GitHubDeps;
+  /** Web Push (VAPID key); absent or null when VAPID_PRIVATE_KEY is not set: nothing is pushed. */
+  push?: PushConfig | null;
   now(): number;
 }
 

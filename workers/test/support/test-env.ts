@@ -1,7 +1,7 @@
 /**
  * Test settings, computed in Node (vitest config, global setup) and handed to workerd as bindings.
  * local-cloud listens on loopback ports from BERTH_TEST_PORT_BASE (default 28700): +1 Hetzner,
- * +2 Cloudflare, +3 GitHub, +4 Anthropic, so two test runs on one machine can use different bases.
+ * +2 Cloudflare, +3 GitHub, +4 Anthropic, +5 the push service, so two test runs on one machine can use different bases.
  */
 export const testPublicUrl = "http://localhost:8787";
 /** Every user the tests sign in as joins this org in the GitHub stand-in first (see signIn). */
@@ -26,7 +26,13 @@ export const testGithubApp = { id: "4242", slug: "berth-test" } as const;
 export const testGithubAppKeyEnv = "BERTH_TEST_GITHUB_APP_PRIVATE_KEY";
 
 export function testPortsFrom(base: number) {
-  return { hetzner: base + 1, cloudflare: base + 2, github: base + 3, anthropic: base + 4 } as const;
+  return {
+    hetzner: base + 1,
+    cloudflare: base + 2,
+    github: base + 3,
+    anthropic: base + 4,
+    push: base + 5,
+  } as const;
 }
 
 export function testPortBase(env: Record<string, string | undefined>): number {
@@ -62,6 +68,9 @@ export function testVarsFor(base: number) {
     WORKSPACE_PORT: "8788",
     // As in local mode: Claude Code on the (simulated) VMs talks to the Anthropic stand-in.
     ANTHROPIC_BASE_URL: `http://127.0.0.1:${ports.anthropic}`,
+    // As in local mode: the push service stand-in (http) is the one endpoint origin without https.
+    PUSH_LOCAL_SERVICE_URL: `http://127.0.0.1:${ports.push}`,
+    VAPID_SUBJECT: "mailto:berth@localhost",
     MAX_LIVE_WORKSPACES_PER_USER: "3",
     // Files share D1 (and the API budget test holds 200 live rows for a while): the Berth-wide cap
     // is tested with an explicit, lower setting.
