@@ -165,12 +165,17 @@ describe("Web Push", () => {
   it("refuses subscriptions that are not https (but for the local stand-in) or carry wrong-sized keys", async () => {
     const good = {
       endpoint: "https://push.example.net/send/abc",
-      keys: { p256dh: toBase64Url(new Uint8Array(65).fill(4)), auth: toBase64Url(new Uint8Array(16)) },
+      keys: {
+        p256dh: "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
+        auth: toBase64Url(new Uint8Array(16)),
+      },
     };
     const cases: unknown[] = [
       { ...good, endpoint: "http://push.example.net/send/abc" },
       { ...good, endpoint: "not a url" },
       { ...good, keys: { ...good.keys, p256dh: toBase64Url(new Uint8Array(33).fill(4)) } },
+      // 65 bytes starting 0x04, but not a point on P-256.
+      { ...good, keys: { ...good.keys, p256dh: toBase64Url(new Uint8Array(65).fill(4)) } },
       { ...good, keys: { ...good.keys, auth: toBase64Url(new Uint8Array(8)) } },
       { ...good, keys: { ...good.keys, auth: "!!not base64!!" } },
       { endpoint: good.endpoint },

@@ -47,3 +47,9 @@ export type CreatePullRequestInput = Schemas["CreatePullRequest"];
 export type PullRequest = JsonOf<"createPullRequest", 201>;
 /** GET /api/me/git-identity: who commits in the person's workspaces. */
 export type GitIdentity = Schemas["GitIdentity"];
+/** GET/PUT /api/me/notifications: each kind of push notification on or off. */
+export type NotificationPreferences = Schemas["NotificationPreferences"];
+/** What POST /api/push/subscriptions takes: the browser's PushSubscription JSON. */
+export type PushSubscriptionInput = Schemas["PushSubscriptionInput"];
+/** POST /api/push/test: what the push services answered. */
+export type PushDelivery = Schemas["PushDelivery"];
