@@ -130,6 +130,24 @@ describe("notifications in settings", () => {
     expect(calls().map(([, url]) => url)).not.toContain("/api/push/subscriptions");
   });
 
+  it("explains a push service that refuses the browser, and stores nothing", async () => {
+    stubPushBrowser("granted");
+    subscribe.mockRejectedValueOnce(
+      new DOMException("Registration failed - permission denied", "AbortError"),
+    );
+    fetchMock.mockResolvedValueOnce(json(200, allOn));
+    act(() => root.render(<NotificationsSection />));
+    await flush();
+    fetchMock.mockResolvedValueOnce(json(200, { public_key: publicKey }));
+    await act(async () => button("Turn on for this device").click());
+    await flush();
+    expect(container.querySelector("[role=alert]")?.textContent).toContain(
+      "This browser could not subscribe at its push service (Registration failed - permission denied)",
+    );
+    expect(calls().map(([, url]) => url)).not.toContain("/api/push/subscriptions");
+    expect(button("Turn on for this device")).toBeDefined();
+  });
+
   it("turns a kind off with all three choices sent, and says when this browser cannot push", async () => {
     fetchMock.mockResolvedValueOnce(json(200, allOn));
     act(() => root.render(<NotificationsSection />));

@@ -62,7 +62,15 @@ export async function subscribeThisDevice(publicKey: string): Promise<Subscripti
     await subscription.unsubscribe();
     subscription = null;
   }
-  subscription ??= await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+  try {
+    subscription ??= await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+  } catch (err) {
+    // The browser's own words ("Registration failed - ...") mean little to a person on their own.
+    const why = err instanceof Error ? ` (${err.message})` : "";
+    throw new Error(
+      `This browser could not subscribe at its push service${why}. Private windows and browsers without their vendor's push service cannot receive notifications.`,
+    );
+  }
   const json = subscription.toJSON();
   if (!json.endpoint || !json.keys?.p256dh || !json.keys.auth)
     throw new Error("The browser's push subscription has no keys.");
