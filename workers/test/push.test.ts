@@ -6,7 +6,7 @@ import { fromBase64Url, toBase64Url } from "../src/push/base64url.ts";
 import { notifyUser, type UserNotification } from "../src/push/notify.ts";
 import { parseVapidKeys, vapidAuthorization } from "../src/push/vapid.ts";
 import { cleanUpUser, expectError, newUser, type TestUser } from "./support/api-cases.ts";
-import { depsAt, readyWorkspace, vmCall } from "./support/lifecycle.ts";
+import { depsAt, readyWorkspace, vmCall, waitFor } from "./support/lifecycle.ts";
 import { api } from "./support/session.ts";
 
 const pushService = env.PUSH_LOCAL_SERVICE_URL ?? "";
@@ -266,7 +266,11 @@ describe("Web Push", () => {
       await beat(waiting);
       await beat(waiting);
       await beat(waiting);
-      const first = await received(sub);
+      // The push goes out after the heartbeat is answered (waitUntil): wait for it to arrive.
+      const first = await waitFor("the claude_waiting push", async () => {
+        const got = await received(sub);
+        return got.length > 0 && got;
+      });
       expect(first.map((m) => JSON.parse(m.payload ?? "{}"))).toEqual([
         expect.objectContaining({
           kind: "claude_waiting",
@@ -277,6 +281,8 @@ describe("Web Push", () => {
       expect(first[0]?.urgency).toBe("high");
       await beat({ state: "working" });
       await beat(waiting);
+      await waitFor("the second wait's push", async () => (await received(sub)).length >= 2);
+      // Had the repeated heartbeats of the first wait notified too, their pushes (sent earlier) would be here.
       expect(await received(sub)).toHaveLength(2);
     } finally {
       await cleanUpUser(erin);
