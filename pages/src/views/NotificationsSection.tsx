@@ -124,7 +124,7 @@ export function NotificationsSection() {
       {failure !== null && <ErrorMessage error={failure} />}
       {prefs.error !== null && <ErrorMessage error={prefs.error} onRetry={prefs.reload} />}
       {prefs.data && (
-        <fieldset disabled={busy}>
+        <fieldset className="notification-kinds" disabled={busy}>
           <legend>Notify me when</legend>
           {kinds.map(({ key, label }) => (
             <label key={key} className="toggle">
