@@ -68,10 +68,15 @@ describe("notifications", () => {
       body: JSON.stringify({ application_server_key: config.public_key }),
     });
     const { id, ...subscription } = (await made.json()) as { id: string; endpoint: string };
-    const saved = await page.request.post(`${baseUrl}/api/push/subscriptions`, { data: subscription });
+    // As the dashboard sends it: cookie-authenticated writes must carry the dashboard's Origin.
+    const origin = { origin: baseUrl };
+    const saved = await page.request.post(`${baseUrl}/api/push/subscriptions`, {
+      data: subscription,
+      headers: origin,
+    });
     expect(saved.status(), await saved.text()).toBe(201);
 
-    const sent = await page.request.post(`${baseUrl}/api/push/test`);
+    const sent = await page.request.post(`${baseUrl}/api/push/test`, { headers: origin });
     expect(await sent.json()).toEqual({ subscriptions: 1, delivered: 1, removed: 0, failed: 0 });
     const messages = (await (await fetch(`${pushService}/__berth/messages`)).json()) as PushMessage[];
     const mine = messages.filter((m) => m.subscription === id);

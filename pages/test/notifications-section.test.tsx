@@ -155,9 +155,7 @@ describe("notifications in settings", () => {
     expect(container.querySelector("[data-testid=push-device]")?.textContent).toBe(
       "This browser cannot receive push notifications.",
     );
-    fetchMock
-      .mockResolvedValueOnce(json(200, { ...allOn, claude_waiting: false }))
-      .mockResolvedValueOnce(json(200, { ...allOn, claude_waiting: false }));
+    fetchMock.mockResolvedValueOnce(json(200, { ...allOn, claude_waiting: false }));
     const box = container.querySelector<HTMLInputElement>("input[name=claude_waiting]") as HTMLInputElement;
     expect(box.checked).toBe(true);
     await act(async () => box.click());
@@ -170,5 +168,13 @@ describe("notifications in settings", () => {
       claude_waiting: false,
     });
     expect(container.querySelector<HTMLInputElement>("input[name=claude_waiting]")?.checked).toBe(false);
+
+    // A choice the server refuses flips back, with the reason.
+    fetchMock.mockResolvedValueOnce(json(500, { error: { code: "internal_error", message: "D1 is down" } }));
+    await act(async () => container.querySelector<HTMLInputElement>("input[name=task_failed]")?.click());
+    await flush();
+    expect(container.querySelector<HTMLInputElement>("input[name=task_failed]")?.checked).toBe(true);
+    expect(container.querySelector<HTMLInputElement>("input[name=claude_waiting]")?.checked).toBe(false);
+    expect(container.querySelector("[role=alert]")?.textContent).toContain("D1 is down");
   });
 });

@@ -45,6 +45,9 @@ export function NotificationsSection() {
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<unknown>(null);
   const [note, setNote] = useState<string | null>(null);
+  // What the person just chose, shown at once while it is saved (null: what the server said).
+  const [chosen, setChosen] = useState<NotificationPreferences | null>(null);
+  const shown = chosen ?? prefs.data ?? null;
 
   async function run(action: () => Promise<void>) {
     setBusy(true);
@@ -74,12 +77,18 @@ export function NotificationsSection() {
       if (endpoint) await api.unsubscribePush(endpoint).catch(() => {});
     });
 
-  const toggle = (key: keyof NotificationPreferences, on: boolean) =>
-    run(async () => {
-      if (!prefs.data) return;
-      await api.setNotificationPreferences({ ...prefs.data, [key]: on });
-      await prefs.reload();
-    });
+  async function toggle(key: keyof NotificationPreferences, on: boolean) {
+    if (!shown) return;
+    const next = { ...shown, [key]: on };
+    setChosen(next);
+    setFailure(null);
+    try {
+      setChosen(await api.setNotificationPreferences(next));
+    } catch (err) {
+      setChosen(shown); // back to what was saved before this click
+      setFailure(err);
+    }
+  }
 
   const sendTest = () =>
     run(async () => {
@@ -123,15 +132,15 @@ export function NotificationsSection() {
       {note && <p role="status">{note}</p>}
       {failure !== null && <ErrorMessage error={failure} />}
       {prefs.error !== null && <ErrorMessage error={prefs.error} onRetry={prefs.reload} />}
-      {prefs.data && (
-        <fieldset className="notification-kinds" disabled={busy}>
+      {shown && (
+        <fieldset className="notification-kinds">
           <legend>Notify me when</legend>
           {kinds.map(({ key, label }) => (
             <label key={key} className="toggle">
               <input
                 type="checkbox"
                 name={key}
-                checked={prefs.data?.[key] ?? true}
+                checked={shown[key]}
                 onChange={(e) => void toggle(key, e.target.checked)}
               />
               {label}
