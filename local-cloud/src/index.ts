@@ -36,7 +36,6 @@ export { LOCATIONS, SERVER_TYPES } from "./hetzner/catalog.ts";
 export type { HetznerServer, ServerCreatedEvent, ServerDeletedEvent, ServerStatus } from "./hetzner/state.ts";
 export { HetznerState } from "./hetzner/state.ts";
 export type { RecordedRequest } from "./recorder.ts";
-export { containersDown, type VmDocker } from "./vm/containers.ts";
 export type { VmInfo, VmSimulator, VmSimulatorOptions, VmState } from "./vm/simulator.ts";
 export { startVmSimulator } from "./vm/simulator.ts";
 export { removeOwnedContainers, type SystemdVmConfig } from "./vm/systemd-machine.ts";
@@ -200,7 +199,7 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
         cloudflare,
         ...(opts.agentPort ? { agentPort: opts.agentPort } : {}),
         // Systemd VMs run their own Caddy: the edge hands every request to it.
-        ...(opts.vms && opts.vms.systemd !== undefined ? { vmCaddyPort: 443 } : {}),
+        ...(opts.vms ? { vmCaddyPort: 443 } : {}),
       });
   } catch (err) {
     await Promise.all([...running.map((r) => r.close()), vms?.stop()]);

@@ -118,8 +118,8 @@ interface Booted {
   startedAt: number;
 }
 
-async function bootWorkspace(opts: { sha256?: string } = {}): Promise<Booted> {
-  const { renderCaddyfile, renderCloudInit } = await import(/* @vite-ignore */ CLOUD_INIT);
+/** The stand-ins with systemd VMs in a temporary directory, and the VMs' log lines. */
+async function startCloud(): Promise<{ cloud: LocalCloud; root: string; lines: string[] }> {
   const root = await mkdtemp(join(tmpdir(), "berth-vm-systemd-"));
   const lines: string[] = [];
   cleanup.push(() => rm(root, { recursive: true, force: true }));
@@ -137,6 +137,12 @@ async function bootWorkspace(opts: { sha256?: string } = {}): Promise<Booted> {
     edgePort: 0,
   });
   cleanup.push(() => cloud.stop());
+  return { cloud, root, lines };
+}
+
+async function bootWorkspace(opts: { sha256?: string } = {}): Promise<Booted> {
+  const { renderCaddyfile, renderCloudInit } = await import(/* @vite-ignore */ CLOUD_INIT);
+  const { cloud, root, lines } = await startCloud();
   const calls: Booted["calls"] = [];
   const controlPlane = await serve((req, res) => {
     let body = "";
@@ -317,5 +323,36 @@ describe.skipIf(!ready || !existsSync(CLOUD_INIT))(
       expect(vmContainers(b)).toBe("");
       expect(helpers(b)).toEqual([]);
     }, 200_000);
+
+    it("boots a server without user_data; a reset removes every VM and a server reusing its id and address boots afresh", async () => {
+      const { cloud, root } = await startCloud();
+      const sim = cloud.vms;
+      if (!sim) throw new Error("no simulator");
+      const api = hetzner(cloud);
+      const create = async () => {
+        const res = await api("POST", "/servers", serverBody(`bare${process.pid}`));
+        expect(res.status).toBe(201);
+        return { id: res.json.server.id as number, ip: res.json.server.public_net.ipv4.ip as string };
+      };
+      const first = await create();
+      // Nothing to run, yet a machine: cloud-init finds an empty seed and finishes.
+      await until("the VM to run", async () => sim.vm(first.id)?.state === "running", 120_000);
+      expect(await sim.exec(first.id, ["cloud-init", "status", "--wait"])).toContain("status: done");
+      expect((await api("GET", `/servers/${first.id}`)).json.server.status).toBe("running");
+      const box = { root, serverId: first.id } as Booted;
+      const container = vmContainers(box);
+      expect(container).not.toBe("");
+
+      expect(
+        (await fetch(`${new URL(cloud.urls.hetzner).origin}/__berth/reset`, { method: "POST" })).status,
+      ).toBe(200);
+      const second = await create();
+      expect(second).toEqual(first);
+      // The old container goes before the new one (same name) is made; the new one is a new instance.
+      await until("the new VM to run", async () => sim.vm(second.id)?.state === "running", 120_000);
+      expect(vmContainers(box)).not.toBe(container);
+      expect(await sim.exec(second.id, ["cloud-init", "status", "--wait"])).toContain("status: done");
+      expect(sim.vms()).toHaveLength(1);
+    }, 300_000);
   },
 );
