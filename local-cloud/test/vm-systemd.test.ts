@@ -129,7 +129,25 @@ async function startCloud(): Promise<{ cloud: LocalCloud; root: string; lines: s
 }
 
 /** stock: the user_data for a stock image (package installs, npm), as when there is no Berth image. */
-async function bootWorkspace(opts: { sha256?: string; stock?: boolean } = {}): Promise<Booted> {
+/** A cloud-init that fails before it installs the agent's unit: only the config, then a runcmd that fails. */
+function failingCloudInit(config: {
+  workspace_id: string;
+  control_plane_url: string;
+  bootstrap_token: string;
+}) {
+  return `#cloud-config
+write_files:
+  - path: /etc/berth/agent.json
+    permissions: "0600"
+    content: ${JSON.stringify(JSON.stringify(config))}
+runcmd:
+  - [sh, -c, "echo 'cannot install the agent unit' >&2; exit 3"]
+`;
+}
+
+async function bootWorkspace(
+  opts: { sha256?: string; stock?: boolean; failingCloudInit?: boolean } = {},
+): Promise<Booted> {
   const { renderCaddyfile, renderCloudInit } = await import(/* @vite-ignore */ CLOUD_INIT);
   const { cloud, root, lines } = await startCloud();
   const calls: Booted["calls"] = [];
@@ -151,35 +169,37 @@ async function bootWorkspace(opts: { sha256?: string; stock?: boolean } = {}): P
   const id = `sd${process.pid}${Math.floor(Math.random() * 1000)}`;
   const hostname = `${id}.localhost`;
   const { publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const userData = renderCloudInit({
-    agentConfig: {
-      workspace_id: id,
-      hostname,
-      control_plane_url: controlPlane,
-      bootstrap_token: "b".repeat(32),
-      terminal_token_public_key: publicKey.export({ format: "jwk" }),
-      repo_url: await gitRepo(root),
-      branch: null,
-      idle_timeout_seconds: 1800,
-      idle_grace_seconds: 60,
-      max_lifetime_seconds: 3600,
-      heartbeat_interval_seconds: 60,
-      listen: { host: "127.0.0.1", port: 7681 },
-      data_dir: "/var/lib/berth",
-    },
-    agent: {
-      url: `${artifacts}/agent/linux-x64`,
-      sha256: opts.sha256 ?? createHash("sha256").update(binary).digest("hex"),
-    },
-    // As the control plane renders it, with local mode's issuer (no public CA here).
-    caddyfile: renderCaddyfile({
-      hostname,
-      agentPort: 7681,
-      issuer: "internal",
-      askUrl: "http://127.0.0.1:7681/caddy/ask",
-    }),
-    image: opts.stock ? "stock" : "berth",
-  });
+  const userData = opts.failingCloudInit
+    ? failingCloudInit({ workspace_id: id, control_plane_url: controlPlane, bootstrap_token: "b".repeat(32) })
+    : renderCloudInit({
+        agentConfig: {
+          workspace_id: id,
+          hostname,
+          control_plane_url: controlPlane,
+          bootstrap_token: "b".repeat(32),
+          terminal_token_public_key: publicKey.export({ format: "jwk" }),
+          repo_url: await gitRepo(root),
+          branch: null,
+          idle_timeout_seconds: 1800,
+          idle_grace_seconds: 60,
+          max_lifetime_seconds: 3600,
+          heartbeat_interval_seconds: 60,
+          listen: { host: "127.0.0.1", port: 7681 },
+          data_dir: "/var/lib/berth",
+        },
+        agent: {
+          url: `${artifacts}/agent/linux-x64`,
+          sha256: opts.sha256 ?? createHash("sha256").update(binary).digest("hex"),
+        },
+        // As the control plane renders it, with local mode's issuer (no public CA here).
+        caddyfile: renderCaddyfile({
+          hostname,
+          agentPort: 7681,
+          issuer: "internal",
+          askUrl: "http://127.0.0.1:7681/caddy/ask",
+        }),
+        image: opts.stock ? "stock" : "berth",
+      });
   const startedAt = Date.now();
   const res = await hetzner(cloud)("POST", "/servers", serverBody(id, { user_data: userData }));
   expect(res.status).toBe(201);
@@ -340,6 +360,24 @@ describe.skipIf(!ready || !existsSync(CLOUD_INIT))(
       await b.cloud.stop();
       expect(vmContainers(b)).toBe("");
       expect(helpers(b)).toEqual([]);
+    }, 200_000);
+
+    it("reports a cloud-init that failed before installing the agent's unit as boot_failed, with cloud-init's reason", async () => {
+      const b = await bootWorkspace({ failingCloudInit: true });
+      const shutdown = await until(
+        "a boot_failed shutdown callback",
+        async () => b.calls.find((c) => c.path.endsWith("/shutdown")),
+        120_000,
+      );
+      console.log(
+        `local create -> failed cloud-init reported: ${((Date.now() - b.startedAt) / 1000).toFixed(1)} s`,
+      );
+      expect(b.calls[0]?.path).toBe(`/api/vm/workspaces/${b.id}/bootstrap`);
+      const body = JSON.parse(shutdown.body) as { reason: string; detail: string };
+      expect(body.reason).toBe("boot_failed");
+      console.log(`reported: ${body.detail}`);
+      expect(body.detail).toContain("cloud-init did not install berth-agent.service");
+      expect(body.detail).toContain("runcmd");
     }, 200_000);
 
     it("boots a server without user_data; a reset removes every VM and a server reusing its id and address boots afresh", async () => {
