@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import path from "node:path";
-import { containersDown, type SystemdVmConfig, startLocalCloud, type VmDocker } from "@berth/local-cloud";
+import { type SystemdVmConfig, startLocalCloud } from "@berth/local-cloud";
 import { type DockerEngine, ensureDockerEngine } from "./lib/docker-engine.ts";
 import { devDeploymentId, devPorts, devPublicUrl, writeDevVars } from "./lib/local-env.ts";
 import { buildDashboard, publishAgentLocally } from "./lib/publish-agent.ts";
@@ -16,11 +16,9 @@ const root = path.resolve(import.meta.dirname, "..");
 const wrangler = path.join(root, "workers/node_modules/.bin/wrangler");
 const smoke = process.argv.includes("--smoke");
 /**
- * How servers boot: BERTH_VMS=systemd = a systemd container of the Berth VM image (real cloud-init,
- * real units, the VM's own Caddy), as on Hetzner; otherwise (still the default: two e2e files do not
- * yet pass through it under load) the agent as a local process.
+ * How servers boot: a systemd container of the Berth VM image (real cloud-init, real units, the
+ * VM's own Caddy), as on Hetzner.
  */
-const vmKind = process.env.BERTH_VMS === "systemd" ? "systemd" : "process";
 
 const devVars = writeDevVars(root);
 const agent = publishAgentLocally(root, wrangler);
@@ -35,35 +33,27 @@ const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "berth", "--lo
 });
 if (migrate.status !== 0) throw new Error("applying D1 migrations failed");
 
-// Servers boot as simulated VMs (the real agent as a local process on 127.0.10.N) behind the local
-// edge, which makes <id>.localhost:8788 reach them. The smoke run plays the VM itself with curl.
+// Every server the control plane creates boots as a systemd container of the Berth VM image on
+// the project's own Docker engine (started here when none answers), behind the local edge, which
+// makes <id>.localhost:8788 reach its Caddy. The smoke run plays the VM itself with curl.
 const vmDir = path.join(root, ".state/vms");
-// VMs run real devcontainers on the project's own Docker engine (started here when none answers).
 let engine: DockerEngine | null = null;
-let docker: VmDocker | undefined;
 let systemd: SystemdVmConfig | undefined;
 if (!smoke) {
   try {
     engine = await ensureDockerEngine(root);
     console.log(`Docker engine ${engine.started ? "started" : "already running"} at ${engine.host}`);
-    const image = await ensureWorkspaceImage({ root, dockerHost: engine.host, log: (l) => console.log(l) });
-    console.log(
-      `workspace image ${image.tag} ${image.built ? "built" : "cached"} in ${image.seconds.toFixed(1)} s`,
-    );
-    docker = { host: engine.host, defaultImage: image.tag };
-    if (vmKind === "systemd") {
-      const vmImage = await ensureVmImage({ root, dockerHost: engine.host, log: (l) => console.log(l) });
-      console.log(
-        `VM image ${vmImage.tag} ${vmImage.built ? "built" : "cached"} in ${vmImage.seconds.toFixed(1)} s`,
-      );
-      systemd = { image: vmImage.tag, dockerHost: engine.host, defaultImage: image.tag };
-    }
-    await containersDown(engine.host, vmDir, "remove"); // containers of VMs from an earlier run
+    const log = (l: string) => console.log(l);
+    const image = await ensureWorkspaceImage({ root, dockerHost: engine.host, log });
+    log(`workspace image ${image.tag} ${image.built ? "built" : "cached"} in ${image.seconds.toFixed(1)} s`);
+    const vmImage = await ensureVmImage({ root, dockerHost: engine.host, log });
+    log(`VM image ${vmImage.tag} ${vmImage.built ? "built" : "cached"} in ${vmImage.seconds.toFixed(1)} s`);
+    systemd = { image: vmImage.tag, dockerHost: engine.host, defaultImage: image.tag };
   } catch (err) {
-    // Still usable: the agents then run their shells on the host, and say so in the boot progress.
-    console.error(`No devcontainers in this session: ${(err as Error).message}`);
+    // No engine, no VMs: a workspace could only hang in "booting", so say why now.
+    console.error(`Local VMs need the project's Docker engine and images: ${(err as Error).message}`);
     await engine?.stop();
-    engine = null;
+    process.exit(1);
   }
 }
 rmSync(vmDir, { recursive: true, force: true }); // disks of VMs from an earlier run are gone with it
@@ -84,7 +74,6 @@ const cloud = await startLocalCloud({
     : {
         vms: {
           rootDir: vmDir,
-          docker,
           ...(systemd ? { systemd } : {}),
           // The agents' own tunables (the end-to-end test shortens Claude's working lease).
           env: process.env.BERTH_CLAUDE_LEASE_SECONDS
@@ -119,7 +108,6 @@ async function stop(code: number) {
   stopping = true;
   if (worker.pid) process.kill(-worker.pid, "SIGTERM");
   await cloud.stop();
-  if (engine?.started && docker) await containersDown(engine.host, vmDir, "remove").catch(() => 0);
   await engine?.stop();
   process.exit(code);
 }
@@ -185,7 +173,7 @@ if (smoke) {
   Push service (Web Push):     ${cloud.urls.push}
   GitHub App "${cloud.githubApp.slug}" (id ${cloud.githubApp.id}) installed on alice: ${cloud.urls.github}/alice/private-notes.git (private),
     ${cloud.urls.github}/alice/hello-world.git (public); not on bob (${cloud.urls.github}/bob/dotfiles.git)
-  Workspaces: http://<id>.localhost:${devPorts.edge} (${systemd ? "systemd" : "process"} VMs in ${vmDir})
+  Workspaces: http://<id>.localhost:${devPorts.edge} (systemd VMs in ${vmDir})
   API docs:  ${devPublicUrl}/api/openapi.json      Stop with Ctrl-C.
 `);
 }

@@ -77,7 +77,7 @@ const steps: Step[] = [
       command: [bin("tsc"), "-p", "."],
     }),
   ),
-  // The simulator's tests (local-cloud) boot the real compiled agent and download its .xz: build
+  // The systemd VM tests (local-cloud) boot the real compiled agent and download its .xz: build
   // both first (the .xz is reused while the binary is unchanged).
   {
     name: "build berth-agent (x64)",

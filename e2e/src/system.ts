@@ -1,5 +1,7 @@
 // Starts the whole local system exactly as the README's first command does, and stops it.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 export const root = path.resolve(import.meta.dirname, "../..");
@@ -11,20 +13,25 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
+/** The last system's output, for reading after a run (the VMs' boot lines are in it). */
+export const systemLog = path.join(root, ".state/e2e-system.log");
+
 export async function startSystem(env: Record<string, string>): Promise<RunningSystem> {
   let output = "";
+  mkdirSync(path.dirname(systemLog), { recursive: true });
+  writeFileSync(systemLog, "");
   const child: ChildProcess = spawn(process.execPath, [path.join(root, "scripts/dev.ts")], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
-  child.stdout?.on("data", (d: Buffer) => {
+  const collect = (d: Buffer) => {
     output += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    output += d.toString();
-  });
+    appendFileSync(systemLog, d);
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the system did not start:\n${output}`)), 150_000);
     const check = setInterval(() => {
@@ -52,26 +59,35 @@ export async function startSystem(env: Record<string, string>): Promise<RunningS
   };
 }
 
-/** The project's Docker engine (scripts/lib/docker-engine.ts) and the simulated VMs' disks. */
+/** The project's Docker engine (scripts/lib/docker-engine.ts) and the VMs' disks. */
 const dockerHost = `unix://${path.join(root, ".state/docker/docker.sock")}`;
 const vmDisks = path.join(root, ".state/vms");
+/** The label local-cloud puts on a VM's container and its devcontainers (systemd-machine.ts: ownerKey). */
+const vmOwner = `berth.vm.owner=${createHash("sha256").update(vmDisks).digest("hex").slice(0, 10)}`;
 
-/** Containers (any state) the devcontainer CLI made for a workspace on a simulated VM's disk. */
+function docker(args: string[]): string {
+  return execFileSync("docker", args, { env: { ...process.env, DOCKER_HOST: dockerHost }, encoding: "utf8" });
+}
+
+/** Containers (any state) of the local VMs: the VMs themselves and the devcontainers they made. */
 export function vmContainers(): string[] {
-  const out = execFileSync(
-    "docker",
-    [
-      "ps",
-      "--all",
-      "--filter",
-      "label=devcontainer.local_folder",
-      "--format",
-      '{{.ID}} {{.Label "devcontainer.local_folder"}}',
-    ],
-    { env: { ...process.env, DOCKER_HOST: dockerHost }, encoding: "utf8" },
-  );
-  return out
+  return docker(["ps", "--all", "--filter", `label=${vmOwner}`, "--format", "{{.ID}} {{.Names}}"])
     .split("\n")
-    .filter((line) => line.split(" ")[1]?.startsWith(`${vmDisks}/`))
-    .map((line) => line.trim());
+    .map((line) => line.trim())
+    .filter(Boolean);
+}
+
+/** Runs a command inside the VM of a Hetzner server (as `ssh root@vm` would); its stdout. */
+export function vmExec(serverId: number, argv: string[]): string {
+  const [name] = docker([
+    "ps",
+    "--filter",
+    `label=${vmOwner}`,
+    "--filter",
+    `name=^berth-vm-.*-${serverId}$`,
+    "--format",
+    "{{.Names}}",
+  ]).split("\n");
+  if (!name) throw new Error(`no running VM container for server ${serverId}`);
+  return docker(["exec", name, ...argv]);
 }

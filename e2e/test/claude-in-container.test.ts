@@ -54,7 +54,10 @@ async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boole
 }
 
 /** Each boot step's duration, from the agent's progress lines (a step lasts until the next one). */
-function stepDurations(progress: Detail["progress"]): string {
+function stepDurations(all: Detail["progress"]): string {
+  // Timeline marks carry when things happened (cloud-init's own start, read later), not when they
+  // were sent: they would make the steps around them negative.
+  const progress = all.filter((p) => !p.message.startsWith("[timeline]"));
   const out: string[] = [];
   for (let i = 0; i < progress.length - 1; i++) {
     const step = /^\[([a-z]+)\]/.exec(progress[i]?.message ?? "")?.[1] ?? "?";

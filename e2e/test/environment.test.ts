@@ -63,8 +63,18 @@ describe("your environment", () => {
     await page.locator("#secret-name").fill(secretName);
     await page.locator("#secret-value").fill(secretValue);
     await page.getByRole("button", { name: "Save secret" }).click();
+    // "Saved" shows in the same render that empties the form: until then the page holds the value
+    // the test typed (React mirrors a controlled textarea's value into its text). The list alone
+    // is no sign of the save: the name may be there from an earlier run on the same database.
+    await page.getByText(`Saved ${secretName}.`).waitFor({ timeout: 10_000 });
     await page.getByTestId("secret-list").getByText(secretName).waitFor({ timeout: 10_000 });
+    expect(await page.locator("#secret-value").inputValue()).toBe("");
+    // Neither the page nor the API that lists secrets shows the value once it is saved.
     expect(await page.content()).not.toContain(secretValue);
+    const listed = await page.request.get(`${baseUrl}/api/secrets`);
+    expect(listed.status()).toBe(200);
+    expect(await listed.text()).toContain(secretName);
+    expect(await listed.text()).not.toContain(secretValue);
     await screenshot(page, "secret-set");
 
     const id = await createWorkspace(page, repo.url);

@@ -2,7 +2,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, screenshot } from "../src/browser.ts";
 import { type ServedRepo, serveGitRepo } from "../src/git-repo.ts";
-import { baseUrl, localCloud, type RunningSystem, startSystem, vmContainers } from "../src/system.ts";
+import { baseUrl, localCloud, type RunningSystem, startSystem, vmContainers, vmExec } from "../src/system.ts";
 import { json, signIn, terminalRows } from "../src/ui.ts";
 
 let system: RunningSystem;
@@ -73,7 +73,24 @@ describe("the whole loop on one machine", () => {
     await expect.poll(() => terminalRows(terminal), { timeout: 15_000 }).toContain("42");
     const firstPrompt = Date.now() - created;
     console.log(`create -> terminal answering: ${(firstPrompt / 1000).toFixed(1)} s`);
+    const { events } = (await (await page.request.get(`${baseUrl}/api/workspaces/${id}/events`)).json()) as {
+      events: Array<{ at: string; message: string }>;
+    };
+    for (const e of events.filter((e) => e.message.startsWith("[timeline]")).reverse())
+      console.log(`  +${((Date.parse(e.at) - created) / 1000).toFixed(1)} s ${e.message}`);
     await screenshot(terminal, "terminal-42");
+    // The VM booted as on Hetzner: real cloud-init finished, systemd runs the agent and Caddy.
+    const [server] = (
+      await json<Array<{ id: number; name: string }>>(`${localCloud.hetzner}/__berth/vms`)
+    ).filter((v) => v.name === `berth-${id}`);
+    expect(server).toBeDefined();
+    const serverId = server?.id ?? 0;
+    expect(vmExec(serverId, ["cloud-init", "status", "--wait"])).toContain("status: done");
+    expect(vmExec(serverId, ["systemctl", "is-active", "berth-agent", "caddy"]).split("\n")).toEqual([
+      "active",
+      "active",
+      "",
+    ]);
     // The terminal is a shell inside the workspace image's devcontainer, in the repo's folder.
     await terminal.keyboard.type('. /etc/os-release; echo "os=$VERSION_CODENAME"; echo "cwd=$(pwd)"; ls\n');
     await expect.poll(() => terminalRows(terminal), { timeout: 15_000 }).toContain("os=bookworm");
@@ -81,7 +98,9 @@ describe("the whole loop on one machine", () => {
     expect(rows).toContain("cwd=/workspaces/workspace");
     expect(rows.some((r) => /README\.md\s+hello\.sh/.test(r))).toBe(true);
     await screenshot(terminal, "terminal-in-container");
-    await terminal.reload();
+    // The terminal's page came through the VM's own Caddy (in front of the agent), as on Hetzner.
+    const reloaded = await terminal.reload();
+    expect(reloaded?.headers().server).toBe("Caddy");
     await expect.poll(() => terminalRows(terminal), { timeout: 15_000 }).toContain("42");
     await screenshot(terminal, "terminal-replayed");
     await terminal.close();
@@ -92,7 +111,7 @@ describe("the whole loop on one machine", () => {
     await page.locator('[data-state="asleep"]').first().waitFor({ timeout: 120_000 });
     await screenshot(page, "asleep");
 
-    // The simulated VM's agent process is gone, and so are its server and DNS records (the
+    // The VM is gone, and so are its server and DNS records (the
     // workspace is asleep the moment its shutdown lands; the VM goes in the reconcile right after).
     await expect
       .poll(
@@ -105,19 +124,16 @@ describe("the whole loop on one machine", () => {
         { timeout: 60_000 },
       )
       .toBe(0);
-    const vms = await json<Array<{ name: string; state: string; pid: number | null }>>(
-      `${localCloud.hetzner}/__berth/vms`,
-    );
+    const vms = await json<Array<{ name: string; state: string }>>(`${localCloud.hetzner}/__berth/vms`);
     const vm = vms.find((v) => v.name === `berth-${id}`);
     expect(vm === undefined || vm.state === "deleted").toBe(true);
-    if (vm?.pid) expect(() => process.kill(vm.pid ?? 0, 0)).toThrow();
     const servers = await json<{ servers: Array<{ labels: Record<string, string> }> }>(
       `${localCloud.hetzner}/__berth/state`,
     );
     expect(servers.servers.filter((s) => s.labels["berth.workspace"] === id)).toEqual([]);
     const dns = await json<{ records: Array<{ name: string }> }>(`${localCloud.cloudflare}/__berth/state`);
     expect(dns.records.filter((r) => r.name.includes(id))).toEqual([]);
-    // Its devcontainer is gone with it: no container is left for any simulated VM's disk.
+    // Its container and its devcontainer are gone with it: no VM's container is left.
     await expect.poll(() => vmContainers(), { timeout: 30_000 }).toEqual([]);
     await context.close();
   });

@@ -25,9 +25,12 @@ apt-get install -y -q --no-install-recommends \
   ca-certificates curl git xz-utils bsdutils procps iproute2 locales \
   systemd systemd-sysv dbus cloud-init caddy
 
-# cloud-init's locale module sets LANG=en_US.UTF-8 (as on Ubuntu's cloud images): generate it.
+# cloud-init's locale module falls back to LANG=en_US.UTF-8: generate it. And set the system's
+# LANG (C.UTF-8, as on Ubuntu's cloud images): with none set, the module runs locale-gen and
+# update-locale at every first boot (3-4 s of a local boot went there).
 sed -i 's/^# *en_US.UTF-8 UTF-8/en_US.UTF-8 UTF-8/' /etc/locale.gen
 locale-gen >/dev/null
+update-locale LANG=C.UTF-8
 
 case "$BERTH_DOCKER" in
   engine) apt-get install -y -q --no-install-recommends docker.io ;;

@@ -40,7 +40,6 @@ export { HetznerState } from "./hetzner/state.ts";
 export type { PushMessageRecord } from "./push/state.ts";
 export { PushState } from "./push/state.ts";
 export type { RecordedRequest } from "./recorder.ts";
-export { containersDown, type VmDocker } from "./vm/containers.ts";
 export type { VmInfo, VmSimulator, VmSimulatorOptions, VmState } from "./vm/simulator.ts";
 export { startVmSimulator } from "./vm/simulator.ts";
 export { removeOwnedContainers, type SystemdVmConfig } from "./vm/systemd-machine.ts";
@@ -82,8 +81,13 @@ export interface LocalCloudOptions {
   /** Milliseconds a create_image action runs before the snapshot is available; default 500. */
   hetznerImageMs?: number;
   /**
-   * Boot a simulated VM (its agent as a local process on the server's 127.0.10.N) for every
-   * created server; disks under `rootDir`. Default off.
+   * Where servers' addresses come from: this /24 (default 127.0.10.0, so 127.0.10.1, ...). A local
+   * VM binds its address on this machine, so two stand-ins with VMs at once need different ones.
+   */
+  hetznerIpBase?: string;
+  /**
+   * Boot a systemd VM of the Berth VM image for every created server, on the server's address;
+   * directories under `rootDir`. Default off.
    */
   vms?: Omit<VmSimulatorOptions, "hetzner"> | false;
   /** Start the local edge proxy (`<id>.localhost:<port>` -> the VM) on this port; 0 = ephemeral. Default off. */
@@ -137,6 +141,7 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
   const hetzner = new HetznerState({
     bootMs: opts.hetznerBootMs ?? 1000,
     imageMs: opts.hetznerImageMs ?? 500,
+    ...(opts.hetznerIpBase ? { ipBase: opts.hetznerIpBase } : {}),
   });
   const cloudflare = new CloudflareState(opts.zones ?? [DEFAULT_ZONE]);
   const github = new GithubState(opts.githubClients ?? [DEFAULT_GITHUB_CLIENT]);
@@ -217,7 +222,7 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
         cloudflare,
         ...(opts.agentPort ? { agentPort: opts.agentPort } : {}),
         // Systemd VMs run their own Caddy: the edge hands every request to it.
-        ...(opts.vms && opts.vms.systemd !== undefined ? { vmCaddyPort: 443 } : {}),
+        ...(opts.vms ? { vmCaddyPort: 443 } : {}),
       });
   } catch (err) {
     await Promise.all([...running.map((r) => r.close()), vms?.stop()]);

@@ -16,12 +16,16 @@ function port(name: string, dflt: number): number {
 
 const off = (name: string) => process.env[name] === "off";
 
-// VM disks go to LOCAL_CLOUD_VM_DIR, else a temporary directory removed on exit.
+// Servers boot as systemd containers of the Berth VM image LOCAL_CLOUD_VM_IMAGE on the engine at
+// DOCKER_HOST (scripts/dev.ts builds both); without an image, servers are API records only. VM
+// directories go to LOCAL_CLOUD_VM_DIR, else a temporary directory removed on exit.
+const vmImage = process.env.LOCAL_CLOUD_VM_IMAGE;
+const dockerHost = process.env.DOCKER_HOST;
+if (vmImage && !dockerHost) throw new Error("LOCAL_CLOUD_VM_IMAGE needs DOCKER_HOST (the engine it is on)");
+const withVms = !!vmImage && !off("LOCAL_CLOUD_VMS");
 const tempVmDir =
-  off("LOCAL_CLOUD_VMS") || process.env.LOCAL_CLOUD_VM_DIR
-    ? null
-    : await mkdtemp(join(tmpdir(), "berth-local-vms-"));
-const vmDir = process.env.LOCAL_CLOUD_VM_DIR || tempVmDir;
+  !withVms || process.env.LOCAL_CLOUD_VM_DIR ? null : await mkdtemp(join(tmpdir(), "berth-local-vms-"));
+const vmDir = withVms ? process.env.LOCAL_CLOUD_VM_DIR || tempVmDir : null;
 
 // The GitHub App's key: read from LOCAL_CLOUD_GITHUB_APP_KEY_FILE (written there first when the file
 // does not exist yet, so the control plane can be configured with it), else generated in memory.
@@ -44,7 +48,21 @@ const opts: LocalCloudOptions = {
     ...(ttl ? { tokenTtlSeconds: Number(ttl) } : {}),
   },
   ...(process.env.LOCAL_CLOUD_GITHUB_DIR ? { githubDataDir: process.env.LOCAL_CLOUD_GITHUB_DIR } : {}),
-  ...(vmDir ? { vms: { rootDir: vmDir, log: (line: string) => console.log(line) } } : {}),
+  ...(vmDir && vmImage && dockerHost
+    ? {
+        vms: {
+          rootDir: vmDir,
+          systemd: {
+            image: vmImage,
+            dockerHost,
+            ...(process.env.LOCAL_CLOUD_DEFAULT_DEVCONTAINER_IMAGE
+              ? { defaultImage: process.env.LOCAL_CLOUD_DEFAULT_DEVCONTAINER_IMAGE }
+              : {}),
+          },
+          log: (line: string) => console.log(line),
+        },
+      }
+    : {}),
   ...(off("LOCAL_CLOUD_EDGE_PORT") ? {} : { edgePort: port("LOCAL_CLOUD_EDGE_PORT", 8788) }),
 };
 

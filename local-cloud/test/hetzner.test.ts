@@ -44,6 +44,17 @@ describe("hetzner servers", () => {
     expect(second.json.server.public_net.ipv4.ip).toBe("127.0.10.2");
   });
 
+  it("hands out addresses from another /24 when told to, and refuses a base off loopback", async () => {
+    const other = await startEphemeral({ hetznerIpBase: "127.3.10.0" });
+    try {
+      const res = await hetzner(other)("POST", "/servers", serverBody("elsewhere"));
+      expect(res.json.server.public_net.ipv4.ip).toBe("127.3.10.1");
+    } finally {
+      await other.stop();
+    }
+    await expect(startEphemeral({ hetznerIpBase: "10.0.0.0" })).rejects.toThrow(/loopback/);
+  });
+
   it("turns initializing into running after the boot time, and the action into success", async () => {
     const created = await api("POST", "/servers", serverBody("boot"));
     const id = created.json.server.id;

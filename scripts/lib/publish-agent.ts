@@ -1,5 +1,5 @@
 // Local mode: builds berth-agent for x64, compresses it, and puts the .xz with its SHA-256 into the
-// local AGENTS R2 bucket, where simulated VMs download it exactly as real ones would from production.
+// local AGENTS R2 bucket, where local VMs download it exactly as real ones would from production.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";

@@ -69,11 +69,19 @@ export interface CreateServerInput {
   firewalls: number[];
 }
 
-const IP_BASE = (127 << 24) | (0 << 16) | (10 << 8); // 127.0.10.0
+/** Where servers' addresses start by default: 127.0.10.1 (all of 127/8 is loopback on Linux). */
+export const DEFAULT_IP_BASE = "127.0.10.0";
 
-function ipFromIndex(i: number): string {
+function ipNumber(ip: string): number {
+  const parts = ip.split(".").map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255) || parts[0] !== 127)
+    throw new Error(`servers' address base must be a loopback IPv4 address, got '${ip}'`);
+  return parts.reduce((n, p) => n * 256 + p, 0);
+}
+
+function ipFromIndex(base: number, i: number): string {
   // Skip .0 and .255 in each /24 so every address is a plain host address.
-  const n = IP_BASE + Math.floor(i / 254) * 256 + (i % 254) + 1;
+  const n = base + Math.floor(i / 254) * 256 + (i % 254) + 1;
   return [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
 }
 
@@ -103,7 +111,11 @@ export class HetznerState {
   private readonly events = new EventEmitter();
   readonly firewalls = new FirewallStore();
 
-  constructor(opts: { bootMs?: number; imageMs?: number } = {}) {
+  private readonly ipBase: number;
+
+  /** ipBase: the /24 servers' addresses come from (a VM binds its address on this machine). */
+  constructor(opts: { bootMs?: number; imageMs?: number; ipBase?: string } = {}) {
+    this.ipBase = ipNumber(opts.ipBase ?? DEFAULT_IP_BASE) & ~255;
     this.bootMs = opts.bootMs ?? 1000;
     this.imageMs = opts.imageMs ?? 500;
     this.events.setMaxListeners(100);
@@ -161,7 +173,7 @@ export class HetznerState {
 
   createServer(input: CreateServerInput): { server: HetznerServer; actionId: number } {
     const id = this.nextServerId++;
-    const ip = ipFromIndex(this.nextIpIndex++);
+    const ip = ipFromIndex(this.ipBase, this.nextIpIndex++);
     const now = Date.now();
     const created = new Date(now).toISOString().replace(/\.\d{3}Z$/, "+00:00");
     const rec: ServerRecord = {

@@ -1,35 +1,28 @@
+// The local Hetzner's servers as machines: each server the stand-in creates boots as a systemd
+// container of the Berth VM image (systemd-machine.ts), with real cloud-init reading the exact
+// user_data the server was created with. Power actions, deletes and resets reach the container.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { HetznerState } from "../hetzner/state.ts";
-import { dockerEnv, type VmDocker } from "./containers.ts";
-import type { DownloadOptions } from "./disk.ts";
-import { Machine, type VmInfo } from "./machine.ts";
-import { ownerKey, removeOwnedContainers, SystemdMachine, type SystemdVmConfig } from "./systemd-machine.ts";
+import {
+  ownerKey,
+  removeOwnedContainers,
+  SystemdMachine,
+  type SystemdVmConfig,
+  type VmInfo,
+} from "./systemd-machine.ts";
 
-export type { VmInfo, VmState } from "./machine.ts";
+export type { VmInfo, VmState } from "./systemd-machine.ts";
 
 export interface VmSimulatorOptions {
   hetzner: HetznerState;
-  /** Each server's disk is `<rootDir>/<serverId>/`. */
+  /** Each server's directory is `<rootDir>/<serverId>/`. */
   rootDir: string;
-  /** Extra environment for every agent (on top of this process's; HOME is always the VM's /root). */
+  /** Extra environment for every agent (a local drop-in for its unit). */
   env?: Record<string, string>;
   log?: (line: string) => void;
-  /** Agent download: per-attempt timeout (30 s), attempts (3), delay between attempts (1 s). */
-  download?: Partial<Omit<DownloadOptions, "signal">>;
-  /** Delay before restarting an agent that exited on its own (the unit's RestartSec=5). */
-  restartMs?: number;
-  /**
-   * The machine's Docker engine: agents get DOCKER_HOST (and the devcontainer CLI, and the
-   * default image) and run real devcontainers; a deleted VM's containers are removed. Without
-   * it, agents run their shells on the host.
-   */
-  docker?: VmDocker;
-  /**
-   * Boot every server as a systemd container of the Berth VM image (real cloud-init, real units)
-   * instead of running its agent as a local process. `docker` is then ignored.
-   */
-  systemd?: SystemdVmConfig;
+  /** The Berth VM image and the project's Docker engine every server boots on. */
+  systemd: SystemdVmConfig;
 }
 
 export interface VmSimulator {
@@ -41,36 +34,24 @@ export interface VmSimulator {
   powerOn(id: number): Promise<boolean>;
   cutNetwork(id: number): boolean;
   restoreNetwork(id: number): boolean;
-  /** Runs a command inside a systemd VM (null for a process VM or an unknown id). */
+  /** Runs a command inside a VM (null for an unknown id). */
   exec(id: number, argv: string[]): Promise<string> | null;
-  /** Kills every agent; disks are kept (they are the evidence when something went wrong). */
+  /** Removes every VM's container; their directories are kept (the evidence when something went wrong). */
   stop(): Promise<void>;
 }
 
 export function startVmSimulator(opts: VmSimulatorOptions): VmSimulator {
   const log = opts.log ?? (() => {});
   mkdirSync(opts.rootDir, { recursive: true });
-  const machines = new Map<number, Machine | SystemdMachine>();
+  const machines = new Map<number, SystemdMachine>();
   const owner = ownerKey(opts.rootDir);
-  const systemdDeps = opts.systemd
-    ? { hetzner: opts.hetzner, env: { ...opts.env }, log, vm: opts.systemd, owner }
-    : null;
+  const deps = { hetzner: opts.hetzner, env: { ...opts.env }, log, vm: opts.systemd, owner };
   // Containers an earlier run with this root dir left behind (after a crash of this process).
-  const cleared = opts.systemd
-    ? removeOwnedContainers(opts.systemd.dockerHost, owner).catch((err: unknown) => {
-        log(`[vm] could not remove earlier VMs: ${(err as Error).message}`);
-      })
-    : Promise.resolve();
+  const cleared = removeOwnedContainers(opts.systemd.dockerHost, owner).catch((err: unknown) => {
+    log(`[vm] could not remove earlier VMs: ${(err as Error).message}`);
+  });
   const pending = new Set<Promise<void>>();
-  const deps = {
-    hetzner: opts.hetzner,
-    env: { ...(opts.docker ? dockerEnv(opts.docker) : {}), ...opts.env },
-    docker: opts.docker ?? null,
-    log,
-    download: { timeoutMs: 30_000, attempts: 3, retryDelayMs: 1000, ...opts.download },
-    restartMs: opts.restartMs ?? 5000,
-  };
-  // Deletion is asynchronous (wait for the process group, then remove the disk); stop() waits for it.
+  // Deletion is asynchronous (remove the container, then the directory); stop() waits for it.
   const track = (p: Promise<void>) => {
     const t = p
       .catch((err: unknown) => log(`[vm] ${(err as Error).message}`))
@@ -86,9 +67,7 @@ export function startVmSimulator(opts: VmSimulatorOptions): VmSimulator {
     // Runs inside the Hetzner stand-in's request: nothing here may throw or block.
     try {
       const dir = join(opts.rootDir, String(server.id));
-      const m = systemdDeps
-        ? new SystemdMachine(systemdDeps, server, ip, dir)
-        : new Machine(deps, server, ip, dir);
+      const m = new SystemdMachine(deps, server, ip, dir);
       machines.set(server.id, m);
       m.boot(
         userData,
@@ -132,10 +111,7 @@ export function startVmSimulator(opts: VmSimulatorOptions): VmSimulator {
   };
   hetzner.powerAction = ours;
 
-  const withVm = async (
-    id: number,
-    f: (m: Machine | SystemdMachine) => Promise<void> | void,
-  ): Promise<boolean> => {
+  const withVm = async (id: number, f: (m: SystemdMachine) => Promise<void> | void): Promise<boolean> => {
     const m = machines.get(id);
     if (!m) return false;
     await f(m);
@@ -156,10 +132,7 @@ export function startVmSimulator(opts: VmSimulatorOptions): VmSimulator {
       machines.get(id)?.restoreNetwork();
       return machines.has(id);
     },
-    exec(id, argv) {
-      const m = machines.get(id);
-      return m instanceof SystemdMachine ? m.exec(argv) : null;
-    },
+    exec: (id, argv) => machines.get(id)?.exec(argv) ?? null,
     async stop() {
       offCreated();
       offDeleted();
@@ -169,7 +142,7 @@ export function startVmSimulator(opts: VmSimulatorOptions): VmSimulator {
       machines.clear();
       await Promise.all([...all.map((m) => m.destroy(false)), ...pending]);
       // A systemd VM is a container: none outlives the simulator (its disk stays, as evidence).
-      if (opts.systemd) await removeOwnedContainers(opts.systemd.dockerHost, owner).catch(() => 0);
+      await removeOwnedContainers(opts.systemd.dockerHost, owner).catch(() => 0);
     },
   };
 }

@@ -8,8 +8,27 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { HetznerState } from "../hetzner/state.ts";
 import { startDockerProxy, VM_LABEL } from "./docker-proxy.ts";
-import type { VmInfo, VmState } from "./machine.ts";
 import { VmNetwork } from "./network.ts";
+
+/**
+ * booting: creating the container; running: the container runs (whatever cloud-init and systemd
+ * then do in it); failed: the container could not be made or started; crashed / off: stopped by
+ * crash() / powerOff(); deleted: the server is gone.
+ */
+export type VmState = "booting" | "running" | "failed" | "crashed" | "off" | "deleted";
+
+export interface VmInfo {
+  id: number;
+  name: string;
+  ip: string;
+  /** The VM's directory on the host: `<rootDir>/<id>` (seed, /var/lib/berth, network plumbing). */
+  dir: string;
+  state: VmState;
+  network: "up" | "cut";
+  /** Where the VM's Caddy listens, while it runs. */
+  agentUrl: string | null;
+  error: string | null;
+}
 
 export interface SystemdVmConfig {
   /** The Berth VM image's tag on the engine. */
@@ -109,10 +128,8 @@ export class SystemdMachine {
       dir: this.dir,
       state: this.state,
       network: this.networkCut ? "cut" : "up",
-      pid: null, // systemd's pid is the container's, not a process of this machine to signal
       agentUrl: this.state === "running" ? `https://${this.ip}` : null,
       error: this.error,
-      restarts: 0,
     };
   }
 
