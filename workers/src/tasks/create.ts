@@ -63,6 +63,7 @@ export async function createTask(
     id,
     ownerId,
     workspaceId: workspace.id,
+    kind: "task",
     prompt: input.prompt,
     baseBranch: input.base_branch ?? null,
     branch: taskBranch(id),
