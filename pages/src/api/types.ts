@@ -64,6 +64,8 @@ export interface TaskMessage {
 }
 export interface Task {
   id: string;
+  /** "prompt": one headless turn sent to an interactive workspace (no branch of its own, no PR). */
+  kind: "task" | "prompt";
   workspace_id: string;
   repo: string;
   prompt: string;
