@@ -3753,6 +3753,7 @@ export interface operations {
                             permission_mode: "default" | "acceptEdits" | "plan" | "dontAsk" | "bypassPermissions";
                             commit_and_push: boolean;
                             last_turn?: number | null;
+                            last_seq?: number | null;
                         } | null;
                     };
                 };
