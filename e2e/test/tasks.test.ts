@@ -146,12 +146,13 @@ describe("tasks", () => {
     ]);
     await page.getByLabel("Message to Claude").fill(followUpText);
     await page.getByRole("button", { name: "Send" }).click();
-    await timeline
-      .locator('li[data-kind="turn_started"]', { hasText: followUpText })
-      .waitFor({ timeout: 400_000 });
+    // The follow-up's turn ran (the API says so), then the page's timeline must show it too.
     await expect
       .poll(async () => (await taskOf(page, id)).turns, { timeout: 400_000, interval: 1000 })
       .toBe(2);
+    await timeline
+      .locator('li[data-kind="turn_started"]', { hasText: followUpText })
+      .waitFor({ timeout: 60_000 });
     const second = await finishedAndGone(id, "follow-up");
     expect(second).toMatchObject({
       status: "succeeded",

@@ -62,6 +62,12 @@ export const taskSpecSchema = z.object({
   last_turn: z.number().int().min(0).nullable().optional(),
   /** Absent = "task" (control planes before prompts). */
   mode: z.enum(taskModes).optional(),
+  /**
+   * On a wake: the highest event seq the control plane holds for the task. The new VM's agent has
+   * no state file yet, and its events go on after this one (seqs already taken would be dropped as
+   * repeats). Absent or null = none yet.
+   */
+  last_seq: z.number().int().min(0).nullable().optional(),
 });
 export type TaskSpec = z.infer<typeof taskSpecSchema>;
 

@@ -3862,6 +3862,7 @@ export interface operations {
                             last_turn?: number | null;
                             /** @enum {string} */
                             mode?: "task" | "prompt";
+                            last_seq?: number | null;
                         } | null;
                     };
                 };
@@ -4099,6 +4100,7 @@ export interface operations {
                             last_turn?: number | null;
                             /** @enum {string} */
                             mode?: "task" | "prompt";
+                            last_seq?: number | null;
                         } | null;
                     };
                 };

@@ -105,6 +105,7 @@ const taskSpec = object({
   permission_mode: oneOf(taskPermissionModes),
   commit_and_push: boolean,
   last_turn: optional(nullable(int(0))),
+  last_seq: optional(nullable(int(0))),
   mode: optional(oneOf(taskModes)),
 });
 

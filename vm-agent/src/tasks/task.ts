@@ -100,6 +100,8 @@ class TaskLoop {
     const { spec } = this;
     const state = await loadTaskState(this.o.statePath, spec.id);
     this.state = state;
+    // A wake starts with no state file: the control plane says which seqs its events already took.
+    if (spec.last_seq != null && state.next_seq <= spec.last_seq) state.next_seq = spec.last_seq + 1;
     this.sender = new EventSender({
       taskId: spec.id,
       send: (body) => this.o.client.taskEvents(body, { attempts: 3, baseMs: 500, maxMs: 5000 }),

@@ -5,7 +5,7 @@ import { type Task, tasks, type Workspace } from "../db/schema/index.ts";
 import { ApiError } from "../http/errors.ts";
 import type { LifecycleDeps } from "../workspaces/reconcile.ts";
 import { promptForCallback } from "./prompts.ts";
-import { insertEvents, messagesAfter, taskOfWorkspace } from "./store.ts";
+import { insertEvents, lastEventSeq, messagesAfter, taskOfWorkspace } from "./store.ts";
 
 /** The workspace's task (or, in an interactive one, the prompt named), and the agent must be talking about that one. */
 export async function taskForCallback(deps: LifecycleDeps, ws: Workspace, taskId?: string): Promise<Task> {
@@ -46,6 +46,8 @@ export async function taskSpecFor(deps: LifecycleDeps, ws: Workspace): Promise<T
     // Without the GitHub App there is nowhere to push to (a public clone).
     commit_and_push: ws.githubRepository !== null,
     last_turn: task.lastTurn,
+    // A woken VM's agent numbers its events after these (a repeated seq would be dropped).
+    last_seq: await lastEventSeq(deps.db, task.id),
   };
 }
 
