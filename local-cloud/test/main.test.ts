@@ -18,6 +18,7 @@ describe("main.ts", () => {
         LOCAL_CLOUD_CLOUDFLARE_PORT: "0",
         LOCAL_CLOUD_GITHUB_PORT: "0",
         LOCAL_CLOUD_ANTHROPIC_PORT: "0",
+        LOCAL_CLOUD_PUSH_PORT: "0",
         LOCAL_CLOUD_GITHUB_APP_KEY_FILE: keyFile,
       },
       stdio: ["ignore", "pipe", "pipe"],
