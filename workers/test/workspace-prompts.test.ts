@@ -1,7 +1,8 @@
 /** POST /api/workspaces/{id}/prompts: a headless turn beside the person's terminal (issue #15, point 4). */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { updateWorkspace } from "../src/workspaces/store.ts";
 import { cleanUpUser, expectError, newUser, type TestUser } from "./support/api-cases.ts";
-import { createWorkspace, readyWorkspace, vmCall, waitForState } from "./support/lifecycle.ts";
+import { createWorkspace, depsAt, readyWorkspace, vmCall, waitForState } from "./support/lifecycle.ts";
 import { api } from "./support/session.ts";
 
 interface TaskJson {
@@ -151,6 +152,22 @@ describe("prompts to an interactive workspace", () => {
     const list = await api("/api/tasks", { headers: { cookie: alice.cookie } });
     const ids = ((await list.json()) as { tasks: TaskJson[] }).tasks.map((t) => t.id);
     expect(ids).toEqual(expect.arrayContaining([task.id, second.id]));
+  });
+
+  it("a prompt whose VM went away (a sleep and wake) failed, and frees the workspace for the next", async () => {
+    const mine = await readyWorkspace(alice.cookie);
+    const res = await sendPrompt(alice.cookie, mine.id, { text: "Long job" });
+    expect(res.status).toBe(202);
+    const lost = (await res.json()) as TaskJson;
+    // Woken on a new VM (its server created after the prompt): nothing will report that turn.
+    await updateWorkspace(depsAt().db, mine.id, { serverCreatedAt: new Date(Date.now() + 60_000) });
+    expect(await getTask(alice.cookie, lost.id)).toMatchObject({
+      status: "failed",
+      reason: "the workspace slept before the prompt finished",
+    });
+    // The new VM is not told to run it again, and a new prompt may go.
+    expect((await heartbeat(mine)).prompt_task).toBeNull();
+    expect((await sendPrompt(alice.cookie, mine.id, { text: "Again" })).status).toBe(202);
   });
 
   it("needs a ready workspace", async () => {
