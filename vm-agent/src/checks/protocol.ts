@@ -104,6 +104,7 @@ const taskSpec = object({
   permission_mode: oneOf(taskPermissionModes),
   commit_and_push: boolean,
   last_turn: optional(nullable(int(0))),
+  last_seq: optional(nullable(int(0))),
 });
 
 const taskTokens = object({
