@@ -10,6 +10,7 @@ export const json = (status: number, body: unknown) =>
 
 export const task = (over: Partial<Task> = {}): Task => ({
   id: "t1",
+  kind: "task",
   workspace_id: "w1",
   repo: "https://github.com/acme/api.git",
   prompt: "Fix the flaky test in ci.yml\n\nIt fails one run in ten.",

@@ -80,6 +80,8 @@ export const heartbeatResponseSchema = z.object({
   /** The owner changed their secrets and asked for a restart of the environment: the agent
    * fetches them again (callbackPaths.secrets) when this differs from what it last applied. */
   secrets_generation: z.number().int().min(0).optional(),
+  /** An interactive workspace: the person's unfinished headless prompt (mode "prompt"; tasks.ts), or null. */
+  prompt_task: taskSpecSchema.nullable().optional(),
 });
 export type HeartbeatResponse = z.infer<typeof heartbeatResponseSchema>;
 

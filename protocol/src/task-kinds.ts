@@ -13,6 +13,14 @@ export const taskPermissionModes = [
 ] as const;
 export type TaskPermissionMode = (typeof taskPermissionModes)[number];
 
+/**
+ * What a TaskSpec asks for: "task" = a task workspace's job on its own branch (commit, push,
+ * follow-ups); "prompt" = one headless turn in a person's interactive workspace, in a new Claude
+ * session, on whatever branch the person has checked out: no checkout, no commit, no push.
+ */
+export const taskModes = ["task", "prompt"] as const;
+export type TaskMode = (typeof taskModes)[number];
+
 /** What a timeline event is about (TaskEvent.kind). */
 export const taskEventKinds = [
   "turn_started",

@@ -3,6 +3,7 @@ import {
   taskEventKinds,
   taskIdPattern,
   taskLimits,
+  taskModes,
   taskOutcomes,
   taskPermissionModes,
 } from "./task-kinds.ts";
@@ -30,13 +31,22 @@ export * from "./task-kinds.ts";
  *    else `--continue`), on the same branch, one at a time, in seq order.
  * 5. After a wake, bootstrap's `task.last_turn` says which turns already ran (no repeat of the
  *    prompt); a restart of the agent itself reads its own state file.
+ *
+ * Prompts (POST /api/workspaces/{id}/prompts): a person's interactive workspace gets a TaskSpec with
+ * `mode: "prompt"` in the heartbeat answer's `prompt_task`, in every answer while that prompt is
+ * unfinished (a lost answer or a restarted agent loses nothing); the agent runs each id once (its
+ * state file says which one ran). It runs turn 0 only, in a new Claude session (no --continue: the
+ * person's own session stays theirs), in the working tree as it is: no branch switch, no commit, no
+ * push (`commit_and_push` is false), no follow-ups. Events and the result go to the same callbacks;
+ * the result's `branch` is the branch checked out then. When an answer stops naming the prompt that
+ * runs (canceled), the agent kills that turn and reports nothing more.
  */
 
 /** Bootstrap's `task`: the job this workspace was created for. */
 export const taskSpecSchema = z.object({
   id: z.string().regex(taskIdPattern),
   prompt: z.string().min(1).max(taskLimits.promptChars),
-  /** Always `berth/<id>` (taskBranch). */
+  /** `berth/<id>` (taskBranch) for a task; for a prompt, the person's branch when it was sent (informational). */
   branch: z.string().min(1).max(255),
   /** The branch to start from (on origin); null = the repository's default branch (origin/HEAD). */
   base_branch: z.string().min(1).max(255).nullable(),
@@ -50,6 +60,14 @@ export const taskSpecSchema = z.object({
    * or null = nothing ran yet: start with the prompt.
    */
   last_turn: z.number().int().min(0).nullable().optional(),
+  /** Absent = "task" (control planes before prompts). */
+  mode: z.enum(taskModes).optional(),
+  /**
+   * On a wake: the highest event seq the control plane holds for the task. The new VM's agent has
+   * no state file yet, and its events go on after this one (seqs already taken would be dropped as
+   * repeats). Absent or null = none yet.
+   */
+  last_seq: z.number().int().min(0).nullable().optional(),
 });
 export type TaskSpec = z.infer<typeof taskSpecSchema>;
 

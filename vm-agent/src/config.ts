@@ -59,6 +59,8 @@ export interface AgentPaths {
   pendingHomeDir: string;
   /** The task's progress across restarts (tasks/state.ts). */
   taskStatePath: string;
+  /** The running (or last) prompt's progress, the same way (tasks/prompts.ts). */
+  promptStatePath: string;
 }
 
 export function agentPaths(dataDir: string): AgentPaths {
@@ -76,6 +78,7 @@ export function agentPaths(dataDir: string): AgentPaths {
     restoreWorkDir: join(dataDir, "restore"),
     pendingHomeDir: join(dataDir, "state", "restore-home"),
     taskStatePath: join(dataDir, "state", "task.json"),
+    promptStatePath: join(dataDir, "state", "prompt.json"),
   };
 }
 

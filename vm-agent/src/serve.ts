@@ -1,4 +1,4 @@
-import type { AgentConfig, ProgressRequest } from "@berth/protocol/agent";
+import type { AgentConfig, ProgressRequest, TaskSpec } from "@berth/protocol/agent";
 import { BootError, type BootResult, bootWorkspace, type ShellSpec } from "./boot/boot.ts";
 import { type CommandRunner, runCommand } from "./boot/exec.ts";
 import { bootTimeline, type CloudInitReader, cloudInitReader } from "./boot/timeline.ts";
@@ -25,6 +25,7 @@ import { type AgentPhase, type AgentStatus, buildStatus, type SessionInfo } from
 import { exists, mkdir } from "./sys/files.ts";
 import { dirname, join } from "./sys/paths.ts";
 import { createResidentTrimmer, releaseAndLog } from "./sys/resident.ts";
+import { createPromptRunner } from "./tasks/prompts.ts";
 import { type RunningTask, startTask, type TaskOptions } from "./tasks/task.ts";
 
 /** The terminal half's server (src/http/server.ts), as this half uses it. */
@@ -350,21 +351,24 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
   // A task workspace runs its job headless now; the terminal stays the person's.
   let task: RunningTask | null = null;
   const spec = secrets.secrets.task ?? null;
-  if (spec) {
-    task = startTask({
-      spec,
-      runtime: boot.task,
-      client,
-      workspaceDir: boot.workspaceDir,
-      statePath: paths.taskStatePath,
-      env: opts.env ?? (process.env as Record<string, string>),
-      run: opts.run,
-      now,
-      log,
-      report,
-      ...opts.task,
-    });
-  }
+  const taskOptions = (s: TaskSpec, statePath: string): TaskOptions => ({
+    spec: s,
+    runtime: boot.task,
+    client,
+    workspaceDir: boot.workspaceDir,
+    statePath,
+    env: opts.env ?? (process.env as Record<string, string>),
+    run: opts.run,
+    now,
+    log,
+    report,
+    ...opts.task,
+  });
+  if (spec) task = startTask(taskOptions(spec, paths.taskStatePath));
+  // An interactive workspace runs the prompts the heartbeat answers name, beside the terminal.
+  const prompts = spec
+    ? null
+    : createPromptRunner((s) => startTask(taskOptions(s, paths.promptStatePath)), log);
 
   // The compiled binary's pages that booting touched go back to the kernel once up, and again after
   // each visit (src/sys/resident.ts); from `bun src/cli.ts` they are bun's, shared: left alone.
@@ -416,6 +420,7 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
       // The owner pressed Sleep (or the API asked).
       if (r.data.state === "sleeping") goToSleep("user");
       if (!stopped) void refresher.offer(r.data.secrets_generation);
+      if (!stopped) prompts?.offer(r.data.prompt_task);
     } else log(`heartbeat: ${r.error}`);
   };
   // setTimeout chain, not setInterval: a slow control plane never stacks heartbeats.
@@ -464,6 +469,7 @@ export async function serve(opts: ServeOptions): Promise<RunningAgent> {
         clearInterval(portTimer);
         if (hbTimer) clearTimeout(hbTimer);
         await task?.stop();
+        await prompts?.stop();
         await monitor.flush();
         await runningHttp.stop();
         await hooks.stop();

@@ -26,6 +26,7 @@ import { vmTaskCallbackRoutes } from "./routes/vm-task-callbacks.ts";
 import { workspaceEnvironmentRoutes } from "./routes/workspace-environment.ts";
 import { workspaceGithubRoutes } from "./routes/workspace-github.ts";
 import { workspacePortRoutes } from "./routes/workspace-ports.ts";
+import { workspacePromptRoutes } from "./routes/workspace-prompts.ts";
 import { workspaceRoutes } from "./routes/workspaces.ts";
 import { limitPerClientIp, limitPerWorkspace } from "./security/rate-limit.ts";
 import { requireSameOriginForCookies } from "./security/same-origin.ts";
@@ -37,7 +38,8 @@ export const maxBodyBytes = 64 * 1024;
  * event batches are larger: those routes alone take up to 1 MiB.
  */
 export const maxTaskBodyBytes = 1024 * 1024;
-const taskBodyPath = /^\/api\/(tasks(\/[^/]+\/messages)?|vm\/workspaces\/[^/]+\/task\/(events|result))$/;
+const taskBodyPath =
+  /^\/api\/(tasks(\/[^/]+\/messages)?|workspaces\/[^/]+\/prompts|vm\/workspaces\/[^/]+\/task\/(events|result))$/;
 const snapshotPartPath = /^\/api\/vm\/workspaces\/[^/]+\/snapshots\/[^/]+\/parts\/[^/]+$/;
 
 type Routes = OpenAPIHono<{ Bindings: Env }>;
@@ -84,6 +86,7 @@ export function createApp() {
   mount("/api/workspaces", workspacePortRoutes);
   mount("/api/workspaces", workspaceEnvironmentRoutes);
   mount("/api/workspaces", workspaceGithubRoutes);
+  mount("/api/workspaces", workspacePromptRoutes);
   mount("/api/tasks", taskRoutes);
   mount("/api/repositories", repositoryRoutes);
   mount("/api/server-types", serverTypeRoutes);

@@ -180,6 +180,9 @@ export function createClient(options: ClientOptions = {}) {
       `${baseUrl}/api/tasks/${enc(id)}/events?cursor=${cursor}`,
     sendTaskMessage: (id: string, text: string) =>
       request<SentTaskMessage>("POST", `/api/tasks/${enc(id)}/messages`, { body: { text } }),
+    /** A headless prompt in an interactive workspace: answered with its Task (kind "prompt"). */
+    sendWorkspacePrompt: (workspaceId: string, text: string) =>
+      request<Task>("POST", `/api/workspaces/${enc(workspaceId)}/prompts`, { body: { text } }),
     cancelTask: (id: string) => request<Task>("POST", `/api/tasks/${enc(id)}/cancel`),
     deleteTask: (id: string) => request<Task>("DELETE", `/api/tasks/${enc(id)}`),
 

@@ -432,6 +432,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workspaces/{id}/prompts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask Claude headless in an interactive workspace, beside the person's terminal
+         * @description Runs as one headless turn (claude -p) in a new Claude session, in the working tree as it is: no branch switch, no commit, no push, no pull request; the workspace stays ready. Answers with a Task of kind prompt: follow it at GET /api/tasks/{id} and its events. One prompt at a time per workspace.
+         */
+        post: operations["sendWorkspacePrompt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tasks": {
         parameters: {
             query?: never;
@@ -1102,6 +1122,11 @@ export interface components {
         };
         Task: {
             id: string;
+            /**
+             * @description task: its own workspace and branch, pull request; prompt: one headless turn sent to an interactive workspace (POST /api/workspaces/{id}/prompts)
+             * @enum {string}
+             */
+            kind: "task" | "prompt";
             workspace_id: string;
             /** @description owner/name through the GitHub App, else the repository URL */
             repo: string;
@@ -1148,6 +1173,9 @@ export interface components {
             at: string;
             /** @enum {string} */
             state: "pending" | "running" | "done";
+        };
+        TaskFollowUp: {
+            text: string;
         };
         CreateTask: {
             /** @example acme/shop */
@@ -1205,9 +1233,6 @@ export interface components {
             seq: number;
             text: string;
             at: string;
-        };
-        TaskFollowUp: {
-            text: string;
         };
         Repository: {
             /** @example octocat/hello-world */
@@ -3167,6 +3192,88 @@ export interface operations {
             };
         };
     };
+    sendWorkspacePrompt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskFollowUp"];
+            };
+        };
+        responses: {
+            /** @description Accepted; the agent picks it up at its next heartbeat */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_invited (no longer on the allow-lists), or forbidden: a cookie-authenticated write from another origin than the dashboard */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The workspace is not ready, is a task's workspace, or another prompt still runs */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this user, address or workspace; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listTasks: {
         parameters: {
             query?: {
@@ -3765,6 +3872,9 @@ export interface operations {
                             permission_mode: "default" | "acceptEdits" | "plan" | "dontAsk" | "bypassPermissions";
                             commit_and_push: boolean;
                             last_turn?: number | null;
+                            /** @enum {string} */
+                            mode?: "task" | "prompt";
+                            last_seq?: number | null;
                         } | null;
                     };
                 };
@@ -3989,6 +4099,21 @@ export interface operations {
                         public_ports: number[];
                         /** @description Fetch the secrets again (GET …/secrets) when this differs from what you applied */
                         secrets_generation: number;
+                        /** @description An interactive workspace's unfinished prompt (mode prompt): run it once, in a new session, without checkout, commit or push */
+                        prompt_task?: {
+                            id: string;
+                            prompt: string;
+                            branch: string;
+                            base_branch: string | null;
+                            max_minutes: number;
+                            /** @enum {string} */
+                            permission_mode: "default" | "acceptEdits" | "plan" | "dontAsk" | "bypassPermissions";
+                            commit_and_push: boolean;
+                            last_turn?: number | null;
+                            /** @enum {string} */
+                            mode?: "task" | "prompt";
+                            last_seq?: number | null;
+                        } | null;
                     };
                 };
             };

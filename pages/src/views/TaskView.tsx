@@ -46,8 +46,10 @@ function TaskFacts({ task, now }: { task: Task; now: number }) {
       <dd>{task.turns}</dd>
       <dt>Limits</dt>
       <dd>
-        {task.max_minutes} min a turn · when done:{" "}
-        {task.when_done === "delete" ? "delete the workspace" : "sleep"}
+        {task.max_minutes} min a turn ·{" "}
+        {task.kind === "prompt"
+          ? "a prompt: the workspace stays as it is"
+          : `when done: ${task.when_done === "delete" ? "delete the workspace" : "sleep"}`}
       </dd>
       <dt>Created</dt>
       <dd>{formatAgo(task.created_at, now)}</dd>
@@ -136,7 +138,13 @@ export function TaskView({ id, timelinePollMs = 2_000 }: { id: string; timelineP
           </>
         )}
       </section>
-      <TaskFollowUp task={task} onSent={() => void res.reload()} />
+      {task.kind === "prompt" ? (
+        <p className="muted" data-testid="prompt-no-follow-up">
+          A prompt takes no follow-ups: ask again from <a href={`#/w/${task.workspace_id}`}>its workspace</a>.
+        </p>
+      ) : (
+        <TaskFollowUp task={task} onSent={() => void res.reload()} />
+      )}
       {timeline.error !== null && <ErrorMessage error={timeline.error} />}
       <TaskTimeline events={timeline.events} mode={timeline.mode} />
       <section className="card" aria-labelledby="task-facts-heading">

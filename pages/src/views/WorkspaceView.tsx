@@ -8,6 +8,7 @@ import { BootProgress, Timeline } from "../components/Timeline.tsx";
 import { usePolled } from "../lib/hooks.ts";
 import { fastPollMs, isChanging, isEnded } from "../lib/states.ts";
 import { AgentPanel } from "./AgentPanel.tsx";
+import { AskClaudePanel } from "./AskClaudePanel.tsx";
 import { EnvironmentNotice } from "./EnvironmentNotice.tsx";
 import { GitPanel } from "./GitPanel.tsx";
 import { PortsPanel } from "./PortsPanel.tsx";
@@ -85,6 +86,7 @@ export function WorkspaceView({ id }: { id: string }) {
       <WorkspaceActions ws={ws} onChanged={res.reload} />
       <EnvironmentNotice ws={ws} onChanged={res.reload} />
       {ws.state === "ready" && <AgentPanel ws={ws} />}
+      {ws.state === "ready" && <AskClaudePanel workspaceId={ws.id} />}
       {ws.state === "ready" && <PortsPanel id={ws.id} />}
       <SleepPanel ws={ws} />
       <GitPanel ws={ws} onOpened={res.reload} />

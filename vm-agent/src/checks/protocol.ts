@@ -31,6 +31,7 @@ import {
   taskEventKinds,
   taskIdPattern,
   taskLimits,
+  taskModes,
   taskOutcomes,
   taskPermissionModes,
 } from "@berth/protocol/agent";
@@ -104,6 +105,8 @@ const taskSpec = object({
   permission_mode: oneOf(taskPermissionModes),
   commit_and_push: boolean,
   last_turn: optional(nullable(int(0))),
+  last_seq: optional(nullable(int(0))),
+  mode: optional(oneOf(taskModes)),
 });
 
 const taskTokens = object({
@@ -204,6 +207,7 @@ const heartbeatResponse = object({
   state: optional(string()),
   public_ports: withDefault(array(port, { max: 65535 }), []),
   secrets_generation: optional(int(0)),
+  prompt_task: optional(nullable(taskSpec)),
 });
 
 const secretsResponse = object({

@@ -40,6 +40,12 @@ export class TaskGit {
     return this.run(argv, { cwd: this.runtime.cwd, env: this.runtime.env, timeoutMs, input });
   }
 
+  /** The checked-out branch, or null when HEAD is detached. */
+  async currentBranch(): Promise<string | null> {
+    const r = await this.read(["symbolic-ref", "--quiet", "--short", "HEAD"]);
+    return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : null;
+  }
+
   async sha(ref: string): Promise<string | null> {
     const r = await this.read(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
     const sha = r.stdout.trim();

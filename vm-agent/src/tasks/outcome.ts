@@ -38,13 +38,15 @@ export function commitMessage(spec: TaskSpec, turn: number, prompt: string): str
 }
 
 /**
- * With commit_and_push: on success commit what is left; push when the branch has commits (a failed
+ * With commit_and_push (never for a prompt): on success commit what is left; push when the branch has commits (a failed
  * turn keeps what Claude committed); a rejected push fails a turn that had succeeded. Then where the
  * branch stands.
  */
 export async function finishGit(opts: {
   git: TaskGit;
   spec: TaskSpec;
+  /** The branch the turn ran on (a task's own; a prompt's is the person's). */
+  branch: string;
   turn: number;
   prompt: string;
   base: string | null;
@@ -59,14 +61,14 @@ export async function finishGit(opts: {
       if (!c.ok) result = { outcome: "failed", reason: c.error };
     }
     if ((await git.commitsSince(opts.base)) > 0) {
-      const p = await git.push(spec.branch);
+      const p = await git.push(opts.branch);
       if (!p.ok) {
         opts.onError({ kind: "error", text: cut(p.error, 2000) });
         if (result.outcome === "succeeded") result = { outcome: "failed", reason: cut(p.error, 2000) };
       }
     }
   }
-  return { ...result, ...(await branchState(git, spec.branch, opts.base)) };
+  return { ...result, ...(await branchState(git, opts.branch, opts.base)) };
 }
 
 export async function branchState(git: TaskGit, branch: string, base: string | null) {

@@ -47,6 +47,8 @@ export interface RunningTask {
 /**
  * A task workspace's job: the prompt as turn 0 on the task's branch, then each follow-up message as
  * the next turn, every turn ending in a commit, a push and a result (tasks.ts in @berth/protocol).
+ * A prompt (spec.mode "prompt") is turn 0 alone, in the person's working tree as it is: no branch
+ * switch, no commit or push, no follow-ups; its result names the branch checked out then.
  */
 export function startTask(opts: TaskOptions): RunningTask {
   const loop = new TaskLoop(opts);
@@ -74,6 +76,8 @@ class TaskLoop {
   private wake: (() => void) | null = null;
   private state: TaskState | null = null;
   private sender: EventSender | null = null;
+  /** A prompt in the person's working tree rather than a task on its own branch. */
+  private readonly isPrompt: boolean;
 
   constructor(opts: TaskOptions) {
     this.o = opts;
@@ -82,6 +86,7 @@ class TaskLoop {
     this.run = opts.run ?? runCommand;
     this.git = new TaskGit({ run: this.run, runtime: opts.runtime, dir: opts.workspaceDir, env: opts.env });
     this.retryMs = opts.retryMs ?? 2000;
+    this.isPrompt = opts.spec.mode === "prompt";
   }
 
   async stop(): Promise<void> {
@@ -95,6 +100,8 @@ class TaskLoop {
     const { spec } = this;
     const state = await loadTaskState(this.o.statePath, spec.id);
     this.state = state;
+    // A wake starts with no state file: the control plane says which seqs its events already took.
+    if (spec.last_seq != null && state.next_seq <= spec.last_seq) state.next_seq = spec.last_seq + 1;
     this.sender = new EventSender({
       taskId: spec.id,
       send: (body) => this.o.client.taskEvents(body, { attempts: 3, baseMs: 500, maxMs: 5000 }),
@@ -112,6 +119,14 @@ class TaskLoop {
     // A wake knows from the control plane which turns ran; a restart from the state file.
     if (spec.last_turn != null && (state.last_turn === null || spec.last_turn > state.last_turn)) {
       state.last_turn = spec.last_turn;
+    }
+    if (this.isPrompt) {
+      // The person's branch stays checked out: `commits` counts what Claude commits itself.
+      const base = await this.git.sha("HEAD");
+      if (state.running_turn !== null && state.last_turn === null) {
+        await this.failTurn(0, "interrupted: the agent restarted during this prompt", base);
+      } else if (state.last_turn === null && !this.stopped) await this.runTurn(0, spec.prompt, base);
+      return;
     }
     let base: string | null = null;
     try {
@@ -181,6 +196,7 @@ class TaskLoop {
     const end = await finishGit({
       git: this.git,
       spec: this.spec,
+      branch: await this.branch(),
       turn: n,
       prompt,
       base,
@@ -200,8 +216,13 @@ class TaskLoop {
   /** A turn with no run (the branch could not be made, the agent restarted during it). */
   private async failTurn(n: number, reason: string, base: string | null): Promise<void> {
     this.must(this.sender).push(n, { kind: "error", text: cut(reason, taskLimits.eventTextChars) });
-    const where = await branchState(this.git, this.spec.branch, base);
+    const where = await branchState(this.git, await this.branch(), base);
     await this.endTurn(n, { outcome: "failed", reason: cut(reason, 2000), ...where, summary: "" });
+  }
+
+  /** The task's branch; for a prompt, the person's (the spec's when HEAD is detached). */
+  private async branch(): Promise<string> {
+    return (this.isPrompt ? await this.git.currentBranch() : null) ?? this.spec.branch;
   }
 
   /** turn_finished, every event out, then the result; the turn is done for good. */
@@ -211,7 +232,8 @@ class TaskLoop {
     const text = end.outcome === "succeeded" ? "succeeded" : `failed: ${end.reason}`;
     sender.push(n, { kind: "turn_finished", text: cut(text, taskLimits.eventTextChars) });
     await sender.flush();
-    await this.postResult({ task_id: this.spec.id, turn: n, branch: this.spec.branch, ...end });
+    const branch = await this.branch();
+    await this.postResult({ task_id: this.spec.id, turn: n, branch, ...end });
     state.last_turn = Math.max(state.last_turn ?? 0, n);
     state.running_turn = null;
     await this.save();

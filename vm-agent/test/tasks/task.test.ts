@@ -232,12 +232,16 @@ test("an agent restarted during a turn reports that turn interrupted, never reru
   expect((await readFile(join(root, "argv0"), "utf8")).trim().split("\n").at(-1)).toBe("--continue");
 }, 60_000);
 
-test("a wake after the prompt's turn (bootstrap's last_turn) does not run the prompt again", async () => {
-  const { root, cp } = await setup("edit", {}, { spec: { ...spec, last_turn: 0 } });
+test("a wake after the prompt's turn (bootstrap's last_turn) does not run the prompt again; its events go on after last_seq", async () => {
+  const { root, cp } = await setup("edit", {}, { spec: { ...spec, last_turn: 0, last_seq: 10 } });
   await waitFor("a look for follow-ups", () => cp.of("messages").length > 0);
   cp.messages.push({ seq: 1, text: "One more thing.", at: new Date().toISOString() });
   const [result] = await waitFor("the result", () => cp.results().length > 0 && cp.results());
   expect(result).toMatchObject({ turn: 1, outcome: "succeeded" });
   expect(await readFile(join(root, "prompt0"), "utf8")).toBe("One more thing.");
   expect(cp.results()).toHaveLength(1);
+  // The control plane already holds seqs 1-10 (the prompt's turn): a repeat would be dropped.
+  const seqs = cp.events().map((e) => e.seq);
+  expect(seqs[0]).toBe(11);
+  expect(cp.events()[0]).toMatchObject({ turn: 1, kind: "turn_started" });
 }, 60_000);

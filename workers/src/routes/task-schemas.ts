@@ -1,4 +1,10 @@
-import { taskEventSchema, taskLimits, taskPermissionModes, workspaceStates } from "@berth/protocol";
+import {
+  taskEventSchema,
+  taskLimits,
+  taskModes,
+  taskPermissionModes,
+  workspaceStates,
+} from "@berth/protocol";
 import { z } from "@hono/zod-openapi";
 import { taskStatuses, taskWhenDone } from "../db/schema/index.ts";
 
@@ -69,6 +75,11 @@ export const taskMessageViewSchema = z
 export const taskSchema = z
   .object({
     id: z.string(),
+    kind: z
+      .enum(taskModes)
+      .describe(
+        "task: its own workspace and branch, pull request; prompt: one headless turn sent to an interactive workspace (POST /api/workspaces/{id}/prompts)",
+      ),
     workspace_id: z.string(),
     repo: z.string().describe("owner/name through the GitHub App, else the repository URL"),
     prompt: z.string(),

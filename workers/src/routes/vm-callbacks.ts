@@ -7,6 +7,7 @@ import {
   readyRequestSchema,
   secretsResponseSchema,
   shutdownRequestSchema,
+  taskSpecSchema,
   workspaceStates,
 } from "@berth/protocol";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
@@ -190,6 +191,12 @@ export const vmCallbackRoutes = new OpenAPIHono<VmEnv>({ defaultHook: validation
         secrets_generation: z.number().int().openapi({
           description: "Fetch the secrets again (GET …/secrets) when this differs from what you applied",
         }),
+        prompt_task: taskSpecSchema
+          .nullable()
+          .optional()
+          .describe(
+            "An interactive workspace's unfinished prompt (mode prompt): run it once, in a new session, without checkout, commit or push",
+          ),
       }),
     ),
     async (c) => {

@@ -57,6 +57,13 @@ const goneStates = ["deleted", "failed", "stopping"];
  * the same limits as a create); one that is gone cannot run it (409).
  */
 export async function postFollowUp(deps: LifecycleDeps, task: Task, ws: Workspace, text: string) {
+  if (task.kind === "prompt") {
+    throw new ApiError(
+      409,
+      errorCodes.conflict,
+      "a prompt takes no follow-ups: send another prompt to its workspace (POST /api/workspaces/{id}/prompts)",
+    );
+  }
   if (task.status === "canceled") throw new ApiError(409, errorCodes.conflict, "the task was canceled");
   if (ws.hidden || goneStates.includes(ws.state)) {
     throw new ApiError(
@@ -87,12 +94,20 @@ export async function cancelTask(deps: LifecycleDeps, task: Task, ws: Workspace)
     deps.now(),
   );
   const canceled = (await loadTask(deps.db, task.id)) ?? task;
+  // A prompt's workspace is the person's: it stays; the agent stops the turn at its next heartbeat.
+  if (task.kind === "prompt") return { task: canceled, workspace: ws };
   const released = await releaseWorkspace(deps, canceled, ws, "its task was canceled");
   return { task: canceled, workspace: released };
 }
 
-/** The task goes from the list; its workspace (and snapshots) are deleted like DELETE /api/workspaces/{id}. */
+/** The task goes from the list; its workspace (and snapshots) are deleted like DELETE /api/workspaces/{id}; a prompt's stays. */
 export async function deleteTask(deps: LifecycleDeps, task: Task, ws: Workspace) {
+  if (task.kind === "prompt") {
+    // Only the prompt goes (a running turn stops at the agent's next heartbeat); the workspace stays.
+    const view = await viewOf(deps, isFinished(task.status) ? task : { ...task, status: "canceled" }, ws);
+    await deps.db.delete(tasks).where(eq(tasks.id, task.id));
+    return { view, workspace: ws };
+  }
   const workspace = await stopWorkspace(deps, ws, "its task was deleted", { hide: true });
   const view = await viewOf(
     deps,

@@ -4,10 +4,12 @@ import { and, eq } from "drizzle-orm";
 import { type Task, tasks, type Workspace } from "../db/schema/index.ts";
 import { ApiError } from "../http/errors.ts";
 import type { LifecycleDeps } from "../workspaces/reconcile.ts";
-import { insertEvents, messagesAfter, taskOfWorkspace } from "./store.ts";
+import { promptForCallback } from "./prompts.ts";
+import { insertEvents, lastEventSeq, messagesAfter, taskOfWorkspace } from "./store.ts";
 
-/** The workspace's task, and the agent must be talking about that one. */
+/** The workspace's task (or, in an interactive one, the prompt named), and the agent must be talking about that one. */
 export async function taskForCallback(deps: LifecycleDeps, ws: Workspace, taskId?: string): Promise<Task> {
+  if (ws.mode === "interactive") return promptForCallback(deps, ws, taskId);
   const task = ws.mode === "task" ? await taskOfWorkspace(deps.db, ws.id) : null;
   if (!task) throw new ApiError(409, errorCodes.conflict, "this workspace runs no task");
   if (taskId !== undefined && taskId !== task.id) {
@@ -44,6 +46,8 @@ export async function taskSpecFor(deps: LifecycleDeps, ws: Workspace): Promise<T
     // Without the GitHub App there is nowhere to push to (a public clone).
     commit_and_push: ws.githubRepository !== null,
     last_turn: task.lastTurn,
+    // A woken VM's agent numbers its events after these (a repeated seq would be dropped).
+    last_seq: await lastEventSeq(deps.db, task.id),
   };
 }
 

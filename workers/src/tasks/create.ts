@@ -72,6 +72,7 @@ export async function createTask(
     id,
     ownerId,
     workspaceId: workspace.id,
+    kind: "task",
     prompt: input.prompt,
     baseBranch: input.base_branch ?? null,
     branch: taskBranch(id),

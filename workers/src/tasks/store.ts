@@ -1,5 +1,5 @@
 import { errorCodes, type TaskEvent } from "@berth/protocol";
-import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, max, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import {
   type Task,
@@ -64,6 +64,15 @@ export async function insertEvents(db: Database, taskId: string, events: TaskEve
     ) as [never, ...never[]],
   );
   return (results as Array<unknown[]>).reduce((n, r) => n + r.length, 0);
+}
+
+/** The highest event seq stored for the task; null before its first event. */
+export async function lastEventSeq(db: Database, taskId: string): Promise<number | null> {
+  const [row] = await db
+    .select({ seq: max(taskEvents.seq) })
+    .from(taskEvents)
+    .where(eq(taskEvents.taskId, taskId));
+  return row?.seq ?? null;
 }
 
 /** Events after `cursor`, oldest first; one more than `limit` tells whether more wait. */

@@ -95,6 +95,12 @@ export async function recordTurnResult(deps: LifecycleDeps, ws: Workspace, resul
     .where(and(eq(tasks.id, task.id), or(isNull(tasks.lastTurn), lt(tasks.lastTurn, result.turn))))
     .returning();
   if (!won) return { task, workspace: ws };
+  // A prompt leaves the person's workspace as it is: no pull request, no sleep.
+  if (won.kind === "prompt") {
+    await updateTask(deps.db, task.id, { branch: result.branch }, deps.now());
+    if (!canceled) await notifyFinished(deps, won);
+    return { task: (await loadTask(deps.db, task.id)) ?? won, workspace: ws };
+  }
   let current = won;
   const pending = await followUpPending(deps, task.id, result.turn);
   if (
@@ -127,9 +133,10 @@ export async function recordTurnResult(deps: LifecycleDeps, ws: Workspace, resul
 
 export async function notifyFinished(deps: LifecycleDeps, task: Task) {
   const ok = task.status === "succeeded";
+  const what = task.kind === "prompt" ? "Prompt" : "Task";
   await notifyUser(deps, task.ownerId, {
     kind: ok ? "task_finished" : "task_failed",
-    title: ok ? "Task done" : "Task failed",
+    title: ok ? `${what} done` : `${what} failed`,
     body: ok
       ? `${firstLine(task.prompt, 60)}${task.prUrl ? ` — PR #${task.prNumber}` : ""}`
       : `${firstLine(task.prompt, 60)}: ${task.reason ?? "failed"}`,

@@ -6,15 +6,27 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 export const finishedStatuses: readonly TaskStatus[] = ["succeeded", "failed", "canceled"];
 export const isFinished = (status: TaskStatus) => finishedStatuses.includes(status);
 
+/** Why a prompt that never reported cannot finish any more, or null while it still may. */
+export function lostPrompt(task: Task, ws: Workspace): string | null {
+  if (task.kind !== "prompt" || !["starting", "running"].includes(task.status)) return null;
+  // A wake starts a new VM: the old one's turn is gone with it (and must not run again).
+  const newVm = ws.serverCreatedAt !== null && ws.serverCreatedAt.getTime() > task.createdAt.getTime();
+  if (ws.state !== "ready") return `the workspace went ${ws.state} before the prompt finished`;
+  if (newVm) return "the workspace slept before the prompt finished";
+  return null;
+}
+
 /**
  * The status a person sees: a task whose workspace failed or was deleted before the task ended
- * failed with it (nothing will ever report its turn).
+ * failed with it (nothing will ever report its turn); so did a prompt whose VM stopped under it.
  */
 export function effectiveStatus(
   task: Task,
   ws: Workspace,
   followUpWaiting = false,
 ): { status: TaskStatus; reason: string | null } {
+  const lost = lostPrompt(task, ws);
+  if (lost) return { status: "failed", reason: lost };
   if (isFinished(task.status)) return { status: task.status, reason: task.reason };
   const why = ws.stateReason ?? "unknown reason";
   if (ws.state === "failed" || ws.state === "deleted") {
@@ -67,6 +79,7 @@ export function taskView(
   const { status, reason } = effectiveStatus(task, ws, waiting);
   return {
     id: task.id,
+    kind: task.kind,
     workspace_id: task.workspaceId,
     repo: ws.githubRepository ?? ws.repoUrl,
     prompt: task.prompt,

@@ -10,6 +10,7 @@ import { notifyUser } from "../push/notify.ts";
 import type { SecretBox } from "../security/secret-box.ts";
 import { randomToken, sha256Hex } from "../security/tokens.ts";
 import { taskSpecFor } from "../tasks/agent.ts";
+import { promptSpecFor } from "../tasks/prompts.ts";
 import { publicPorts, syncReportedPorts } from "./ports.ts";
 import type { LifecycleDeps } from "./reconcile.ts";
 import { stopWorkspace } from "./service.ts";
@@ -206,6 +207,7 @@ export async function recordHeartbeat(
     state: ws.state,
     public_ports: await publicPorts(deps.db, ws.id),
     secrets_generation: ws.secretsGeneration,
+    prompt_task: await promptSpecFor(deps, ws),
   };
 }
 

@@ -12,7 +12,8 @@ import {
 /** Largest body the API takes (workers/src/app.ts); the fuzz goes just under and over it. */
 export const maxBodyBytes = 64 * 1024;
 /** Task prompts, follow-ups and the agent's task callbacks take up to 1 MiB (app.ts maxTaskBodyBytes). */
-const taskBodyPath = /^\/api\/(tasks\/?(\{id\}\/messages)?|vm\/workspaces\/\{id\}\/task\/(events|result))$/;
+const taskBodyPath =
+  /^\/api\/(tasks\/?(\{id\}\/messages)?|workspaces\/\{id\}\/prompts|vm\/workspaces\/\{id\}\/task\/(events|result))$/;
 export const bodyLimitOf = (op: Operation) => (taskBodyPath.test(op.path) ? 1024 * 1024 : maxBodyBytes);
 
 /** One generated request. `reject`: it breaks the document's contract, so it must get a 4xx. */

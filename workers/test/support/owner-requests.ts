@@ -180,6 +180,8 @@ export const ownerRequests: Record<string, (fx: MatrixFixture) => OwnerRequest> 
   // Not destructive: the follow-up above is refused all the same (409), and deleteTask runs last.
   cancelTask: (fx) => ({ params: { id: fx.task.id }, expect: 202 }),
   deleteTask: (fx) => ({ params: { id: fx.task.id }, expect: 202, destructive: true }),
+  // The asleep workspace takes no prompt (409): a 202 on main would leave a prompt running there.
+  sendWorkspacePrompt: (fx) => ({ params: { id: fx.asleep.id }, body: { text: "hello" }, expect: 409 }),
   // The main workspace runs no task (409); authentication is what the matrix checks.
   vmTaskEvents: (fx) => ({
     params: { id: fx.main.id },

@@ -1,5 +1,5 @@
-import type { TaskEvent, TaskPermissionMode } from "@berth/protocol";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { TaskEvent, TaskMode, TaskPermissionMode } from "@berth/protocol";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { user } from "./auth.ts";
 import { workspaces } from "./workspaces.ts";
 
@@ -12,7 +12,9 @@ export type TaskWhenDone = (typeof taskWhenDone)[number];
 
 /**
  * A task (issue #15): Claude Code headless on its own branch in one workspace (mode "task"). The
- * prompt is stored here and reaches the VM only through the bootstrap exchange.
+ * prompt is stored here and reaches the VM only through the bootstrap exchange. Kind "prompt": one
+ * headless turn sent to a person's interactive workspace (many over its life, one at a time), which
+ * reaches the VM through the heartbeat answer; no branch of its own, no commit, no pull request.
  */
 export const tasks = sqliteTable(
   "tasks",
@@ -24,6 +26,7 @@ export const tasks = sqliteTable(
     workspaceId: text("workspace_id")
       .notNull()
       .references(() => workspaces.id, { onDelete: "cascade" }),
+    kind: text("kind").$type<TaskMode>().notNull().default("task"),
     prompt: text("prompt").notNull(),
     baseBranch: text("base_branch"),
     branch: text("branch").notNull(),
@@ -50,7 +53,7 @@ export const tasks = sqliteTable(
   },
   (t) => [
     index("tasks_owner_idx").on(t.ownerId, t.createdAt),
-    uniqueIndex("tasks_workspace_idx").on(t.workspaceId),
+    index("tasks_workspace_created_idx").on(t.workspaceId, t.createdAt),
   ],
 );
 
