@@ -480,7 +480,7 @@ export interface paths {
         };
         /**
          * The task's timeline after a cursor; with Accept: text/event-stream, live as server-sent events
-         * @description SSE: `id:` is the event's seq, `event: task_event` carries a TaskEvent, `event: task` the Task whenever its status or pull request changes. Last-Event-ID (or cursor) says where to go on. The stream ends when the task is finished or after about 25 s: reconnect.
+         * @description SSE: `id:` is the event's seq, `event: task_event` carries a TaskEvent, `event: task` the Task whenever its status or pull request changes. Last-Event-ID (or cursor) says where to go on. The stream ends when the task is finished or after about 25 s: reconnect (EventSource does). A reconnect (Last-Event-ID) to a finished task with nothing newer gets 204, which stops EventSource: open a new one after sending a follow-up.
          */
         get: operations["listTaskEvents"];
         put?: never;
@@ -968,6 +968,11 @@ export interface components {
         Workspace: {
             id: string;
             name: string;
+            /**
+             * @description task: made for a task (GET /api/tasks), where Claude runs headless
+             * @enum {string}
+             */
+            mode: "interactive" | "task";
             /** @enum {string} */
             state: "creating" | "provisioning" | "booting" | "ready" | "sleeping" | "asleep" | "waking" | "stopping" | "deleted" | "failed";
             state_reason: string | null;
@@ -1152,7 +1157,7 @@ export interface components {
             /** @description The branch to start from and open the pull request against (default: the repository's default branch) */
             base_branch?: string;
             server_type?: string;
-            /** @description Each turn's time limit (default 30) */
+            /** @description Each turn's time limit (default 30); 422 past the VM lifetime (MAX_LIFETIME_HOURS) */
             max_minutes?: number;
             /**
              * @description Claude Code's --permission-mode (default acceptEdits)
@@ -3423,6 +3428,13 @@ export interface operations {
                     "application/json": components["schemas"]["TaskEventsPage"];
                     "text/event-stream": string;
                 };
+            };
+            /** @description SSE reconnect (Last-Event-ID) to a finished task with nothing newer: stop */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description not_invited: this GitHub account is no longer on ALLOWED_GITHUB_LOGINS / ALLOWED_GITHUB_ORGS */
             403: {

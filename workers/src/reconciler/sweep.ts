@@ -4,6 +4,7 @@ import { type Workspace, workspaces } from "../db/schema/index.ts";
 import type { DnsRecord } from "../providers/types.ts";
 import { type SnapshotSweepReport, sweepSnapshots } from "../snapshots/sweep.ts";
 import { wakeForFollowUps } from "../tasks/actions.ts";
+import { failOrphanedTasks } from "../tasks/orphans.ts";
 import { type LifecycleDeps, type Observed, reconcileWorkspace } from "../workspaces/reconcile.ts";
 import { isLive, isStarting } from "../workspaces/state-machine.ts";
 import { loadWorkspacesInStates } from "../workspaces/store.ts";
@@ -121,6 +122,9 @@ export async function sweep(baseDeps: LifecycleDeps): Promise<SweepReport> {
     if (after.lastError) report.errors.push(`workspace ${ws.id}: ${after.lastError}`);
     report.reconciled++;
   }
+
+  // After the reconciles: a task whose VM went in this pass before its turn reported fails now.
+  await step("fail tasks whose VM went", () => failOrphanedTasks(deps));
 
   // After the reconciles: workspaces deleted in this pass have let go of their snapshots.
   report.snapshots = await step("snapshots", () => sweepSnapshots(deps));

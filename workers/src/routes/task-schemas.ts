@@ -44,7 +44,7 @@ export const createTaskBody = z
       .regex(/^[a-z0-9-]{2,32}$/, "must be a Hetzner server type such as cx23")
       .optional(),
     max_minutes: z.number().int().min(1).max(taskLimits.maxMinutes).optional().openapi({
-      description: "Each turn's time limit (default 30)",
+      description: "Each turn's time limit (default 30); 422 past the VM lifetime (MAX_LIFETIME_HOURS)",
     }),
     permission_mode: z.enum(taskPermissionModes).optional().openapi({
       description: "Claude Code's --permission-mode (default acceptEdits)",

@@ -8,7 +8,7 @@ import { cancelTask, deleteTask, listTasks, postFollowUp, viewOf } from "../task
 import { createTask } from "../tasks/create.ts";
 import { eventsAfter, loadOwnedTask } from "../tasks/store.ts";
 import { taskEventStream } from "../tasks/stream.ts";
-import { effectiveStatus, isFinished } from "../tasks/view.ts";
+import { isFinished } from "../tasks/view.ts";
 import { lifecycleDeps } from "../workspaces/deps.ts";
 import { type LifecycleDeps, reconcileWorkspace } from "../workspaces/reconcile.ts";
 import {
@@ -88,7 +88,7 @@ const events = createRoute({
   path: "/{id}/events",
   summary: "The task's timeline after a cursor; with Accept: text/event-stream, live as server-sent events",
   description:
-    "SSE: `id:` is the event's seq, `event: task_event` carries a TaskEvent, `event: task` the Task whenever its status or pull request changes. Last-Event-ID (or cursor) says where to go on. The stream ends when the task is finished or after about 25 s: reconnect.",
+    "SSE: `id:` is the event's seq, `event: task_event` carries a TaskEvent, `event: task` the Task whenever its status or pull request changes. Last-Event-ID (or cursor) says where to go on. The stream ends when the task is finished or after about 25 s: reconnect (EventSource does). A reconnect (Last-Event-ID) to a finished task with nothing newer gets 204, which stops EventSource: open a new one after sending a follow-up.",
   request: { params: taskIdParam, query: taskEventsQuery },
   responses: {
     200: {
@@ -98,6 +98,7 @@ const events = createRoute({
         "text/event-stream": { schema: z.string() },
       },
     },
+    204: { description: "SSE reconnect (Last-Event-ID) to a finished task with nothing newer: stop" },
     404: errorResponses[404],
   },
 });
@@ -163,20 +164,20 @@ export const taskRoutes = new OpenAPIHono<AuthedEnv>({ defaultHook: validationHo
     const { task, workspace } = await loadOwnedTask(deps.db, c.req.valid("param").id, c.get("user").id);
     const query = c.req.valid("query");
     const cursor = Number(query.cursor ?? 0);
+    const finished = isFinished((await viewOf(deps, task, workspace)).status);
     if ((c.req.header("accept") ?? "").includes("text/event-stream")) {
-      const resumed = Number(c.req.header("last-event-id"));
-      const from = Number.isSafeInteger(resumed) && resumed >= 0 ? resumed : cursor;
+      const resumed = c.req.header("last-event-id");
+      const from = resumed && /^\d{1,15}$/.test(resumed) ? Number(resumed) : cursor;
+      // EventSource reconnects after every end: to a finished task with nothing new, a 204 stops it.
+      if (resumed && finished && (await eventsAfter(deps.db, task.id, from, 1)).events.length === 0) {
+        return c.body(null, 204) as never;
+      }
       const body = taskEventStream(deps, task.id, c.get("user").id, from);
       return new Response(body, {
-        headers: {
-          "content-type": "text/event-stream",
-          "cache-control": "no-store",
-          connection: "keep-alive",
-        },
+        headers: { "content-type": "text/event-stream", "cache-control": "no-store" },
       }) as never;
     }
     const page = await eventsAfter(deps.db, task.id, cursor, query.limit);
-    const finished = isFinished(effectiveStatus(task, workspace).status);
     return c.json(
       {
         events: page.events,

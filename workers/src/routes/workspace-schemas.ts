@@ -67,6 +67,9 @@ export const workspaceSchema = z
   .object({
     id: z.string(),
     name: z.string(),
+    mode: z.enum(["interactive", "task"]).openapi({
+      description: "task: made for a task (GET /api/tasks), where Claude runs headless",
+    }),
     state: z.enum(workspaceStates),
     state_reason: z.string().nullable(),
     repo_url: z.string(),

@@ -68,7 +68,10 @@ export async function postFollowUp(deps: LifecycleDeps, task: Task, ws: Workspac
   let workspace = ws;
   if (ws.state === "asleep") workspace = await wake(deps, ws);
   const message = await appendMessage(deps.db, task.id, text, deps.now());
-  await updateTask(deps.db, task.id, { status: "running", reason: null, finishedAt: null }, deps.now());
+  // A finished task runs again; one still starting stays so until its VM has the job.
+  if (isFinished(task.status)) {
+    await updateTask(deps.db, task.id, { status: "running", reason: null, finishedAt: null }, deps.now());
+  }
   return { message: { seq: message.seq, text: message.text, at: message.at.toISOString() }, workspace };
 }
 

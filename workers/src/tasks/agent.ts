@@ -63,11 +63,10 @@ export async function recordTaskEvents(
 
 export async function followUpsFor(deps: LifecycleDeps, ws: Workspace, after: number) {
   const task = await taskForCallback(deps, ws);
-  // A canceled task runs nothing more, whatever was sent before the cancel.
-  const rows =
-    task.status === "canceled"
-      ? []
-      : await messagesAfter(deps.db, task.id, after, taskLimits.messagesPerPage);
+  // A canceled task runs nothing more, whatever was sent before the cancel. A workspace on its way to
+  // sleep starts no turn its VM could not finish: the wake's new VM runs it (bootstrap's last_turn).
+  const idle = task.status === "canceled" || !["booting", "ready"].includes(ws.state);
+  const rows = idle ? [] : await messagesAfter(deps.db, task.id, after, taskLimits.messagesPerPage);
   return {
     task_id: task.id,
     messages: rows.map((m) => ({ seq: m.seq, text: m.text, at: m.at.toISOString() })),

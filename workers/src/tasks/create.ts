@@ -1,6 +1,7 @@
-import { type TaskPermissionMode, taskBranch } from "@berth/protocol";
+import { errorCodes, type TaskPermissionMode, taskBranch } from "@berth/protocol";
 import type { Task, TaskWhenDone, Workspace } from "../db/schema/index.ts";
 import { tasks } from "../db/schema/index.ts";
+import { ApiError } from "../http/errors.ts";
 import type { LifecycleDeps } from "../workspaces/reconcile.ts";
 import { createWorkspace, stopWorkspace } from "../workspaces/service.ts";
 
@@ -41,6 +42,14 @@ export async function createTask(
   input: CreateTaskInput,
 ): Promise<{ task: Task; workspace: Workspace }> {
   const maxMinutes = input.max_minutes ?? taskDefaults.maxMinutes;
+  // Past the VM's maximum lifetime the turn would be cut short without a word: refuse it now.
+  const lifetimeMinutes = Math.floor(deps.settings.maxLifetimeMs / 60_000);
+  if (maxMinutes > lifetimeMinutes) {
+    const detail = `max_minutes must be at most ${lifetimeMinutes}: a VM of this Berth lives at most that long (MAX_LIFETIME_HOURS)`;
+    throw new ApiError(422, errorCodes.validation, detail, {
+      details: [{ path: "max_minutes", message: detail }],
+    });
+  }
   const { workspace } = await createWorkspace(
     deps,
     ownerId,

@@ -50,7 +50,8 @@ export function taskEventStream(
       const view = await viewOf(deps, task, workspace);
       if (taskKey(view) !== shown) {
         shown = taskKey(view);
-        await writer.write(frame("task", view));
+        // With the last seq as its id, so a reconnect always says where it was (even before any event).
+        await writer.write(frame("task", view, last));
       }
       if (page.more) continue;
       if (isFinished(view.status) || Date.now() >= deadline) break;

@@ -1,6 +1,6 @@
 /** The end of a turn: status, the pull request (once), a notification, then the VM goes. */
 import type { TaskResultRequest } from "@berth/protocol";
-import { and, eq, gt, isNull, lt, or } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import { type Task, taskMessages, tasks, type Workspace } from "../db/schema/index.ts";
 import { openPullRequest } from "../github/pull-request.ts";
 import { ApiError } from "../http/errors.ts";
@@ -82,7 +82,7 @@ export async function recordTurnResult(deps: LifecycleDeps, ws: Workspace, resul
     .set({
       status,
       reason: canceled ? task.reason : reason,
-      turns: task.turns + 1,
+      turns: sql`${tasks.turns} + 1`,
       lastTurn: result.turn,
       commits: result.commits,
       headSha: result.head_sha,
@@ -125,7 +125,7 @@ export async function recordTurnResult(deps: LifecycleDeps, ws: Workspace, resul
   };
 }
 
-async function notifyFinished(deps: LifecycleDeps, task: Task) {
+export async function notifyFinished(deps: LifecycleDeps, task: Task) {
   const ok = task.status === "succeeded";
   await notifyUser(deps, task.ownerId, {
     kind: ok ? "task_finished" : "task_failed",

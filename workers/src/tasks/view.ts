@@ -10,9 +10,19 @@ export const isFinished = (status: TaskStatus) => finishedStatuses.includes(stat
  * The status a person sees: a task whose workspace failed or was deleted before the task ended
  * failed with it (nothing will ever report its turn).
  */
-export function effectiveStatus(task: Task, ws: Workspace): { status: TaskStatus; reason: string | null } {
-  if (!isFinished(task.status) && (ws.state === "failed" || ws.state === "deleted")) {
-    return { status: "failed", reason: `the workspace ${ws.state}: ${ws.stateReason ?? "unknown reason"}` };
+export function effectiveStatus(
+  task: Task,
+  ws: Workspace,
+  followUpWaiting = false,
+): { status: TaskStatus; reason: string | null } {
+  if (isFinished(task.status)) return { status: task.status, reason: task.reason };
+  const why = ws.stateReason ?? "unknown reason";
+  if (ws.state === "failed" || ws.state === "deleted") {
+    return { status: "failed", reason: `the workspace ${ws.state}: ${why}` };
+  }
+  // Asleep with nothing to wake it for: the VM went (idle, its lifetime) before the turn finished.
+  if (ws.state === "asleep" && !followUpWaiting) {
+    return { status: "failed", reason: `the workspace fell asleep before the turn finished: ${why}` };
   }
   return { status: task.status, reason: task.reason };
 }
@@ -26,10 +36,13 @@ export function vmCostEur(ws: Workspace, now: number): number {
   return Math.round((ws.priorCostEur + (minutes * price) / 60) * 10_000) / 10_000;
 }
 
-/** Message states: done once its turn finished, running while it is the next to run, else pending. */
+/**
+ * Message states: done once its turn finished; running while it is the next turn of a running task
+ * (after the prompt's turn: before that, the prompt runs); else pending.
+ */
 function messageViews(task: Task, status: TaskStatus, messages: TaskMessageRow[]) {
   const done = task.lastTurn ?? -1;
-  const next = messages.find((m) => m.seq > done)?.seq;
+  const next = task.lastTurn === null ? undefined : messages.find((m) => m.seq > done)?.seq;
   return messages.map((m) => ({
     seq: m.seq,
     text: m.text,
@@ -50,7 +63,8 @@ export function taskView(
   usage: TaskUsage | undefined,
   now: number,
 ) {
-  const { status, reason } = effectiveStatus(task, ws);
+  const waiting = messages.some((m) => m.seq > (task.lastTurn ?? 0));
+  const { status, reason } = effectiveStatus(task, ws, waiting);
   return {
     id: task.id,
     workspace_id: task.workspaceId,

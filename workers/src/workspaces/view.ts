@@ -21,6 +21,7 @@ export function workspaceSummary(
   return {
     id: ws.id,
     name: ws.name,
+    mode: ws.mode,
     state: ws.state,
     state_reason: ws.stateReason,
     repo_url: ws.repoUrl,
