@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TaskList } from "../src/views/TaskList.tsx";
+import { WorkspaceList } from "../src/views/WorkspaceList.tsx";
 import { fakeApi, json, type Rendered, render, task, waitFor } from "./task-helpers.tsx";
 
 let view: Rendered | undefined;
@@ -69,5 +70,35 @@ describe("the task list", () => {
     });
     expect(alert.textContent).toContain("boom");
     expect(alert.querySelector("button")?.textContent).toBe("Try again");
+  });
+
+  it("marks a task's workspace in the workspace list", async () => {
+    const ws = (id: string, mode: "task" | "interactive") => ({
+      id,
+      name: id,
+      mode,
+      state: "ready",
+      hostname: `${id}.example`,
+      repo_url: "https://github.com/acme/api.git",
+      branch: null,
+      server_type: "cx23",
+      location: "fsn1",
+      cost: { total_eur: 0, hourly_eur: 0.006 },
+      created_at: new Date().toISOString(),
+      sleep: null,
+      state_reason: null,
+    });
+    fakeApi({
+      "GET /api/workspaces": () =>
+        json(200, { workspaces: [ws("w1", "task"), ws("w2", "interactive")], next_cursor: null }),
+    });
+    view = render(<WorkspaceList />);
+    const items = await waitFor(() => {
+      const found = [...(view?.container.querySelectorAll("[data-workspace-id]") ?? [])];
+      if (found.length !== 2) throw new Error("not yet");
+      return found;
+    });
+    expect(items[0]?.querySelector(".ws-item-head")?.textContent).toContain("task");
+    expect(items[1]?.querySelector(".ws-item-head")?.textContent).not.toContain("task");
   });
 });

@@ -140,17 +140,15 @@ describe("the task page", () => {
   });
 
   it("deletes after a confirmation naming what is lost and what stays on GitHub", async () => {
-    let current = task({ status: "succeeded", pushed: true, commits: 2 });
+    window.location.hash = "#/t/t1";
+    const current = task({ status: "succeeded", pushed: true, commits: 2 });
     const { fetchMock, el } = await open(() => current, {
-      "DELETE /api/tasks/t1": () => {
-        current = { ...current, workspace_state: "deleted" };
-        return json(202, {});
-      },
+      "DELETE /api/tasks/t1": () => json(202, { ...current, workspace_state: "stopping" }),
     });
     act(() => buttonNamed(el, "Delete").click());
     const dialog = document.querySelector("dialog") as HTMLElement;
     const loses = dialog.querySelector("[data-testid=delete-loses]")?.textContent ?? "";
-    expect(loses).toContain("Its workspace, its snapshot and any work not pushed");
+    expect(loses).toContain("The task leaves your list. Its workspace, its snapshot and any work not pushed");
     expect(loses).toContain("The pushed branch berth/t1 stays on GitHub.");
     act(() => buttonNamed(dialog, "Cancel").click());
     expect(document.querySelector("dialog")).toBeNull();
@@ -159,8 +157,7 @@ describe("the task page", () => {
     act(() => buttonNamed(el, "Delete").click());
     await act(async () => buttonNamed(document.querySelector("dialog") as HTMLElement, "Delete").click());
     expect(callsTo(fetchMock, "DELETE", "/api/tasks/t1")).toHaveLength(1);
-    await waitFor(() =>
-      expect([...el.querySelectorAll("a")].some((a) => a.textContent === "Open in terminal")).toBe(false),
-    );
+    // The task is gone from the API: back to the list.
+    await waitFor(() => expect(window.location.hash).toBe("#/tasks"));
   });
 });

@@ -62,6 +62,12 @@ describe("the task views on a phone", () => {
     }
   });
 
+  it("make the header's links, the way to the tasks on a phone, tall enough to tap", () => {
+    const header = rules("styles.css").find((r) => r.selectors.includes(".topbar nav a"));
+    expect(header?.decls.get("min-height")).toBe("44px");
+    expect(header?.selectors).toContain(".topbar .brand");
+  });
+
   it("wrap long paths, commands and tool output instead of scrolling sideways", () => {
     for (const selector of [".task-text", ".tool-input", ".tool-output", ".task-event-body", ".task-item"]) {
       expect(declOf(selector, "overflow-wrap"), selector).toBe("anywhere");

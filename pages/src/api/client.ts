@@ -167,7 +167,7 @@ export function createClient(options: ClientOptions = {}) {
     sendTaskMessage: (id: string, text: string) =>
       request<SentTaskMessage>("POST", `/api/tasks/${enc(id)}/messages`, { body: { text } }),
     cancelTask: (id: string) => request<Task>("POST", `/api/tasks/${enc(id)}/cancel`),
-    deleteTask: (id: string) => request<unknown>("DELETE", `/api/tasks/${enc(id)}`),
+    deleteTask: (id: string) => request<Task>("DELETE", `/api/tasks/${enc(id)}`),
 
     listApiKeys: () => request<{ api_keys: ApiKey[] }>("GET", "/api/keys"),
     createApiKey: (name: string) => request<CreatedApiKey>("POST", "/api/keys", { body: { name } }),

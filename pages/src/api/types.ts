@@ -2,8 +2,6 @@
  * Names for the Berth REST API's shapes. Every one derives from schema.d.ts, generated from the
  * OpenAPI document the Worker serves (`pnpm gen:api`), so a change of the API breaks the build here.
  */
-import type { TaskEvent, TaskPermissionMode } from "@berth/protocol";
-import type { WorkspaceState } from "@berth/protocol/workspace";
 import type { components, operations } from "./schema.d.ts";
 
 // The lifecycle's states come from the shared protocol package (zod-free entry), never a copy.
@@ -50,65 +48,14 @@ export type PullRequest = JsonOf<"createPullRequest", 201>;
 /** GET /api/me/git-identity: who commits in the person's workspaces. */
 export type GitIdentity = Schemas["GitIdentity"];
 
-// Tasks (issue #15). Until the Worker's OpenAPI document describes them, these follow the agreed
-// shape (TASKS-API.md); the timeline's events are the protocol's own type either way.
-// Type-only: the protocol's zod schemas stay out of the bundle.
-export type { TaskEvent, TaskEventKind, TaskFileChange } from "@berth/protocol";
-
-export type TaskStatus = "starting" | "running" | "succeeded" | "failed" | "canceled";
-export interface TaskMessage {
-  seq: number;
-  text: string;
-  at: string;
-  state: "pending" | "running" | "done";
-}
-export interface Task {
-  id: string;
-  workspace_id: string;
-  repo: string;
-  prompt: string;
-  base_branch: string | null;
-  branch: string;
-  status: TaskStatus;
-  reason: string | null;
-  turns: number;
-  messages: TaskMessage[];
-  pr: { number: number; url: string } | null;
-  commits: number;
-  head_sha: string | null;
-  pushed: boolean;
-  summary: string;
-  tokens: { input: number; output: number };
-  claude_cost_usd: number;
-  vm_cost_eur: number;
-  max_minutes: number;
-  permission_mode: TaskPermissionMode;
-  when_done: "sleep" | "delete";
-  workspace_state: WorkspaceState;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
-export interface TaskPage {
-  tasks: Task[];
-  next_cursor: string | null;
-}
-export interface TaskEventsPage {
-  events: TaskEvent[];
-  next_cursor: number;
-  done: boolean;
-}
-export interface CreateTaskInput {
-  repo: string;
-  prompt: string;
-  base_branch?: string;
-  server_type?: string;
-  max_minutes?: number;
-  permission_mode?: TaskPermissionMode;
-  when_done?: "sleep" | "delete";
-}
-export interface SentTaskMessage {
-  seq: number;
-  text: string;
-  at: string;
-}
+// Tasks (issue #15).
+export type Task = Schemas["Task"];
+export type TaskStatus = Task["status"];
+export type TaskMessage = Schemas["TaskMessage"];
+export type TaskPage = JsonOf<"listTasks", 200>;
+export type TaskEventsPage = Schemas["TaskEventsPage"];
+/** One line of a task's timeline (protocol/src/tasks.ts taskEventSchema). */
+export type TaskEvent = TaskEventsPage["events"][number];
+export type TaskEventKind = TaskEvent["kind"];
+export type CreateTaskInput = Schemas["CreateTask"];
+export type SentTaskMessage = Schemas["TaskFollowUpAccepted"];

@@ -66,7 +66,7 @@ export function whatTaskDeleteLoses(task: Task): string {
     : task.pushed
       ? `The pushed branch ${task.branch} stays on GitHub.`
       : "Nothing was pushed to GitHub yet: the work exists only in the workspace.";
-  return `Its workspace, its snapshot and any work not pushed (uncommitted changes, Claude's conversation) are deleted. ${kept}`;
+  return `The task leaves your list. Its workspace, its snapshot and any work not pushed (uncommitted changes, Claude's conversation) are deleted. ${kept}`;
 }
 
 // ---- The "New task" form ----

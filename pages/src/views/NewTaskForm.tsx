@@ -89,8 +89,6 @@ export function NewTaskForm({
     }
   }
 
-  const notInstalled = failure instanceof ApiError && failure.isAppNotInstalled ? failure : null;
-
   return (
     <section className="card task-form" aria-labelledby="new-task-heading">
       <h2 id="new-task-heading">New task</h2>
@@ -169,29 +167,7 @@ export function NewTaskForm({
             </select>
           </Field>
         </div>
-        {otherErrors.length > 0 && (
-          <ul className="error-box" role="alert">
-            {otherErrors.map((m) => (
-              <li key={m}>{m}</li>
-            ))}
-          </ul>
-        )}
-        {notInstalled && (
-          <div className="error-box" role="alert" data-testid="app-not-installed">
-            <p>
-              <strong>The GitHub App is not installed on this repository.</strong> {notInstalled.message}
-            </p>
-            {notInstalled.link && (
-              <p>
-                <a href={notInstalled.link} target="_blank" rel="noopener noreferrer">
-                  Install the GitHub App
-                </a>
-                , then start the task again.
-              </p>
-            )}
-          </div>
-        )}
-        {failure !== null && !notInstalled && <ErrorMessage error={failure} />}
+        <SubmitErrors other={otherErrors} failure={failure} />
         <div className="actions">
           <button type="submit" className="primary" disabled={busy}>
             Start task
@@ -200,5 +176,37 @@ export function NewTaskForm({
         </div>
       </form>
     </section>
+  );
+}
+
+/** What the API refused that no field shows: general details, the App's install link, or the error. */
+function SubmitErrors({ other, failure }: { other: string[]; failure: unknown }) {
+  const notInstalled = failure instanceof ApiError && failure.isAppNotInstalled ? failure : null;
+  return (
+    <>
+      {other.length > 0 && (
+        <ul className="error-box" role="alert">
+          {other.map((m) => (
+            <li key={m}>{m}</li>
+          ))}
+        </ul>
+      )}
+      {notInstalled && (
+        <div className="error-box" role="alert" data-testid="app-not-installed">
+          <p>
+            <strong>The GitHub App is not installed on this repository.</strong> {notInstalled.message}
+          </p>
+          {notInstalled.link && (
+            <p>
+              <a href={notInstalled.link} target="_blank" rel="noopener noreferrer">
+                Install the GitHub App
+              </a>
+              , then start the task again.
+            </p>
+          )}
+        </div>
+      )}
+      {failure !== null && !notInstalled && <ErrorMessage error={failure} />}
+    </>
   );
 }

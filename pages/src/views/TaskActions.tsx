@@ -8,7 +8,16 @@ import { isTaskFinished, whatTaskDeleteLoses } from "../lib/tasks.ts";
 type Action = "cancel" | "delete";
 
 /** "Open in terminal", Cancel and Delete, each destructive one behind a confirmation. */
-export function TaskActions({ task, onChanged }: { task: Task; onChanged: (task?: Task) => void }) {
+export function TaskActions({
+  task,
+  onChanged,
+  onDeleted,
+}: {
+  task: Task;
+  onChanged: (task: Task) => void;
+  /** The task is gone from the API (and the list) once deleted. */
+  onDeleted: () => void;
+}) {
   const [confirm, setConfirm] = useState<Action | null>(null);
   const [pending, setPending] = useState<Action | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -23,7 +32,7 @@ export function TaskActions({ task, onChanged }: { task: Task; onChanged: (task?
       if (action === "cancel") onChanged(await api.cancelTask(task.id));
       else {
         await api.deleteTask(task.id);
-        onChanged();
+        onDeleted();
       }
     } catch (e) {
       setError(describeError(e));

@@ -119,9 +119,10 @@ export function TaskView({ id, timelinePollMs = 2_000 }: { id: string; timelineP
       <TaskActions
         task={task}
         onChanged={(changed) => {
-          if (changed) setTask(changed);
+          setTask(changed);
           void res.reload();
         }}
+        onDeleted={() => window.location.assign("#/tasks")}
       />
       <section className="card" aria-labelledby="prompt-heading">
         <h2 id="prompt-heading">Prompt</h2>

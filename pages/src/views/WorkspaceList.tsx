@@ -66,7 +66,9 @@ export function WorkspaceList() {
                 <a href={`#/w/${ws.id}`} className="ws-name">
                   {ws.name}
                 </a>
-                <StateBadge state={ws.state} />
+                <span>
+                  {ws.mode === "task" && <span className="badge">task</span>} <StateBadge state={ws.state} />
+                </span>
               </div>
               <p className="mono small">{ws.hostname}</p>
               <p className="small muted">

@@ -75,6 +75,12 @@ export function WorkspaceView({ id }: { id: string }) {
           {ws.last_error}
         </p>
       )}
+      {ws.mode === "task" && (
+        <p className="notice" data-testid="task-workspace">
+          This workspace was made for a task: Claude runs in it headless. Its progress, pull request and
+          follow-ups are on its page in <a href="#/tasks">Tasks</a>.
+        </p>
+      )}
       {res.error !== null && <ErrorMessage error={res.error} onRetry={res.reload} />}
       <WorkspaceActions ws={ws} onChanged={res.reload} />
       <EnvironmentNotice ws={ws} onChanged={res.reload} />
