@@ -286,7 +286,14 @@ describe("setup:cloudflare", () => {
       named(calls, "secret put")
         .map((c) => c.argv[2])
         .sort(),
-    ).toEqual(["CLOUDFLARE_API_TOKEN", "GITHUB_APP_PRIVATE_KEY", "GITHUB_CLIENT_SECRET", "HETZNER_TOKEN"]);
+      // A deployment set up before Web Push gets its VAPID key on the next run; the rest is kept.
+    ).toEqual([
+      "CLOUDFLARE_API_TOKEN",
+      "GITHUB_APP_PRIVATE_KEY",
+      "GITHUB_CLIENT_SECRET",
+      "HETZNER_TOKEN",
+      "VAPID_PRIVATE_KEY",
+    ]);
     expect(fake.state().secrets.ENCRYPTION_KEY).toBe("x");
     expect(readFileSync(toml, "utf8")).toContain('database_id = "11111111-2222-3333-4444-555555555555"');
   });
@@ -348,7 +355,7 @@ describe("setup:cloudflare", () => {
     expect(asked.filter((a) => a.hidden)).toHaveLength(3);
     const output = lines.join("\n");
     for (const value of Object.values(secretInputs)) expect(output).not.toContain(value);
-    expect(named(fake.calls(), "secret put")).toHaveLength(7);
+    expect(named(fake.calls(), "secret put")).toHaveLength(8);
     const keyPut = named(fake.calls(), "secret put GITHUB_APP_PRIVATE_KEY")[0];
     expect(keyPut?.stdin).toBe(appKeyPem);
     // A workers.dev URL needs no custom domain route.

@@ -18,6 +18,7 @@ describe("main.ts", () => {
         LOCAL_CLOUD_CLOUDFLARE_PORT: "0",
         LOCAL_CLOUD_GITHUB_PORT: "0",
         LOCAL_CLOUD_ANTHROPIC_PORT: "0",
+        LOCAL_CLOUD_PUSH_PORT: "0",
         LOCAL_CLOUD_GITHUB_APP_KEY_FILE: keyFile,
       },
       stdio: ["ignore", "pipe", "pipe"],
@@ -27,7 +28,7 @@ describe("main.ts", () => {
       out += d.toString();
     });
     const deadline = Date.now() + 10000;
-    while (!out.includes("local-cloud anthropic") && Date.now() < deadline)
+    while (!out.includes("local-cloud push") && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 50));
     const urls = Object.fromEntries(
       [...out.matchAll(/local-cloud (\w+)\s+(\S+)/g)].map((m) => [m[1] as string, m[2] as string]),
@@ -37,6 +38,8 @@ describe("main.ts", () => {
     expect(urls.github).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(urls.anthropic).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(`${urls.anthropic}/v1/messages`, { method: "POST" })).status).toBe(401);
+    // The push service: a push without VAPID to an unknown subscription is refused as real ones do.
+    expect((await fetch(`${urls.push}/push/v1/nobody`, { method: "POST" })).status).toBe(404);
     const res = await fetch(`${urls.hetzner}/locations`, {
       headers: { authorization: "Bearer local-hetzner-token" },
     });

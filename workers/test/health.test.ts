@@ -2,7 +2,7 @@ import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
-import { checkConfig, secretSettings } from "../src/config/check.ts";
+import { checkConfig, configWarnings, secretSettings } from "../src/config/check.ts";
 import type { Env } from "../src/env.ts";
 import { configProblems } from "../src/routes/health.ts";
 import { testPublicUrl } from "./support/test-env.ts";
@@ -90,11 +90,23 @@ const broken: Array<[string, string | undefined, RegExp]> = [
   ["ANTHROPIC_BASE_URL", "api.anthropic.com", /absolute http\(s\) URL/],
   ["ANTHROPIC_BASE_URL", "https://user:sk-ant-secret-value@gateway.test", /must not contain credentials/],
   ["ANTHROPIC_BASE_URL", "https://gateway.test/?key=abc", /no query or fragment/],
+  ["VAPID_PRIVATE_KEY", longSecret, /not valid JSON/],
+  ["VAPID_PRIVATE_KEY", JSON.stringify({ kty: "EC", crv: "P-256", x: "a", y: "b" }), /private P-256 JWK/],
+  ["VAPID_SUBJECT", "ops@berth.dev", /mailto:you@your-domain.com or an https:\/\/ URL/],
+  ["VAPID_SUBJECT", "http://berth.dev", /mailto:/],
+  ["PUSH_LOCAL_SERVICE_URL", "127.0.0.1:8705", /absolute http\(s\) URL/],
 ];
 
 describe("checkConfig", () => {
   it("finds nothing wrong with the test env", () => {
     expect(checkConfig(env)).toEqual([]);
+  });
+
+  it("warns, without failing, that nothing is pushed while VAPID_PRIVATE_KEY is unset", () => {
+    const withoutPush = envWith({ VAPID_PRIVATE_KEY: undefined });
+    expect(checkConfig(withoutPush)).toEqual([]);
+    expect(configWarnings(withoutPush).map((w) => w.setting)).toContain("VAPID_PRIVATE_KEY");
+    expect(configWarnings(env).map((w) => w.setting)).not.toContain("VAPID_PRIVATE_KEY");
   });
 
   it("accepts optional settings that are set sensibly", () => {
@@ -103,6 +115,7 @@ describe("checkConfig", () => {
       MAX_LIFETIME_HOURS: "1.5",
       WORKSPACE_DOMAIN: "ws.berth.dev.",
       BERTH_PUBLIC_URL: "https://berth.mine.dev/",
+      VAPID_SUBJECT: "mailto:ops@berth.mine.dev",
     });
     expect(checkConfig(ok)).toEqual([]);
   });

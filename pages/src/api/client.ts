@@ -8,7 +8,10 @@ import type {
   CredentialStatus,
   GitIdentity,
   Me,
+  NotificationPreferences,
   PullRequest,
+  PushDelivery,
+  PushSubscriptionInput,
   RepositoryPage,
   Secret,
   SentTaskMessage,
@@ -87,6 +90,17 @@ export function createClient(options: ClientOptions = {}) {
     gitIdentity: () => request<GitIdentity>("GET", "/api/me/git-identity"),
     setGitIdentity: (email: string | null) =>
       request<GitIdentity>("PUT", "/api/me/git-identity", { body: { email } }),
+    notificationPreferences: () => request<NotificationPreferences>("GET", "/api/me/notifications"),
+    setNotificationPreferences: (prefs: NotificationPreferences) =>
+      request<NotificationPreferences>("PUT", "/api/me/notifications", { body: prefs }),
+    pushPublicKey: () => request<{ public_key: string }>("GET", "/api/push/config").then((c) => c.public_key),
+    subscribePush: (subscription: PushSubscriptionInput) =>
+      request<{ endpoint: string; created_at: string }>("POST", "/api/push/subscriptions", {
+        body: subscription,
+      }),
+    unsubscribePush: (endpoint: string) =>
+      request<void>("DELETE", "/api/push/subscriptions", { body: { endpoint } }),
+    sendTestPush: () => request<PushDelivery>("POST", "/api/push/test"),
     signIn: (callbackURL: string) =>
       request<SignInResponse>("POST", "/api/auth/sign-in/social", {
         body: { provider: "github", callbackURL },

@@ -59,3 +59,9 @@ export type TaskEvent = TaskEventsPage["events"][number];
 export type TaskEventKind = TaskEvent["kind"];
 export type CreateTaskInput = Schemas["CreateTask"];
 export type SentTaskMessage = Schemas["TaskFollowUpAccepted"];
+/** GET/PUT /api/me/notifications: each kind of push notification on or off. */
+export type NotificationPreferences = Schemas["NotificationPreferences"];
+/** What POST /api/push/subscriptions takes: the browser's PushSubscription JSON. */
+export type PushSubscriptionInput = Schemas["PushSubscriptionInput"];
+/** POST /api/push/test: what the push services answered. */
+export type PushDelivery = Schemas["PushDelivery"];

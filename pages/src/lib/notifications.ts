@@ -11,7 +11,11 @@ export async function requestNotificationPermission(): Promise<NotificationPermi
   return Notification.requestPermission();
 }
 
-/** Shows a notification if allowed; `tag` replaces an earlier one for the same thing. */
+/**
+ * Shows a notification while the dashboard is open, if allowed. `tag` replaces an earlier one for
+ * the same thing, including a Web Push notification the Worker sent for it (public/sw.js uses the
+ * payload's tag): the same event never shows twice.
+ */
 export function notify(title: string, body: string, tag: string): void {
   if (notificationPermission() !== "granted") return;
   try {
@@ -21,6 +25,10 @@ export function notify(title: string, body: string, tag: string): void {
       n.close();
     };
   } catch {
-    // Some mobile browsers only allow notifications from a service worker; nothing to do then.
+    // Some mobile browsers only allow notifications from a service worker: use it when there is one.
+    void navigator.serviceWorker
+      ?.getRegistration("/")
+      .then((reg) => reg?.showNotification(title, { body, tag, data: { url: window.location.hash || "/" } }))
+      .catch(() => {});
   }
 }

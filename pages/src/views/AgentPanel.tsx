@@ -26,7 +26,7 @@ export function AgentPanel({ ws }: { ws: WorkspaceDetail }) {
       notify(
         `${ws.name}: Claude is waiting for you`,
         claudeText ?? "Claude needs your input.",
-        `wait-${ws.id}`,
+        `claude-waiting-${ws.id}`,
       );
     }
     if (agent.idle_warning && !seen.current.warning) {

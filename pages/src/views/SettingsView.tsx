@@ -1,6 +1,7 @@
 import { ApiKeysSection } from "./ApiKeysSection.tsx";
 import { ClaudeKeySection } from "./ClaudeKeySection.tsx";
 import { CommitIdentitySection } from "./CommitIdentitySection.tsx";
+import { NotificationsSection } from "./NotificationsSection.tsx";
 import { SecretsSection } from "./SecretsSection.tsx";
 
 export function SettingsView() {
@@ -10,6 +11,7 @@ export function SettingsView() {
       <ClaudeKeySection />
       <SecretsSection />
       <CommitIdentitySection />
+      <NotificationsSection />
       <ApiKeysSection />
     </>
   );

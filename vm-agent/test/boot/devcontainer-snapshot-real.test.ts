@@ -97,7 +97,13 @@ async function anthropicStandIn() {
       stop(): Promise<void>;
     }>;
   };
-  return mod.startLocalCloud({ hetznerPort: 0, cloudflarePort: 0, githubPort: 0, anthropicPort: 0, pushPort: 0 });
+  return mod.startLocalCloud({
+    hetznerPort: 0,
+    cloudflarePort: 0,
+    githubPort: 0,
+    anthropicPort: 0,
+    pushPort: 0,
+  });
 }
 
 /** Names, owners, modes, sizes and SHA-256 of the kept home files, as the remote user sees them. */

@@ -36,6 +36,7 @@ async function startStandIn() {
       LOCAL_CLOUD_CLOUDFLARE_PORT: "0",
       LOCAL_CLOUD_GITHUB_PORT: "0",
       LOCAL_CLOUD_ANTHROPIC_PORT: "0",
+      LOCAL_CLOUD_PUSH_PORT: "0",
     },
     stdout: "pipe",
     stderr: "inherit",

@@ -24,10 +24,10 @@ const invalid = (message: string) => new ApiError(422, errorCodes.validation, me
  * Checks what a browser sent before anything is stored: an https endpoint (http only at the local
  * stand-in's origin), an uncompressed P-256 point and a 16-byte auth secret (RFC 8291 §3).
  */
-export function validateSubscription(
+export async function validateSubscription(
   input: { endpoint: string; keys: { p256dh: string; auth: string } },
   httpOriginAllowed: string | null,
-): void {
+): Promise<void> {
   let url: URL;
   try {
     url = new URL(input.endpoint);
@@ -38,8 +38,14 @@ export function validateSubscription(
   if (url.protocol !== "https:" && !localStandIn) throw invalid("endpoint must be an https URL");
   if (url.username || url.password) throw invalid("endpoint must not contain credentials");
   const point = fromBase64Url(input.keys.p256dh);
-  if (point?.length !== 65 || point[0] !== 0x04)
-    throw invalid("keys.p256dh must be an uncompressed P-256 public key (65 bytes, base64url)");
+  const notAKey = invalid("keys.p256dh must be an uncompressed P-256 public key (65 bytes, base64url)");
+  if (point?.length !== 65 || point[0] !== 0x04) throw notAKey;
+  try {
+    // A point off the curve would fail every push later; refuse it now.
+    await crypto.subtle.importKey("raw", point, { name: "ECDH", namedCurve: "P-256" }, false, []);
+  } catch {
+    throw notAKey;
+  }
   if (fromBase64Url(input.keys.auth)?.length !== 16)
     throw invalid("keys.auth must be a 16-byte authentication secret (base64url)");
 }

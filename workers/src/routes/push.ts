@@ -125,7 +125,7 @@ export const pushRoutes = new OpenAPIHono<AuthedEnv>({ defaultHook: validationHo
   .openapi(subscribe, async (c) => {
     const deps = lifecycleDeps(c.env);
     const input = c.req.valid("json");
-    validateSubscription(input, deps.push?.httpOriginAllowed ?? null);
+    await validateSubscription(input, deps.push?.httpOriginAllowed ?? null);
     const saved = await saveSubscription(deps.db, deps.box, c.get("user").id, input, deps.now());
     return c.json({ endpoint: saved.endpoint, created_at: saved.createdAt.toISOString() }, 201);
   })

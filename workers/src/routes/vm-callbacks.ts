@@ -192,7 +192,8 @@ export const vmCallbackRoutes = new OpenAPIHono<VmEnv>({ defaultHook: validation
     async (c) => {
       const deps = lifecycleDeps(c.env);
       const ws = c.get("workspace");
-      return c.json(await recordHeartbeat(deps, ws, c.req.valid("json")), 200);
+      const later = (work: Promise<void>) => c.executionCtx.waitUntil(work);
+      return c.json(await recordHeartbeat(deps, ws, c.req.valid("json"), later), 200);
     },
   )
   .openapi(secretsRoute, async (c) => {

@@ -150,7 +150,16 @@ async function enteredPermissionPrompt(deps: LifecycleDeps, ws: Workspace, beat:
   return changed.length > 0;
 }
 
-export async function recordHeartbeat(deps: LifecycleDeps, ws: Workspace, beat: HeartbeatRequest) {
+/**
+ * `inBackground` lets the route answer the agent before push services are asked (Workers'
+ * waitUntil): a slow push service must not slow a heartbeat. Without it, the work is awaited.
+ */
+export async function recordHeartbeat(
+  deps: LifecycleDeps,
+  ws: Workspace,
+  beat: HeartbeatRequest,
+  inBackground: (work: Promise<void>) => void | Promise<void> = (work) => work,
+) {
   // "sleeping" in the answer tells the agent to upload its sleep snapshot, then call shutdown.
   if (isTerminal(ws.state) || ws.state === "stopping" || ws.state === "asleep") {
     return { state: ws.state, public_ports: [], secrets_generation: ws.secretsGeneration };
@@ -184,13 +193,15 @@ export async function recordHeartbeat(deps: LifecycleDeps, ws: Workspace, beat: 
   // An older agent says nothing about secrets: nothing is known to be applied then.
   if (beat.secrets_generation !== undefined) await noteAppliedGeneration(deps, ws, beat.secrets_generation);
   if (startedWaiting)
-    await notifyUser(deps, ws.ownerId, {
-      kind: "claude_waiting",
-      title: `Claude is waiting in ${ws.name}`,
-      body: "Claude asks for permission to go on.",
-      url: `/#/w/${ws.id}`,
-      tag: `claude-waiting-${ws.id}`,
-    });
+    await inBackground(
+      notifyUser(deps, ws.ownerId, {
+        kind: "claude_waiting",
+        title: `Claude is waiting in ${ws.name}`,
+        body: "Claude asks for permission to go on.",
+        url: `/#/w/${ws.id}`,
+        tag: `claude-waiting-${ws.id}`,
+      }),
+    );
   return {
     state: ws.state,
     public_ports: await publicPorts(deps.db, ws.id),

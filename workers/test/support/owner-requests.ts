@@ -49,6 +49,15 @@ const heartbeat = {
   idle: { idle_seconds: 5, warning: false, shutdown_at: null },
 };
 
+/** RFC 8291's example receiver key: a real P-256 point, as the route checks. */
+const pushSubscription = {
+  endpoint: "https://127.0.0.1:9/send/matrix",
+  keys: {
+    p256dh: "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
+    auth: "BTBZMqHH6r4Tts7J_aSIgg",
+  },
+};
+
 export const ownerRequests: Record<string, (fx: MatrixFixture) => OwnerRequest> = {
   getHealth: () => ({ expect: 200 }),
   getMe: () => ({ expect: 200 }),
@@ -61,6 +70,27 @@ export const ownerRequests: Record<string, (fx: MatrixFixture) => OwnerRequest> 
   getCredentials: () => ({ expect: 200 }),
   setClaudeKey: (fx) => ({ body: { api_key: fx.claudeKey }, expect: 200 }),
   clearClaudeKey: () => ({ expect: 204, destructive: true }),
+  getNotificationPreferences: () => ({ expect: 200 }),
+  setNotificationPreferences: () => ({
+    body: { task_finished: true, task_failed: false, claude_waiting: true },
+    expect: 200,
+  }),
+  getPushConfig: () => ({ expect: 200 }),
+  // The endpoint names a browser, not an account: whoever holds it (the same browser signed in as
+  // someone else) takes the subscription over. Nothing listens at port 9 (discard): the test push fails at once.
+  createPushSubscription: () => ({
+    body: pushSubscription,
+    expect: 201,
+    asOtherUser: { "another user (session)": 201, "another user (API key)": 201 },
+  }),
+  sendTestPush: () => ({ expect: 202 }),
+  deletePushSubscription: () => ({
+    body: { endpoint: pushSubscription.endpoint },
+    expect: 204,
+    destructive: true,
+    // The owner took the subscription back last: the others have none with this endpoint.
+    asOtherUser: { "another user (session)": 404, "another user (API key)": 404 },
+  }),
   listSecrets: () => ({ expect: 200 }),
   setSecret: () => ({
     params: { name: "MATRIX_SECRET" },
