@@ -87,6 +87,7 @@ describe("POST /api/tasks", () => {
       permission_mode: "acceptEdits",
       commit_and_push: true,
       last_turn: null,
+      last_seq: null,
     });
     // The agent has the job: the task runs.
     const now = await getTask(user.cookie, t.task.id);
