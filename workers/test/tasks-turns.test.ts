@@ -175,6 +175,13 @@ describe("follow-ups", () => {
 
   it("a follow-up on an asleep task wakes its workspace; the new VM's bootstrap says which turn ran", async () => {
     const t = await startTask(user.cookie, { repo, prompt: "Add a README section" });
+    const at = new Date().toISOString();
+    const events = [1, 2, 3].map((seq) => ({ seq, at, turn: 0, kind: "message", text: `line ${seq}` }));
+    const posted = await vmCall(t.task.workspace_id, "task/events", t.callbackToken, {
+      task_id: t.task.id,
+      events,
+    });
+    expect(posted.status).toBe(200);
     await sendResult(t, { outcome: "succeeded", summary: "Done." });
     expect((await getTask(user.cookie, t.task.id)).workspace_state).toBe("sleeping");
     // The agent's sleep: snapshot, then shutdown.
@@ -197,10 +204,11 @@ describe("follow-ups", () => {
     const boot = (await bootstrapWake(t.task.workspace_id, booting.serverId ?? 0)) as unknown as {
       callback_token: string;
       restore: { snapshot_id: string } | null;
-      task: { last_turn: number | null; prompt: string };
+      task: { last_turn: number | null; last_seq: number | null; prompt: string };
     };
     expect(boot.restore?.snapshot_id).toBe(sid);
-    expect(boot.task).toMatchObject({ last_turn: 0, prompt: "Add a README section" });
+    // The new VM's events go on after the seqs the old one used (a repeat would be dropped).
+    expect(boot.task).toMatchObject({ last_turn: 0, last_seq: 3, prompt: "Add a README section" });
     // The old VM's token opens nothing of the new one.
     const old = await api(`/api/vm/workspaces/${t.task.workspace_id}/task/messages?after=0`, {
       headers: { authorization: `Bearer ${t.callbackToken}` },
