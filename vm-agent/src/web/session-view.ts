@@ -31,6 +31,8 @@ export interface SessionViewEvents {
 export type ViewState = "connecting" | "online" | "offline" | "ended";
 
 const maxBackoffMs = 10_000;
+/** Keys typed while the socket is not open yet, kept for it; more than a burst of typing is dropped. */
+const maxTypeAheadBytes = 4096;
 const encoder = new TextEncoder();
 
 export class SessionView {
@@ -49,6 +51,9 @@ export class SessionView {
   #acked = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closedByUs = false;
+  /** Keys typed before the session answered (a new tab, a reconnect): sent after its hello. */
+  #typeAhead: Uint8Array[] = [];
+  #typeAheadBytes = 0;
 
   constructor(info: SessionInfo, parent: HTMLElement, events: SessionViewEvents) {
     this.info = info;
@@ -144,6 +149,7 @@ export class SessionView {
         this.#events.onBanner(msg.banner);
         this.fitNow();
         this.#send(encodeMessage({ t: "resize", cols: this.term.cols, rows: this.term.rows }));
+        this.#flushTypeAhead();
         break;
       case "skip":
         this.#received = msg.to;
@@ -174,14 +180,29 @@ export class SessionView {
 
   #input(data: string, binary = false): void {
     const ws = this.#ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN) return;
-    if (this.#events.isHuman()) {
-      const text = binary ? data : this.#events.transformInput(data);
-      // onBinary data is one char per byte (mouse reports); text is UTF-8 encoded.
-      ws.send(binary ? Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff) : encoder.encode(text));
-    } else {
-      ws.send(encodeMessage({ t: "reply", data }));
+    const online = ws?.readyState === WebSocket.OPEN && this.state === "online";
+    if (!this.#events.isHuman()) {
+      // Replies to the terminal's own queries mean nothing to a session that has not answered yet.
+      if (online) ws?.send(encodeMessage({ t: "reply", data }));
+      return;
     }
+    const text = binary ? data : this.#events.transformInput(data);
+    // onBinary data is one char per byte (mouse reports); text is UTF-8 encoded.
+    const bytes = binary ? Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff) : encoder.encode(text);
+    if (online && this.#typeAhead.length === 0) {
+      ws?.send(bytes);
+    } else if (this.#typeAheadBytes + bytes.length <= maxTypeAheadBytes) {
+      this.#typeAhead.push(bytes);
+      this.#typeAheadBytes += bytes.length;
+    }
+  }
+
+  #flushTypeAhead(): void {
+    const ws = this.#ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    for (const bytes of this.#typeAhead) ws.send(bytes);
+    this.#typeAhead = [];
+    this.#typeAheadBytes = 0;
   }
 
   #send(text: string): void {

@@ -97,6 +97,25 @@ describe("terminal page in Chromium", () => {
     expect(errors).toEqual([]);
   });
 
+  test("keys typed before a terminal's connection opens reach its shell", async () => {
+    const late = await context.newPage();
+    // Hold the page's terminal connection until the keys are typed, as a slow network would.
+    let open = () => {};
+    const typed = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    await late.routeWebSocket(/\/ws$/, async (ws) => {
+      await typed;
+      ws.connectToServer();
+    });
+    await late.goto(agent.base);
+    await late.locator(".xterm-helper-textarea").first().focus();
+    await typeLine(late, "echo early-$((6*7))");
+    open();
+    await waitForRow(late, "early-42");
+    await late.close();
+  });
+
   test("resizing the window resizes the PTY (tput cols)", async () => {
     const before = await statusSize(page);
     await page.setViewportSize({ width: 520, height: 500 });
